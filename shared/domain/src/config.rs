@@ -1,0 +1,1151 @@
+//! Project configuration: the typed form of the six SmartEnroll v3 steps, and the one reader that
+//! turns a JSON document into it, collecting every problem with its field path.
+//!
+//! How a write works: the request body is normalised (documented naming variants become one form,
+//! see [`normalise_patch`]), deep-merged onto the stored configuration's own JSON form
+//! ([`ProjectConfig::to_json`]), and the merged document is read as a whole by [`read_config`].
+//! So a partial update is re-validated together with what is already stored, and the reader is the
+//! only place where rules, enums and ranges live.
+
+use crate::country::{AllowedCountries, Country};
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+pub const NAME_MAX: usize = 60;
+
+/// A score bounded to a documented range; constructed only through [`Score::parse`].
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+pub struct Score(f64);
+impl Score {
+    pub fn parse(v: f64, min: f64, max: f64) -> Option<Score> {
+        (v.is_finite() && v >= min - 1e-9 && v <= max + 1e-9).then_some(Score(v))
+    }
+    pub fn value(self) -> f64 {
+        self.0
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal $(| $alias:literal)*),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            /// Case-insensitive; documented aliases accepted.
+            pub fn parse(s: &str) -> Option<Self> {
+                $( if s.eq_ignore_ascii_case($text) $(|| s.eq_ignore_ascii_case($alias))* { return Some(Self::$variant); } )+
+                None
+            }
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+            pub const ALLOWED: &'static str = concat!($($text, "|"),+);
+            pub fn allowed() -> &'static str {
+                Self::ALLOWED.trim_end_matches('|')
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Who enrolls: people (KYC) or businesses (KYB).
+    Target { Personal = "personal", Business = "business" }
+);
+string_enum!(FlowType { Onboarding = "onboarding", Login = "login" });
+string_enum!(
+    /// `together` = one full-name field; `separate` = first + last. The Spanish flow page calls
+    /// the first `combined`.
+    FullNameStyle { Together = "together" | "combined", Separate = "separate" }
+);
+string_enum!(EmailGateway { Mailgun = "mailgun", None = "none" });
+string_enum!(PhoneGateway { Sms = "sms", Whatsapp = "whatsapp", Both = "both", None = "none" });
+string_enum!(
+    /// A step's requirement. The Spanish flow page writes `disabled` for `skip`.
+    StepMode { Mandatory = "mandatory", Optional = "optional", Skip = "skip" | "disabled" }
+);
+string_enum!(
+    /// How documents are captured and read. The reference documents both the upper-case method names
+    /// and lower-case `scan`/`upload` (SEH examples). Decision: `scan` (camera capture read
+    /// automatically) is `SCAN_PROMPT`, `upload` (a file read by the studio pipeline) is `SCAN_STUDIO`.
+    VerificationMethod { ScanPrompt = "SCAN_PROMPT" | "scan", ScanStudio = "SCAN_STUDIO" | "upload", ScanZero = "SCAN_ZERO" }
+);
+string_enum!(DocumentCategory {
+    GovernmentId = "government_id",
+    Passport = "passport",
+    License = "license",
+    BankDocument = "bank_document",
+    TaxDocument = "tax_document",
+    BusinessDocument = "business_document",
+});
+string_enum!(Requiredness { Mandatory = "mandatory", Optional = "optional" });
+string_enum!(SearchMode { Fast = "FAST", Accurate = "ACCURATE" });
+string_enum!(
+    /// Product addition: `passive` judges one selfie; `active` asks for a challenge sequence.
+    LivenessMode { Passive = "passive", Active = "active" }
+);
+string_enum!(Source { None = "NONE", Api = "API", Csv = "CSV" });
+string_enum!(Strategy { None = "none", Blacklist = "blacklist" });
+string_enum!(ApiTestType { Email = "email", Phone = "phone" });
+string_enum!(
+    /// Product addition: what the blacklist check does when the operator's API cannot be reached.
+    /// `closed` (default) sends the enrollee to manual review; `open` lets them pass.
+    FailMode { Open = "open", Closed = "closed" }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataProtection {
+    pub name: String,
+    pub email: String,
+    pub address: String,
+    pub address2: Option<String>,
+    pub city: String,
+    pub country: String,
+    pub postal_code: String,
+}
+
+/// Branding in the v3 naming. Every field is optional: `None` means "not set by the operator" and
+/// renders as the documented default, so step 6 counts as configured only once a value is given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Branding {
+    pub values: std::collections::BTreeMap<String, Option<String>>,
+}
+
+/// (v3 name, default, kind). Legacy-only fields that have no v3 twin keep their legacy name.
+pub const BRANDING_FIELDS: [(&str, Option<&str>, ColourKind); 14] = [
+    ("backgroundColor", Some("#01236D"), ColourKind::Hex),
+    ("buttonColor", Some("#B2BDD3"), ColourKind::Hex),
+    ("buttonTextColor", Some("#FFFFFF"), ColourKind::Hex),
+    ("titleColor", Some("#000000"), ColourKind::Hex),
+    ("textColor", Some("#8091B6"), ColourKind::Hex),
+    ("imageBackgroundColor", Some("white"), ColourKind::HexOrName),
+    ("tabColor", Some("#01236D"), ColourKind::Hex),
+    ("borderColor", Some("#B2BDD3"), ColourKind::Hex),
+    ("secondaryButtonColor", Some("#B2BDD3"), ColourKind::Hex),
+    ("secondaryButtonTextColor", Some("#FFFFFF"), ColourKind::Hex),
+    ("logo", None, ColourKind::Image),
+    ("image", None, ColourKind::Image),
+    ("rightImagePosition", Some("center center"), ColourKind::Text),
+    ("customDomain", None, ColourKind::Text),
+];
+
+/// Legacy (v2) and generic-page branding names, mapped to the v3 names. The v3 name wins when a
+/// request carries both.
+pub const BRANDING_ALIASES: [(&str, &str); 7] = [
+    ("bgColor", "backgroundColor"),
+    ("txtColor", "textColor"),
+    ("buttonTxtColor", "buttonTextColor"),
+    ("rightImage", "image"),
+    ("rightBackgroundColor", "imageBackgroundColor"),
+    ("primaryColor", "buttonColor"),
+    ("secondaryColor", "secondaryButtonColor"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourKind {
+    Hex,
+    HexOrName,
+    Image,
+    Text,
+}
+
+/// `#RGB`, `#RGBA`, `#RRGGBB` or `#RRGGBBAA`.
+pub fn is_css_hex_colour(s: &str) -> bool {
+    s.strip_prefix('#')
+        .is_some_and(|h| matches!(h.len(), 3 | 4 | 6 | 8) && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// CSS named colours the reference uses for backgrounds, plus the keywords a background may take.
+const CSS_NAMES: [&str; 20] = [
+    "white", "black", "transparent", "gray", "grey", "silver", "red", "maroon", "yellow", "olive", "lime", "green",
+    "aqua", "teal", "blue", "navy", "fuchsia", "purple", "orange", "whitesmoke",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdditionalField {
+    pub name: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignUpForm {
+    pub full_name: bool,
+    pub full_name_style: FullNameStyle,
+    pub email: bool,
+    pub email_gateway: EmailGateway,
+    pub phone: bool,
+    pub phone_gateway: PhoneGateway,
+    pub country_code: Option<String>,
+    pub allow_additional_fields: bool,
+    pub additional_fields: Vec<AdditionalField>,
+    pub show_privacy_notice: bool,
+    pub show_terms_and_conditions: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Steps {
+    pub document: Option<StepMode>,
+    pub liveness: Option<StepMode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentTemplate {
+    pub prompt_template: String,
+    pub required: Requiredness,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentConfiguration {
+    pub active: bool,
+    pub category: DocumentCategory,
+    pub templates: Vec<DocumentTemplate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentType {
+    pub country: Country,
+    pub configurations: Vec<DocumentConfiguration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Documents {
+    pub attempt_limit: u8,
+    pub verification_methods: Vec<VerificationMethod>,
+    pub document_types: Vec<DocumentType>,
+    pub information_verification: bool,
+    pub screening: bool,
+    pub criminal_history_verification: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Liveness {
+    pub attempt_limit: u8,
+    pub min_score: Score,
+    pub search_min_score: Score,
+    pub search_mode: SearchMode,
+    pub mode: LivenessMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integrations {
+    pub redirect_url: Option<String>,
+    pub webhook: Option<String>,
+    pub webhook_url: Option<String>,
+    pub source: Source,
+    pub strategy: Strategy,
+    pub api_url: Option<String>,
+    pub api_test_type: Option<ApiTestType>,
+    pub api_test_value: Option<String>,
+    pub fail_mode: FailMode,
+}
+
+/// The enrollee-facing flow configured in steps 2–5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowConfig {
+    pub flow_type: FlowType,
+    pub target: Target,
+    pub sign_up_form: Option<SignUpForm>,
+    pub steps: Steps,
+    pub documents: Option<Documents>,
+    pub liveness: Option<Liveness>,
+    pub integrations: Option<Integrations>,
+}
+
+/// Everything an operator configures on a project (the writable part of the project object).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectConfig {
+    pub name: String,
+    pub allowed_countries: AllowedCountries,
+    pub contact_email: Option<String>,
+    pub privacy_url: Option<String>,
+    pub terms_and_conditions_url: Option<String>,
+    pub data_protection: Option<DataProtection>,
+    pub default_language: String,
+    pub identifier: Option<String>,
+    pub target: Target,
+    pub demo_mode: bool,
+    pub demo_otp: Option<String>,
+    pub branding: Branding,
+    pub flow: Option<FlowConfig>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation of naming variants (before merge)
+// ---------------------------------------------------------------------------------------------
+
+/// Top-level keys a client may write. Everything else (`_id`, `__v`, `client`, `createdAt`,
+/// `projectFlows`, `currentStep`, …) is echoed back by clients and ignored, not rejected.
+const WRITABLE: [&str; 14] = [
+    "name",
+    "allowedCountries",
+    "contactEmail",
+    "privacyUrl",
+    "termsAndConditionsUrl",
+    "dataProtection",
+    "defaultLanguage",
+    "identifier",
+    "target",
+    "demoMode",
+    "demoOTP",
+    "branding",
+    "projectFlow",
+    "projectFlowType",
+];
+
+const FLOW_WRITABLE: [&str; 8] = ["target", "type", "signUpForm", "steps", "documents", "liveness", "integrations", "redirectUrl"];
+
+/// Keeps the writable keys of a request body and rewrites documented variants into the one form the
+/// reader and the responses use: legacy branding names, `settings.defaultLanguage` (generic page),
+/// flow-level `redirectUrl`/`webhookUrl` (legacy flow object) into `integrations`.
+pub fn normalise_patch(body: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for key in WRITABLE {
+        if let Some(v) = body.get(key) {
+            out.insert(key.to_string(), v.clone());
+        }
+    }
+    if !out.contains_key("defaultLanguage")
+        && let Some(lang) = body.get("settings").and_then(|s| s.get("defaultLanguage"))
+    {
+        out.insert("defaultLanguage".into(), lang.clone());
+    }
+    if let Some(Value::Object(b)) = out.get_mut("branding") {
+        let mut renamed = Map::new();
+        for (k, v) in b.iter() {
+            let canonical = BRANDING_ALIASES.iter().find(|(legacy, _)| legacy == k).map(|(_, v3)| *v3);
+            match canonical {
+                Some(v3) if b.contains_key(v3) => {} // the v3 name wins
+                Some(v3) => {
+                    renamed.insert(v3.to_string(), v.clone());
+                }
+                None => {
+                    renamed.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        *b = renamed;
+    }
+    if let Some(Value::Object(flow)) = out.get_mut("projectFlow") {
+        let mut kept = Map::new();
+        for key in FLOW_WRITABLE {
+            if let Some(v) = flow.get(key) {
+                kept.insert(key.to_string(), v.clone());
+            }
+        }
+        for legacy in ["redirectUrl", "webhookUrl"] {
+            if let Some(v) = flow.get(legacy).cloned() {
+                kept.remove(legacy);
+                let integrations = kept.entry("integrations").or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(i) = integrations
+                    && !i.contains_key(legacy)
+                {
+                    i.insert(legacy.to_string(), v);
+                }
+            }
+        }
+        *flow = kept;
+    }
+    // `{status: "active", projectFlow: {status: "active"}}` carries no flow configuration: an empty
+    // section must not create a flow (nor demand projectFlowType).
+    if out.get("projectFlow").and_then(Value::as_object).is_some_and(Map::is_empty) {
+        out.remove("projectFlow");
+    }
+    out
+}
+
+/// JSON merge patch (RFC 7396): objects merge key by key, `null` removes a key, anything else
+/// replaces. Arrays are replaced whole (a partial update of `documentTypes` sends the new list).
+pub fn merge(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    b.remove(k);
+                } else {
+                    merge(b.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reader
+// ---------------------------------------------------------------------------------------------
+
+/// Walks a JSON object, collecting one [`FieldError`] per broken rule.
+struct Reader {
+    errors: Vec<FieldError>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+impl Reader {
+    fn err(&mut self, field: impl Into<String>, msg: impl Into<String>) {
+        self.errors.push(FieldError::new(field, msg));
+    }
+
+    fn object<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a Map<String, Value>> {
+        match obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => {
+                self.err(join(path, key), "must be an object");
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, obj: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<String> {
+        match obj.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.err(join(path, key), "is required");
+                }
+                None
+            }
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                if required {
+                    self.err(join(path, key), "must not be empty");
+                }
+                None
+            }
+            Some(Value::String(s)) => Some(s.trim().to_string()),
+            Some(_) => {
+                self.err(join(path, key), "must be a string");
+                None
+            }
+        }
+    }
+
+    fn bounded_string(&mut self, obj: &Map<String, Value>, path: &str, key: &str, required: bool, max: usize) -> Option<String> {
+        let s = self.string(obj, path, key, required)?;
+        if s.chars().count() > max {
+            self.err(join(path, key), format!("must be at most {max} characters"));
+            return None;
+        }
+        Some(s)
+    }
+
+    fn email(&mut self, obj: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<String> {
+        let s = self.bounded_string(obj, path, key, required, 254)?;
+        if email_address::EmailAddress::parse_with_options(&s, email_address::Options::default().without_display_text()).is_ok()
+            && s.contains('.')
+        {
+            Some(s.to_ascii_lowercase())
+        } else {
+            self.err(join(path, key), "must be a valid email address");
+            None
+        }
+    }
+
+    fn url(&mut self, obj: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<String> {
+        let s = self.bounded_string(obj, path, key, required, 2048)?;
+        match url::Url::parse(&s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => Some(s),
+            _ => {
+                self.err(join(path, key), "must be a valid http(s) URL");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, obj: &Map<String, Value>, path: &str, key: &str, default: bool) -> bool {
+        match obj.get(key) {
+            None | Some(Value::Null) => default,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                self.err(join(path, key), "must be true or false");
+                default
+            }
+        }
+    }
+
+    fn choice<T>(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+        allowed: &str,
+    ) -> Option<T> {
+        match obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => {
+                let v = parse(s.trim());
+                if v.is_none() {
+                    self.err(join(path, key), format!("must be one of {allowed}"));
+                }
+                v
+            }
+            Some(_) => {
+                self.err(join(path, key), format!("must be one of {allowed}"));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, obj: &Map<String, Value>, path: &str, key: &str, min: i64, max: i64, default: i64) -> i64 {
+        match obj.get(key) {
+            None | Some(Value::Null) => default,
+            Some(v) => match v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)) {
+                Some(n) if (min..=max).contains(&n) => n,
+                _ => {
+                    self.err(join(path, key), format!("must be an integer from {min} to {max}"));
+                    default
+                }
+            },
+        }
+    }
+
+    fn score(&mut self, obj: &Map<String, Value>, path: &str, key: &str, min: f64, max: f64, default: f64) -> Score {
+        let fallback = Score(default);
+        match obj.get(key) {
+            None | Some(Value::Null) => fallback,
+            Some(v) => match v.as_f64().and_then(|f| Score::parse(f, min, max)) {
+                Some(s) => s,
+                None => {
+                    self.err(join(path, key), format!("must be a number from {min} to {max}"));
+                    fallback
+                }
+            },
+        }
+    }
+
+    fn array<'a>(&mut self, obj: &'a Map<String, Value>, path: &str, key: &str) -> Option<&'a Vec<Value>> {
+        match obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(a)) => Some(a),
+            Some(_) => {
+                self.err(join(path, key), "must be an array");
+                None
+            }
+        }
+    }
+}
+
+/// Reads a whole configuration document (API field names) into the typed configuration.
+pub fn read_config(doc: &Map<String, Value>) -> Result<ProjectConfig, Vec<FieldError>> {
+    let mut r = Reader { errors: Vec::new() };
+    let name = r.bounded_string(doc, "", "name", true, NAME_MAX);
+    let allowed_countries = read_allowed_countries(&mut r, doc);
+    let contact_email = r.email(doc, "", "contactEmail", false);
+    let privacy_url = r.url(doc, "", "privacyUrl", false);
+    let terms_and_conditions_url = r.url(doc, "", "termsAndConditionsUrl", false);
+    let data_protection = r.object(doc, "", "dataProtection").and_then(|dp| read_data_protection(&mut r, dp));
+    let default_language = r.string(doc, "", "defaultLanguage", false).unwrap_or_else(|| "en".into());
+    if !is_language_tag(&default_language) {
+        r.err("defaultLanguage", "must be a language code such as en or es");
+    }
+    let identifier = r.bounded_string(doc, "", "identifier", false, 64);
+    if let Some(id) = &identifier
+        && !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        r.err("identifier", "must contain only lower-case letters, digits, hyphens and underscores");
+    }
+    let target = r.choice(doc, "", "target", Target::parse, Target::allowed()).unwrap_or(Target::Personal);
+    let demo_mode = r.boolean(doc, "", "demoMode", false);
+    let demo_otp = match doc.get("demoOTP") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) => Some(s.clone()),
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|v| v < 1_000_000) => n.as_u64().map(|v| format!("{v:06}")),
+        Some(_) => {
+            r.err("demoOTP", "must be 6 digits");
+            None
+        }
+    };
+    let branding = r.object(doc, "", "branding").map(|b| read_branding(&mut r, b)).unwrap_or_default();
+    let flow = read_flow(&mut r, doc, target);
+
+    match (r.errors.is_empty(), name, allowed_countries) {
+        (true, Some(name), Some(allowed_countries)) => Ok(ProjectConfig {
+            name,
+            allowed_countries,
+            contact_email,
+            privacy_url,
+            terms_and_conditions_url,
+            data_protection,
+            default_language,
+            identifier,
+            target,
+            demo_mode,
+            demo_otp,
+            branding,
+            flow,
+        }),
+        _ => Err(r.errors),
+    }
+}
+
+fn is_language_tag(s: &str) -> bool {
+    let (lang, region) = s.split_once('-').map_or((s, None), |(l, r)| (l, Some(r)));
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && region.is_none_or(|r| r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+fn read_allowed_countries(r: &mut Reader, doc: &Map<String, Value>) -> Option<AllowedCountries> {
+    let values: Vec<&Value> = match doc.get("allowedCountries") {
+        None | Some(Value::Null) => {
+            r.err("allowedCountries", "is required");
+            return None;
+        }
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v @ Value::String(_)) => vec![v],
+        Some(_) => {
+            r.err("allowedCountries", "must be an array of country names or \"All\"");
+            return None;
+        }
+    };
+    if values.is_empty() {
+        r.err("allowedCountries", "must name at least one country, or \"All\"");
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut all = false;
+    for (i, v) in values.iter().enumerate() {
+        match v.as_str().map(str::trim) {
+            Some(s) if s.eq_ignore_ascii_case("all") => all = true,
+            Some(s) => match Country::parse(s) {
+                Some(c) if !out.contains(&c) => out.push(c),
+                Some(_) => {}
+                None => r.err(format!("allowedCountries[{i}]"), "country not supported"),
+            },
+            None => r.err(format!("allowedCountries[{i}]"), "must be a country name"),
+        }
+    }
+    Some(if all { AllowedCountries::All } else { AllowedCountries::Only(out) })
+}
+
+fn read_data_protection(r: &mut Reader, dp: &Map<String, Value>) -> Option<DataProtection> {
+    let p = "dataProtection";
+    let before = r.errors.len();
+    let name = r.bounded_string(dp, p, "name", true, 200);
+    let email = r.email(dp, p, "email", true);
+    let address = r.bounded_string(dp, p, "address", true, 200);
+    let address2 = r.bounded_string(dp, p, "address2", false, 200);
+    let city = r.bounded_string(dp, p, "city", true, 100);
+    let country = r.bounded_string(dp, p, "country", true, 100);
+    let postal_code = r.string(dp, p, "postalCode", true);
+    if let Some(pc) = &postal_code {
+        let ok_chars = pc.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-');
+        if !(3..=12).contains(&pc.chars().count()) || !ok_chars {
+            r.err("dataProtection.postalCode", "must be 3 to 12 letters, digits, spaces or hyphens");
+        }
+    }
+    if r.errors.len() > before {
+        return None;
+    }
+    Some(DataProtection {
+        name: name?,
+        email: email?,
+        address: address?,
+        address2,
+        city: city?,
+        country: country?,
+        postal_code: postal_code?,
+    })
+}
+
+fn read_branding(r: &mut Reader, b: &Map<String, Value>) -> Branding {
+    let mut out = Branding::default();
+    for (key, _, kind) in BRANDING_FIELDS {
+        let field = join("branding", key);
+        let value = match b.get(key) {
+            None => continue,
+            Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.trim().to_string()),
+            Some(_) => {
+                r.err(field, "must be a string");
+                continue;
+            }
+        };
+        if let Some(v) = &value {
+            let ok = match kind {
+                ColourKind::Hex => is_css_hex_colour(v),
+                ColourKind::HexOrName => is_css_hex_colour(v) || CSS_NAMES.contains(&v.to_ascii_lowercase().as_str()),
+                ColourKind::Image => {
+                    v.len() <= 700_000
+                        && (v.starts_with("data:image/") || url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+                }
+                ColourKind::Text => v.len() <= 200,
+            };
+            if !ok {
+                let msg = match kind {
+                    ColourKind::Hex => "must be a CSS hex colour such as #01236D",
+                    ColourKind::HexOrName => "must be a CSS hex colour or colour name",
+                    ColourKind::Image => "must be an http(s) URL or a data:image/ URI",
+                    ColourKind::Text => "must be at most 200 characters",
+                };
+                r.err(field, msg);
+                continue;
+            }
+        }
+        out.values.insert(key.to_string(), value);
+    }
+    out
+}
+
+fn read_flow(r: &mut Reader, doc: &Map<String, Value>, project_target: Target) -> Option<FlowConfig> {
+    let flow = r.object(doc, "", "projectFlow")?;
+    let p = "projectFlow";
+    let declared = r.choice(doc, "", "projectFlowType", FlowType::parse, FlowType::allowed());
+    let inner = r.choice(flow, p, "type", FlowType::parse, FlowType::allowed());
+    let flow_type = match (declared, inner) {
+        (Some(a), Some(b)) if a != b => {
+            r.err("projectFlowType", "must match projectFlow.type");
+            a
+        }
+        (Some(t), _) | (None, Some(t)) => t,
+        (None, None) => {
+            r.err("projectFlowType", "is required when projectFlow is given");
+            FlowType::Onboarding
+        }
+    };
+    if flow_type == FlowType::Login {
+        r.err("projectFlowType", "login flows are not part of SmartEnroll; use onboarding");
+    }
+    let target = r.choice(flow, p, "target", Target::parse, Target::allowed()).unwrap_or(project_target);
+    let sign_up_form = r.object(flow, p, "signUpForm").map(|s| read_sign_up_form(r, s));
+    let steps = r
+        .object(flow, p, "steps")
+        .map(|s| Steps {
+            document: r.choice(s, "projectFlow.steps", "document", StepMode::parse, StepMode::allowed()),
+            liveness: r.choice(s, "projectFlow.steps", "liveness", StepMode::parse, StepMode::allowed()),
+        })
+        .unwrap_or_default();
+    let document_step = steps.document.unwrap_or(StepMode::Skip);
+    let documents = match r.object(flow, p, "documents") {
+        Some(d) => read_documents(r, d, document_step, target),
+        None => {
+            if document_step != StepMode::Skip {
+                r.err("projectFlow.documents", "is required when steps.document is not skip");
+            }
+            None
+        }
+    };
+    let liveness = r.object(flow, p, "liveness").map(|l| read_liveness(r, l)).or_else(|| {
+        // A liveness step without settings runs on the documented recommended values.
+        (steps.liveness.is_some_and(|m| m != StepMode::Skip)).then(|| read_liveness(r, &Map::new()))
+    });
+    let integrations = r.object(flow, p, "integrations").map(|i| read_integrations(r, i));
+    Some(FlowConfig { flow_type, target, sign_up_form, steps, documents, liveness, integrations })
+}
+
+fn read_sign_up_form(r: &mut Reader, s: &Map<String, Value>) -> SignUpForm {
+    let p = "projectFlow.signUpForm";
+    let email = r.boolean(s, p, "email", false);
+    let phone = r.boolean(s, p, "phone", false);
+    if !email && !phone {
+        r.err(p, "needs email or phone (or both) to identify the enrollee");
+    }
+    let email_gateway = r.choice(s, p, "emailGateway", EmailGateway::parse, EmailGateway::allowed());
+    let phone_gateway = r.choice(s, p, "phoneGateway", PhoneGateway::parse, PhoneGateway::allowed());
+    let country_code = match s.get("countryCode") {
+        // The Spanish page types it as a boolean; only the string form carries information.
+        None | Some(Value::Null) | Some(Value::Bool(_)) => None,
+        Some(Value::String(c)) if c.trim().is_empty() => None,
+        Some(Value::String(c)) => {
+            let c = c.trim();
+            let known = Country::all().any(|k| k.alpha2().eq_ignore_ascii_case(c));
+            if !known {
+                r.err(join(p, "countryCode"), "must be the ISO alpha-2 code of a supported country");
+            }
+            Some(c.to_ascii_uppercase())
+        }
+        Some(_) => {
+            r.err(join(p, "countryCode"), "must be a country code such as US");
+            None
+        }
+    };
+    let mut additional_fields = Vec::new();
+    if let Some(items) = r.array(s, p, "additionalFields") {
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{p}.additionalFields[{i}]");
+            match item {
+                // The TS model uses plain names; PU3's example uses objects. Names become objects.
+                Value::String(n) if !n.trim().is_empty() && n.len() <= 60 => additional_fields.push(AdditionalField {
+                    name: n.trim().to_string(),
+                    label: n.trim().to_string(),
+                    kind: "text".into(),
+                    required: false,
+                }),
+                Value::Object(o) => {
+                    let name = r.bounded_string(o, &path, "name", true, 60);
+                    let label = r.bounded_string(o, &path, "label", false, 120);
+                    let kind = r.bounded_string(o, &path, "type", false, 30).unwrap_or_else(|| "text".into());
+                    let required = r.boolean(o, &path, "required", false);
+                    if let Some(name) = name {
+                        additional_fields.push(AdditionalField { label: label.unwrap_or_else(|| name.clone()), name, kind, required });
+                    }
+                }
+                _ => r.err(path, "must be a field name or {name, label, type, required}"),
+            }
+        }
+    }
+    SignUpForm {
+        full_name: r.boolean(s, p, "fullName", true),
+        full_name_style: r
+            .choice(s, p, "fullNameStyle", FullNameStyle::parse, FullNameStyle::allowed())
+            .unwrap_or(FullNameStyle::Together),
+        email,
+        email_gateway: email_gateway.unwrap_or(if email { EmailGateway::Mailgun } else { EmailGateway::None }),
+        phone,
+        phone_gateway: phone_gateway.unwrap_or(if phone { PhoneGateway::Sms } else { PhoneGateway::None }),
+        country_code,
+        allow_additional_fields: r.boolean(s, p, "allowAdditionalFields", false),
+        additional_fields,
+        show_privacy_notice: r.boolean(s, p, "showPrivacyNotice", true),
+        show_terms_and_conditions: r.boolean(s, p, "showTermsAndConditions", true),
+    }
+}
+
+fn read_documents(r: &mut Reader, d: &Map<String, Value>, step: StepMode, target: Target) -> Option<Documents> {
+    let p = "projectFlow.documents";
+    let needed = step != StepMode::Skip;
+    let attempt_limit = r.integer(d, p, "attemptLimit", 1, 5, 3) as u8;
+    let mut verification_methods = Vec::new();
+    match r.array(d, p, "verificationMethods") {
+        Some(items) => {
+            for (i, item) in items.iter().enumerate() {
+                match item.as_str().and_then(VerificationMethod::parse) {
+                    Some(m) if !verification_methods.contains(&m) => verification_methods.push(m),
+                    Some(_) => {}
+                    None => r.err(
+                        format!("{p}.verificationMethods[{i}]"),
+                        "must be one of SCAN_PROMPT|SCAN_STUDIO|SCAN_ZERO (or scan|upload)",
+                    ),
+                }
+            }
+            if items.is_empty() && needed {
+                r.err(format!("{p}.verificationMethods"), "must name at least one method when steps.document is not skip");
+            }
+        }
+        None if needed => r.err(format!("{p}.verificationMethods"), "is required when steps.document is not skip"),
+        None => {}
+    }
+    let mut document_types: Vec<DocumentType> = Vec::new();
+    match r.array(d, p, "documentTypes") {
+        Some(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("{p}.documentTypes[{i}]");
+                let Some(o) = item.as_object() else {
+                    r.err(path, "must be an object {country, configurations}");
+                    continue;
+                };
+                if let Some(dt) = read_document_type(r, o, &path, target) {
+                    if document_types.iter().any(|e| e.country == dt.country) {
+                        r.err(format!("{path}.country"), "is listed twice");
+                    } else {
+                        document_types.push(dt);
+                    }
+                }
+            }
+            if items.is_empty() && needed {
+                r.err(format!("{p}.documentTypes"), "must list at least one country when steps.document is not skip");
+            }
+        }
+        None if needed => r.err(format!("{p}.documentTypes"), "is required when steps.document is not skip"),
+        None => {}
+    }
+    Some(Documents {
+        attempt_limit,
+        verification_methods,
+        document_types,
+        information_verification: r.boolean(d, p, "informationVerification", false),
+        screening: r.boolean(d, p, "screening", false),
+        criminal_history_verification: r.boolean(d, p, "criminalHistoryVerification", false),
+    })
+}
+
+fn read_document_type(r: &mut Reader, o: &Map<String, Value>, path: &str, target: Target) -> Option<DocumentType> {
+    let country = match r.string(o, path, "country", true) {
+        Some(c) => match Country::parse(&c) {
+            Some(c) => Some(c),
+            None => {
+                r.err(format!("{path}.country"), "country not supported");
+                None
+            }
+        },
+        None => None,
+    };
+    let mut configurations = Vec::new();
+    match r.array(o, path, "configurations") {
+        Some(items) => {
+            for (j, item) in items.iter().enumerate() {
+                let cpath = format!("{path}.configurations[{j}]");
+                let Some(c) = item.as_object() else {
+                    r.err(cpath, "must be an object {active, documentCategory, documentTemplates}");
+                    continue;
+                };
+                let active = r.boolean(c, &cpath, "active", false);
+                let category = r.choice(c, &cpath, "documentCategory", DocumentCategory::parse, DocumentCategory::allowed());
+                if category.is_none() && c.get("documentCategory").is_none_or(Value::is_null) {
+                    r.err(format!("{cpath}.documentCategory"), "is required");
+                }
+                if let Some(cat) = category {
+                    let business = matches!(
+                        cat,
+                        DocumentCategory::BankDocument | DocumentCategory::TaxDocument | DocumentCategory::BusinessDocument
+                    );
+                    if business != (target == Target::Business) {
+                        let allowed = if target == Target::Business {
+                            "bank_document|tax_document|business_document"
+                        } else {
+                            "government_id|passport|license"
+                        };
+                        r.err(format!("{cpath}.documentCategory"), format!("must be one of {allowed} for a {} flow", target.as_str()));
+                    }
+                }
+                let mut templates = Vec::new();
+                if let Some(ts) = r.array(c, &cpath, "documentTemplates") {
+                    for (k, t) in ts.iter().enumerate() {
+                        let tpath = format!("{cpath}.documentTemplates[{k}]");
+                        let Some(t) = t.as_object() else {
+                            r.err(tpath, "must be an object {promptTemplate, required}");
+                            continue;
+                        };
+                        let prompt = match t.get("promptTemplate") {
+                            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= 64 => Some(s.trim().to_string()),
+                            Some(Value::Object(pt)) => pt.get("_id").and_then(Value::as_str).map(str::to_string),
+                            _ => None,
+                        };
+                        let required = r
+                            .choice(t, &tpath, "required", Requiredness::parse, Requiredness::allowed())
+                            .unwrap_or(Requiredness::Mandatory);
+                        match prompt {
+                            Some(prompt_template) => templates.push(DocumentTemplate { prompt_template, required }),
+                            None => r.err(format!("{tpath}.promptTemplate"), "must be a template id or an object with _id"),
+                        }
+                    }
+                }
+                if let Some(category) = category {
+                    configurations.push(DocumentConfiguration { active, category, templates });
+                }
+            }
+            if !configurations.iter().any(|c| c.active) {
+                r.err(format!("{path}.configurations"), "needs at least one active configuration");
+            }
+        }
+        None => r.err(format!("{path}.configurations"), "is required"),
+    }
+    Some(DocumentType { country: country?, configurations })
+}
+
+fn read_liveness(r: &mut Reader, l: &Map<String, Value>) -> Liveness {
+    let p = "projectFlow.liveness";
+    Liveness {
+        attempt_limit: r.integer(l, p, "attemptLimit", 1, 5, 3) as u8,
+        min_score: r.score(l, p, "minScore", 0.52, 0.90, 0.65),
+        search_min_score: r.score(l, p, "searchMinScore", 0.70, 0.95, 0.80),
+        search_mode: r.choice(l, p, "searchMode", SearchMode::parse, SearchMode::allowed()).unwrap_or(SearchMode::Fast),
+        mode: r.choice(l, p, "mode", LivenessMode::parse, LivenessMode::allowed()).unwrap_or(LivenessMode::Passive),
+    }
+}
+
+fn read_integrations(r: &mut Reader, i: &Map<String, Value>) -> Integrations {
+    let p = "projectFlow.integrations";
+    let source = r.choice(i, p, "source", Source::parse, Source::allowed()).unwrap_or(Source::None);
+    let strategy = r.choice(i, p, "strategy", Strategy::parse, Strategy::allowed()).unwrap_or(Strategy::None);
+    let api = source == Source::Api;
+    let api_url = r.url(i, p, "apiUrl", api);
+    let api_test_type = r.choice(i, p, "apiTestType", ApiTestType::parse, ApiTestType::allowed());
+    if api && api_test_type.is_none() && i.get("apiTestType").is_none_or(Value::is_null) {
+        r.err(join(p, "apiTestType"), "is required when source is API");
+    }
+    let api_test_value = r.bounded_string(i, p, "apiTestValue", api, 254);
+    if strategy == Strategy::Blacklist && source == Source::None {
+        r.err(join(p, "source"), "must be API or CSV when strategy is blacklist");
+    }
+    let webhook = match i.get("webhook") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => match crate::ids::parse_object_id(s) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                r.err(join(p, "webhook"), e.to_string());
+                None
+            }
+        },
+        Some(_) => {
+            r.err(join(p, "webhook"), "must be a webhook id or null");
+            None
+        }
+    };
+    Integrations {
+        redirect_url: r.url(i, p, "redirectUrl", false),
+        webhook,
+        webhook_url: r.url(i, p, "webhookUrl", false),
+        source,
+        strategy,
+        api_url,
+        api_test_type,
+        api_test_value,
+        fail_mode: r.choice(i, p, "failMode", FailMode::parse, FailMode::allowed()).unwrap_or(FailMode::Closed),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API (JSON) form of a configuration
+// ---------------------------------------------------------------------------------------------
+
+impl Branding {
+    /// Explicitly set values only (the merge base).
+    pub fn to_json_set(&self) -> Value {
+        Value::Object(self.values.iter().map(|(k, v)| (k.clone(), v.clone().map_or(Value::Null, Value::String))).collect())
+    }
+    /// Every field, defaults filled in, plus the read-only fields GET responses carry.
+    pub fn to_json_full(&self) -> Value {
+        let mut m = Map::new();
+        for (key, default, _) in BRANDING_FIELDS {
+            let v = match self.values.get(key) {
+                Some(v) => v.clone(),
+                None => default.map(str::to_string),
+            };
+            m.insert(key.to_string(), v.map_or(Value::Null, Value::String));
+        }
+        m.insert("backgroundImage".into(), Value::Null);
+        m.insert("backgroundImageColor".into(), Value::String(String::new()));
+        Value::Object(m)
+    }
+    pub fn is_configured(&self) -> bool {
+        !self.values.is_empty()
+    }
+}
+
+impl FlowConfig {
+    /// The flow sections in API form (without ids, status and timestamps).
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("type".into(), json!(self.flow_type.as_str()));
+        m.insert("target".into(), json!(self.target.as_str()));
+        if let Some(s) = &self.sign_up_form {
+            m.insert(
+                "signUpForm".into(),
+                json!({
+                    "fullName": s.full_name,
+                    "fullNameStyle": s.full_name_style.as_str(),
+                    "email": s.email,
+                    "emailGateway": s.email_gateway.as_str(),
+                    "phone": s.phone,
+                    "phoneGateway": s.phone_gateway.as_str(),
+                    "countryCode": s.country_code,
+                    "allowAdditionalFields": s.allow_additional_fields,
+                    "additionalFields": s.additional_fields,
+                    "showPrivacyNotice": s.show_privacy_notice,
+                    "showTermsAndConditions": s.show_terms_and_conditions,
+                }),
+            );
+        }
+        let mut steps = Map::new();
+        if let Some(d) = self.steps.document {
+            steps.insert("document".into(), json!(d.as_str()));
+        }
+        if let Some(l) = self.steps.liveness {
+            steps.insert("liveness".into(), json!(l.as_str()));
+        }
+        m.insert("steps".into(), Value::Object(steps));
+        if let Some(d) = &self.documents {
+            let types: Vec<Value> = d
+                .document_types
+                .iter()
+                .map(|t| {
+                    json!({
+                        "country": t.country.display_name(),
+                        "configurations": t.configurations.iter().map(|c| json!({
+                            "active": c.active,
+                            "documentCategory": c.category.as_str(),
+                            "documentTemplates": c.templates.iter().map(|t| json!({
+                                "promptTemplate": t.prompt_template,
+                                "required": t.required.as_str(),
+                            })).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            m.insert(
+                "documents".into(),
+                json!({
+                    "attemptLimit": d.attempt_limit,
+                    "verificationMethods": d.verification_methods.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+                    "documentTypes": types,
+                    "informationVerification": d.information_verification,
+                    "screening": d.screening,
+                    "criminalHistoryVerification": d.criminal_history_verification,
+                }),
+            );
+        }
+        if let Some(l) = &self.liveness {
+            m.insert(
+                "liveness".into(),
+                json!({
+                    "attemptLimit": l.attempt_limit,
+                    "minScore": l.min_score.value(),
+                    "searchMinScore": l.search_min_score.value(),
+                    "searchMode": l.search_mode.as_str(),
+                    "mode": l.mode.as_str(),
+                }),
+            );
+        }
+        if let Some(i) = &self.integrations {
+            m.insert(
+                "integrations".into(),
+                json!({
+                    "redirectUrl": i.redirect_url,
+                    "webhook": i.webhook,
+                    "webhookUrl": i.webhook_url,
+                    "source": i.source.as_str(),
+                    "strategy": i.strategy.as_str(),
+                    "apiUrl": i.api_url,
+                    "apiTestType": i.api_test_type.map(|t| t.as_str()),
+                    "apiTestValue": i.api_test_value,
+                    "failMode": i.fail_mode.as_str(),
+                }),
+            );
+        }
+        m
+    }
+}
+
+impl ProjectConfig {
+    /// The writable part in API form: what [`read_config`] reads back into an equal configuration.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.insert("allowedCountries".into(), json!(self.allowed_countries.display_names()));
+        m.insert("contactEmail".into(), json!(self.contact_email));
+        m.insert("privacyUrl".into(), json!(self.privacy_url));
+        m.insert("termsAndConditionsUrl".into(), json!(self.terms_and_conditions_url));
+        m.insert(
+            "dataProtection".into(),
+            self.data_protection.as_ref().map_or(Value::Null, |d| {
+                json!({
+                    "name": d.name, "email": d.email, "address": d.address, "address2": d.address2,
+                    "city": d.city, "country": d.country, "postalCode": d.postal_code,
+                })
+            }),
+        );
+        m.insert("defaultLanguage".into(), json!(self.default_language));
+        m.insert("identifier".into(), json!(self.identifier));
+        m.insert("target".into(), json!(self.target.as_str()));
+        m.insert("demoMode".into(), json!(self.demo_mode));
+        m.insert("demoOTP".into(), json!(self.demo_otp));
+        m.insert("branding".into(), self.branding.to_json_set());
+        if let Some(flow) = &self.flow {
+            m.insert("projectFlow".into(), Value::Object(flow.to_json()));
+            m.insert("projectFlowType".into(), json!(flow.flow_type.as_str()));
+        }
+        // Nulls mean "absent" to the reader; leave them out so the merge base is minimal.
+        m.retain(|_, v| !v.is_null());
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! Conformance suites for the storage ports: the behaviour every implementation must show, written
+//! once and run against each one (embedded SQLite today, DynamoDB next). Each function panics with
+//! a message naming the broken promise; adapter crates call them from their own tests.
+
+use crate::client::Client;
+use crate::clock::Timestamp;
+use crate::error::StoreError;
+use crate::ids::{ClientId, CodeGenerator, IdGenerator, ProjectId};
+use crate::lifecycle::{WriteCtx, create};
+use crate::ports::{ClientStore, ProjectStore, RateLimiter};
+use crate::project::{Project, ProjectStatus};
+use crate::query::ProjectQuery;
+use crate::ratelimit::{Category, RateKey};
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Ids unique across suites running in parallel against one backend.
+struct SeqIds(AtomicU64, u32);
+impl IdGenerator for SeqIds {
+    fn object_id(&self) -> String {
+        format!("{:08x}{:016x}", self.1, self.0.fetch_add(1, Ordering::Relaxed))
+    }
+}
+struct Zeros;
+impl CodeGenerator for Zeros {
+    fn digits(&self, n: usize) -> String {
+        "0".repeat(n)
+    }
+}
+
+fn ids(seed: u32) -> SeqIds {
+    SeqIds(AtomicU64::new(1), seed)
+}
+
+pub fn client_id(seed: u32, n: u64) -> ClientId {
+    ClientId::parse(&format!("c{:07x}{:016x}", seed, n)).expect("valid id")
+}
+
+/// A project as the API would create it, at time `t` (unix seconds).
+pub fn project(ids: &dyn IdGenerator, client: &ClientId, name: &str, t: i64) -> Project {
+    let body = json!({"name": name, "allowedCountries": ["Colombia", "Mexico"], "target": "personal"});
+    let ctx = WriteCtx { ids, codes: &Zeros, now: Timestamp::from_unix_seconds(t) };
+    create(client, body.as_object().expect("object"), &ctx).expect("valid project")
+}
+
+pub async fn a_stored_project_reads_back_equal(store: &dyn ProjectStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let p = project(&g, &c, "Acme onboarding", 1_700_000_000);
+    store.insert(&p).await.expect("insert");
+    let got = store.get(&c, &p.id).await.expect("get");
+    assert_eq!(got.as_ref(), Some(&p), "a stored project must read back equal");
+    assert!(matches!(store.insert(&p).await, Err(StoreError::Duplicate)), "inserting an existing id must be Duplicate");
+}
+
+pub async fn another_clients_project_is_invisible(store: &dyn ProjectStore, seed: u32) {
+    let g = ids(seed);
+    let (a, b) = (client_id(seed, 1), client_id(seed, 2));
+    let p = project(&g, &a, "Tenant A", 1_700_000_000);
+    store.insert(&p).await.expect("insert");
+    assert_eq!(store.get(&b, &p.id).await.expect("get"), None, "another client's project must not be visible");
+    assert!(store.list(&b, &ProjectQuery::default()).await.expect("list").items.is_empty(), "lists are per client");
+    let unknown = ProjectId::parse("ffffffffffffffffffffffff").expect("id");
+    assert_eq!(store.get(&a, &unknown).await.expect("get"), None);
+    assert!(store.delete(&b, &p.id, p.version).await.is_err(), "another client cannot delete it");
+    assert!(store.get(&a, &p.id).await.expect("get").is_some());
+}
+
+pub async fn a_replace_with_a_stale_version_is_a_conflict(store: &dyn ProjectStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let p = project(&g, &c, "Versioned", 1_700_000_000);
+    store.insert(&p).await.expect("insert");
+    let mut v2 = p.clone();
+    v2.config.name = "Versioned 2".into();
+    v2.version = p.version + 1;
+    store.replace(&v2, p.version).await.expect("replace at the current version");
+    let mut stale = p.clone();
+    stale.config.name = "Lost write".into();
+    stale.version = p.version + 1;
+    assert!(matches!(store.replace(&stale, p.version).await, Err(StoreError::Conflict)), "stale replace must conflict");
+    assert_eq!(store.get(&c, &p.id).await.expect("get").map(|p| p.config.name), Some("Versioned 2".into()));
+    assert!(matches!(store.delete(&c, &p.id, p.version).await, Err(StoreError::Conflict)), "stale delete must conflict");
+    store.delete(&c, &p.id, v2.version).await.expect("delete at the current version");
+    assert_eq!(store.get(&c, &p.id).await.expect("get"), None);
+    assert!(store.replace(&v2, v2.version).await.is_err(), "replacing a deleted project must fail");
+}
+
+pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let mut made = Vec::new();
+    for i in 0..7 {
+        let mut p = project(&g, &c, &format!("Project {i} {}", if i % 2 == 0 { "Alpha" } else { "Beta" }), 1_700_000_000 + i);
+        if i >= 5 {
+            p.status = ProjectStatus::Paused;
+        }
+        store.insert(&p).await.expect("insert");
+        made.push(p);
+    }
+    let q = |f: &dyn Fn(&mut ProjectQuery)| {
+        let mut q = ProjectQuery { limit: 3, ..ProjectQuery::default() };
+        f(&mut q);
+        q
+    };
+    let page1 = store.list(&c, &q(&|_| {})).await.expect("list");
+    assert_eq!(page1.total, 7);
+    let names: Vec<_> = page1.items.iter().map(|p| p.config.name.clone()).collect();
+    assert_eq!(names, ["Project 6 Alpha", "Project 5 Beta", "Project 4 Alpha"], "newest first");
+    let page3 = store.list(&c, &q(&|q| q.page = 3)).await.expect("list");
+    assert_eq!((page3.total, page3.items.len()), (7, 1));
+    let beyond = store.list(&c, &q(&|q| q.page = 9)).await.expect("list");
+    assert_eq!((beyond.total, beyond.items.len()), (7, 0));
+    let alpha = store.list(&c, &q(&|q| q.name_contains = Some("alpha".into()))).await.expect("list");
+    assert_eq!(alpha.total, 4, "like_name is a case-insensitive contains");
+    let paused = store.list(&c, &q(&|q| q.statuses = Some(vec![ProjectStatus::Paused]))).await.expect("list");
+    assert_eq!(paused.total, 2);
+    let none = store.list(&c, &q(&|q| q.statuses = Some(vec![]))).await.expect("list");
+    assert_eq!(none.total, 0);
+    let business = store.list(&c, &q(&|q| q.target = Some(crate::config::Target::Business))).await.expect("list");
+    assert_eq!(business.total, 0);
+    let day = made[0].created_at.to_iso()[..10].to_string();
+    let on_day = store.list(&c, &q(&|q| q.created_prefix = Some(day.clone()))).await.expect("list");
+    assert_eq!(on_day.total, 7);
+}
+
+pub async fn clients_are_stored_and_versioned(store: &dyn ClientStore, seed: u32) {
+    let id = client_id(seed, 9);
+    let t = Timestamp::from_unix_seconds(1_700_000_000);
+    let c = Client {
+        id: id.clone(),
+        name: "Acme Bank".into(),
+        contact_email: Some("ops@acme.test".into()),
+        contact_phone: None,
+        token_generation: 0,
+        version: 1,
+        created_at: t,
+        updated_at: t,
+    };
+    store.insert(&c).await.expect("insert");
+    assert!(matches!(store.insert(&c).await, Err(StoreError::Duplicate)));
+    assert_eq!(store.get(&id).await.expect("get").as_ref(), Some(&c));
+    let mut next = c.clone();
+    next.token_generation = 1;
+    next.version = 2;
+    store.replace(&next, 1).await.expect("replace");
+    assert!(matches!(store.replace(&next, 1).await, Err(StoreError::Conflict)));
+    assert_eq!(store.get(&id).await.expect("get").map(|c| c.token_generation), Some(1));
+    assert_eq!(store.get(&client_id(seed, 10)).await.expect("get"), None);
+}
+
+pub async fn the_request_over_the_limit_is_refused_and_the_next_window_starts_fresh(limiter: &dyn RateLimiter, seed: u32) {
+    let c = client_id(seed, 1);
+    let t0 = 1_700_000_040;
+    let key = RateKey::at(&c, Category::Projects, t0);
+    let now = Timestamp::from_unix_seconds(t0);
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let d = limiter.hit(&key, 3, now).await.expect("hit");
+        seen.push((d.allowed, d.remaining));
+    }
+    assert_eq!(seen, [(true, 2), (true, 1), (true, 0), (false, 0), (false, 0)]);
+    let other = RateKey::at(&c, Category::ProjectFlows, t0);
+    assert!(limiter.hit(&other, 3, now).await.expect("hit").allowed, "categories count separately");
+    let next = RateKey::at(&c, Category::Projects, t0 + 60);
+    let d = limiter.hit(&next, 3, Timestamp::from_unix_seconds(t0 + 60)).await.expect("hit");
+    assert!(d.allowed && d.remaining == 2, "a new window starts from zero");
+    assert_eq!(d.reset_at, next.window_start + 60);
+}

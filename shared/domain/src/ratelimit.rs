@@ -1,0 +1,161 @@
+//! Rate limits: per client token, per category, per fixed one-minute window. Fixed windows (rather
+//! than a token bucket) because the AWS implementation is one DynamoDB item per
+//! (client, category, window) updated with a conditional `ADD`, which gives exact counts under any
+//! concurrency; the in-process implementation mirrors the same semantics.
+
+use crate::ids::ClientId;
+use std::collections::BTreeMap;
+
+pub const WINDOW_SECONDS: i64 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Projects,
+    ProjectFlows,
+    DocumentVerification,
+    BiometricVerification,
+    BackgroundChecks,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Projects,
+        Category::ProjectFlows,
+        Category::DocumentVerification,
+        Category::BiometricVerification,
+        Category::BackgroundChecks,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Projects => "projects",
+            Category::ProjectFlows => "projectFlows",
+            Category::DocumentVerification => "documentVerification",
+            Category::BiometricVerification => "biometricVerification",
+            Category::BackgroundChecks => "backgroundChecks",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+    /// The documented per-minute defaults (SmartEnroll self-hosted guide).
+    pub fn default_limit(self) -> u32 {
+        match self {
+            Category::Projects => 100,
+            Category::ProjectFlows => 50,
+            Category::DocumentVerification => 20,
+            Category::BiometricVerification => 10,
+            Category::BackgroundChecks => 5,
+        }
+    }
+}
+
+/// Requests per minute for each category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits(BTreeMap<Category, u32>);
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self(Category::ALL.into_iter().map(|c| (c, c.default_limit())).collect())
+    }
+}
+
+impl RateLimits {
+    pub fn limit(&self, c: Category) -> u32 {
+        self.0.get(&c).copied().unwrap_or_else(|| c.default_limit())
+    }
+    /// Overrides from `projects=1000,documentVerification=40`.
+    pub fn with_overrides(mut self, spec: &str) -> Result<Self, String> {
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').ok_or_else(|| format!("expected category=limit, got {part:?}"))?;
+            let cat = Category::parse(k).ok_or_else(|| format!("unknown rate-limit category {k:?}"))?;
+            let n: u32 = v.trim().parse().map_err(|_| format!("rate limit for {k} must be a positive integer"))?;
+            if n == 0 {
+                return Err(format!("rate limit for {k} must be at least 1"));
+            }
+            self.0.insert(cat, n);
+        }
+        Ok(self)
+    }
+}
+
+/// One counter: a client's requests of one category in one window.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RateKey {
+    pub client: ClientId,
+    pub category: Category,
+    /// Unix seconds at the start of the window.
+    pub window_start: i64,
+}
+
+impl RateKey {
+    pub fn at(client: &ClientId, category: Category, now_seconds: i64) -> Self {
+        Self { client: client.clone(), category, window_start: now_seconds - now_seconds.rem_euclid(WINDOW_SECONDS) }
+    }
+    pub fn reset_at(&self) -> i64 {
+        self.window_start + WINDOW_SECONDS
+    }
+}
+
+/// The outcome of counting one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateDecision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Unix seconds when the window ends.
+    pub reset_at: i64,
+}
+
+impl RateDecision {
+    /// Given the count after this request was (or would have been) added.
+    pub fn from_count(key: &RateKey, limit: u32, count_including_this: u64) -> Self {
+        let allowed = count_including_this <= u64::from(limit);
+        Self {
+            allowed,
+            limit,
+            remaining: u64::from(limit).saturating_sub(count_including_this.min(u64::from(limit))) as u32,
+            reset_at: key.reset_at(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_defaults_apply_until_overridden() {
+        let l = RateLimits::default();
+        assert_eq!(l.limit(Category::Projects), 100);
+        assert_eq!(l.limit(Category::BackgroundChecks), 5);
+        let l = l.with_overrides("projects=2000, backgroundChecks=7").unwrap();
+        assert_eq!(l.limit(Category::Projects), 2000);
+        assert_eq!(l.limit(Category::BackgroundChecks), 7);
+        assert_eq!(l.limit(Category::ProjectFlows), 50);
+    }
+
+    #[test]
+    fn bad_overrides_name_the_problem() {
+        assert!(RateLimits::default().with_overrides("projects").unwrap_err().contains("category=limit"));
+        assert!(RateLimits::default().with_overrides("robots=3").unwrap_err().contains("robots"));
+        assert!(RateLimits::default().with_overrides("projects=0").is_err());
+    }
+
+    #[test]
+    fn windows_are_aligned_to_the_minute() {
+        let c = ClientId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+        let k = RateKey::at(&c, Category::Projects, 125);
+        assert_eq!((k.window_start, k.reset_at()), (120, 180));
+    }
+
+    #[test]
+    fn the_request_that_exceeds_the_limit_is_refused_with_nothing_remaining() {
+        let c = ClientId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+        let k = RateKey::at(&c, Category::Projects, 0);
+        assert_eq!(RateDecision::from_count(&k, 2, 1).remaining, 1);
+        assert!(RateDecision::from_count(&k, 2, 2).allowed);
+        let refused = RateDecision::from_count(&k, 2, 3);
+        assert!(!refused.allowed);
+        assert_eq!(refused.remaining, 0);
+    }
+}
