@@ -1,1 +1,11 @@
+//! Adapters: the single-node implementations of the domain's ports.
+//!
+//! - [`sqlite::SqliteStore`]: projects and clients in one SQLite file (WAL, `synchronous=FULL`), so
+//!   every write is durable and transactional, and the operator CLI can read and write the same data
+//!   directory while the server runs (SQLite coordinates processes; an in-process-only engine would
+//!   not let `smartenroll token issue` look up a client next to a running server).
+//! - [`memory::MemoryRateLimiter`]: fixed-window counters in process memory. Exact under
+//!   concurrency (one mutex), and durability is not needed: one server process owns a data dir.
 
+pub mod memory;
+pub mod sqlite;

@@ -1,1 +1,90 @@
+//! Runs the domain's port conformance suites against the embedded adapters (a real SQLite file in
+//! a temporary directory). The AWS adapters run the same suites in their own issue.
 
+use smartenroll_adapters::memory::MemoryRateLimiter;
+use smartenroll_adapters::sqlite::SqliteStore;
+use smartenroll_domain::conformance as suite;
+
+fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("smartenroll.db")).expect("open");
+    (dir, store)
+}
+
+#[tokio::test]
+async fn sqlite_a_stored_project_reads_back_equal() {
+    let (_d, s) = store();
+    suite::a_stored_project_reads_back_equal(&s, 1).await;
+}
+
+#[tokio::test]
+async fn sqlite_another_clients_project_is_invisible() {
+    let (_d, s) = store();
+    suite::another_clients_project_is_invisible(&s, 2).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_replace_with_a_stale_version_is_a_conflict() {
+    let (_d, s) = store();
+    suite::a_replace_with_a_stale_version_is_a_conflict(&s, 3).await;
+}
+
+#[tokio::test]
+async fn sqlite_lists_are_newest_first_filtered_and_paginated() {
+    let (_d, s) = store();
+    suite::lists_are_newest_first_filtered_and_paginated(&s, 4).await;
+}
+
+#[tokio::test]
+async fn sqlite_clients_are_stored_and_versioned() {
+    let (_d, s) = store();
+    suite::clients_are_stored_and_versioned(&s, 5).await;
+}
+
+#[tokio::test]
+async fn memory_the_request_over_the_limit_is_refused_and_the_next_window_starts_fresh() {
+    suite::the_request_over_the_limit_is_refused_and_the_next_window_starts_fresh(&MemoryRateLimiter::new(), 6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_rate_limit_counts_are_exact_under_concurrency() {
+    use smartenroll_domain::clock::Timestamp;
+    use smartenroll_domain::ports::RateLimiter;
+    use smartenroll_domain::ratelimit::{Category, RateKey};
+    use std::sync::Arc;
+    let limiter = Arc::new(MemoryRateLimiter::new());
+    let key = RateKey::at(&suite::client_id(7, 1), Category::Projects, 1_700_000_000);
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let (l, k) = (limiter.clone(), key.clone());
+            tokio::spawn(async move { l.hit(&k, 50, Timestamp::from_unix_seconds(1_700_000_000)).await.map(|d| d.allowed) })
+        })
+        .collect();
+    let mut allowed = 0;
+    for t in tasks {
+        if t.await.expect("join").expect("hit") {
+            allowed += 1;
+        }
+    }
+    assert_eq!(allowed, 50);
+}
+
+#[tokio::test]
+async fn data_survives_reopening_the_database() {
+    use smartenroll_domain::ports::ProjectStore;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("smartenroll.db");
+    let ids = suite::client_id(8, 1);
+    let g = smartenroll_domain::ids::ObjectIdGenerator::new(
+        [8, 8, 8, 8, 8],
+        0,
+        std::sync::Arc::new(smartenroll_domain::clock::FixedClock(smartenroll_domain::clock::Timestamp::from_unix_seconds(1_700_000_000))),
+    );
+    let p = suite::project(&g, &ids, "Durable", 1_700_000_000);
+    {
+        let s = SqliteStore::open(&path).expect("open");
+        s.insert(&p).await.expect("insert");
+    }
+    let s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(s.get(&ids, &p.id).await.expect("get"), Some(p));
+}

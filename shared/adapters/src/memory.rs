@@ -1,0 +1,36 @@
+//! In-process rate-limit counters.
+
+use async_trait::async_trait;
+use smartenroll_domain::clock::Timestamp;
+use smartenroll_domain::error::StoreError;
+use smartenroll_domain::ids::ClientId;
+use smartenroll_domain::ports::RateLimiter;
+use smartenroll_domain::ratelimit::{Category, RateDecision, RateKey};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// One counter per (client, category), holding the current window only.
+#[derive(Default)]
+pub struct MemoryRateLimiter {
+    counters: Mutex<HashMap<(ClientId, Category), (i64, u64)>>,
+}
+
+impl MemoryRateLimiter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl RateLimiter for MemoryRateLimiter {
+    async fn hit(&self, key: &RateKey, limit: u32, _now: Timestamp) -> Result<RateDecision, StoreError> {
+        let mut counters = self.counters.lock().map_err(|_| StoreError::Backend("rate-limit counters poisoned".into()))?;
+        let entry = counters.entry((key.client.clone(), key.category)).or_insert((key.window_start, 0));
+        if entry.0 != key.window_start {
+            *entry = (key.window_start, 0);
+        }
+        // Stop counting just past the limit: refused requests keep the counter there.
+        entry.1 = (entry.1 + 1).min(u64::from(limit) + 1);
+        Ok(RateDecision::from_count(key, limit, entry.1))
+    }
+}

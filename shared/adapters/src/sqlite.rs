@@ -1,0 +1,291 @@
+//! The embedded store: SQLite in WAL mode. One writer connection (SQLite serialises writers
+//! anyway) and a few reader connections, so reads never wait behind a write's fsync. Calls run on
+//! tokio's blocking pool; records are stored as JSON documents with the columns that lists filter
+//! and sort on beside them.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use smartenroll_domain::client::Client;
+use smartenroll_domain::error::StoreError;
+use smartenroll_domain::ids::{ClientId, ProjectId};
+use smartenroll_domain::ports::{ClientStore, Page, ProjectStore};
+use smartenroll_domain::project::Project;
+use smartenroll_domain::query::ProjectQuery;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+const READERS: usize = 4;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: [&str; 1] = ["
+    CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE projects (
+        client TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        target TEXT NOT NULL,
+        name_lower TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (client, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX projects_newest_first ON projects (client, created_at DESC, id DESC);
+"];
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+/// Projects and clients in one SQLite database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(backend)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Backend(format!("could not enable WAL (journal_mode is {mode})")));
+    }
+    conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut writer = open_connection(path)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { inner: Arc::new(Inner { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) }) })
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().map_err(|_| backend("writer connection poisoned"))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(backend)?
+    }
+
+    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
+            // Take the first idle reader, starting from a rotating position; wait only if all are busy.
+            for i in 0..inner.readers.len() {
+                if let Ok(mut conn) = inner.readers[(start + i) % inner.readers.len()].try_lock() {
+                    return f(&mut conn);
+                }
+            }
+            let mut conn = inner.readers[start % inner.readers.len()].lock().map_err(|_| backend("reader connection poisoned"))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(backend)?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+    let done: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(backend)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+        tx.execute_batch(sql).map_err(backend)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(backend)?;
+    }
+    tx.commit().map_err(backend)
+}
+
+fn to_doc<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(backend)
+}
+fn from_doc<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("stored document does not parse: {e}")))
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+#[async_trait]
+impl ProjectStore for SqliteStore {
+    async fn insert(&self, project: &Project) -> Result<(), StoreError> {
+        let p = project.clone();
+        let doc = to_doc(&p)?;
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO projects (client, id, version, status, target, name_lower, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    p.client.as_str(),
+                    p.id.as_str(),
+                    p.version as i64,
+                    p.status.as_str(),
+                    p.config.target.as_str(),
+                    p.config.name.to_lowercase(),
+                    p.created_at.to_iso(),
+                    doc
+                ],
+            )
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get(&self, client: &ClientId, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+        let (client, id) = (client.clone(), id.clone());
+        self.read(move |conn| {
+            let doc: Option<String> = conn
+                .prepare_cached("SELECT doc FROM projects WHERE client = ?1 AND id = ?2")
+                .and_then(|mut st| st.query_row(params![client.as_str(), id.as_str()], |r| r.get(0)).optional())
+                .map_err(backend)?;
+            doc.as_deref().map(from_doc).transpose()
+        })
+        .await
+    }
+
+    async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
+        let p = project.clone();
+        let doc = to_doc(&p)?;
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE projects SET version = ?1, status = ?2, target = ?3, name_lower = ?4, doc = ?5 WHERE client = ?6 AND id = ?7 AND version = ?8",
+                    params![
+                        p.version as i64,
+                        p.status.as_str(),
+                        p.config.target.as_str(),
+                        p.config.name.to_lowercase(),
+                        doc,
+                        p.client.as_str(),
+                        p.id.as_str(),
+                        expected_version as i64
+                    ],
+                )
+                .map_err(backend)?;
+            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+        })
+        .await
+    }
+
+    async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError> {
+        let (client, id) = (client.clone(), id.clone());
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "DELETE FROM projects WHERE client = ?1 AND id = ?2 AND version = ?3",
+                    params![client.as_str(), id.as_str(), expected_version as i64],
+                )
+                .map_err(backend)?;
+            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+        })
+        .await
+    }
+
+    async fn list(&self, client: &ClientId, query: &ProjectQuery) -> Result<Page<Project>, StoreError> {
+        let (client, q) = (client.clone(), query.clone());
+        self.read(move |conn| {
+            let mut filter = String::from("client = ?");
+            let mut args: Vec<String> = vec![client.as_str().to_string()];
+            if let Some(name) = &q.name_contains {
+                filter.push_str(" AND instr(name_lower, ?) > 0");
+                args.push(name.clone());
+            }
+            if let Some(statuses) = &q.statuses {
+                if statuses.is_empty() {
+                    return Ok(Page { items: vec![], total: 0 });
+                }
+                filter.push_str(&format!(" AND status IN ({})", vec!["?"; statuses.len()].join(",")));
+                args.extend(statuses.iter().map(|s| s.as_str().to_string()));
+            }
+            if let Some(t) = q.target {
+                filter.push_str(" AND target = ?");
+                args.push(t.as_str().to_string());
+            }
+            if let Some(prefix) = &q.created_prefix {
+                filter.push_str(" AND substr(created_at, 1, length(?)) = ?");
+                args.push(prefix.clone());
+                args.push(prefix.clone());
+            }
+            let tx = conn.transaction().map_err(backend)?;
+            let total: i64 = tx
+                .query_row(&format!("SELECT COUNT(*) FROM projects WHERE {filter}"), params_from_iter(args.iter()), |r| r.get(0))
+                .map_err(backend)?;
+            let mut page_args = args.clone();
+            page_args.push(q.limit.to_string());
+            page_args.push(q.offset().to_string());
+            let mut st = tx
+                .prepare(&format!(
+                    "SELECT doc FROM projects WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
+                ))
+                .map_err(backend)?;
+            let docs: Vec<String> = st
+                .query_map(params_from_iter(page_args.iter()), |r| r.get(0))
+                .and_then(|rows| rows.collect())
+                .map_err(backend)?;
+            let items = docs.iter().map(|d| from_doc(d)).collect::<Result<Vec<Project>, _>>()?;
+            Ok(Page { items, total: total as u64 })
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ClientStore for SqliteStore {
+    async fn insert(&self, client: &Client) -> Result<(), StoreError> {
+        let c = client.clone();
+        let doc = to_doc(&c)?;
+        self.write(move |conn| {
+            conn.execute("INSERT INTO clients (id, version, doc) VALUES (?1, ?2, ?3)", params![c.id.as_str(), c.version as i64, doc])
+                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+        let id = id.clone();
+        self.read(move |conn| {
+            let doc: Option<String> = conn
+                .prepare_cached("SELECT doc FROM clients WHERE id = ?1")
+                .and_then(|mut st| st.query_row(params![id.as_str()], |r| r.get(0)).optional())
+                .map_err(backend)?;
+            doc.as_deref().map(from_doc).transpose()
+        })
+        .await
+    }
+
+    async fn replace(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
+        let c = client.clone();
+        let doc = to_doc(&c)?;
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE clients SET version = ?1, doc = ?2 WHERE id = ?3 AND version = ?4",
+                    params![c.version as i64, doc, c.id.as_str(), expected_version as i64],
+                )
+                .map_err(backend)?;
+            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+        })
+        .await
+    }
+}
