@@ -1,1 +1,16 @@
+//! HTTP glue shared by every endpoint, in AWS and in the single-node server alike.
+//!
+//! Every endpoint is a `lambda_http` handler — `async fn(&Deps, Request) -> Response<Body>` — that
+//! never fails: expected problems become `{message, code}` responses here, so nothing reaches API
+//! Gateway as an opaque 5xx. [`routes::ROUTES`] is the one routing table: the single-node server
+//! dispatches through it, and each Lambda function is built for one of its entries.
 
+pub mod auth;
+pub mod deps;
+pub mod error;
+pub mod http;
+pub mod projects;
+pub mod routes;
+
+pub use deps::Deps;
+pub use lambda_http::{Body, Request, Response};

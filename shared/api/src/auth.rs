@@ -1,0 +1,196 @@
+//! Client tokens: HS256 JWTs with `clientId`, `iat`, `exp`, `jti` (the reference's claim set), plus
+//! `aud` — which kind of token it is, so an enrollee token never works where a client token is
+//! required — and `gen`, the client's token generation, so "renew and revoke" can revoke every
+//! earlier token at once. Expiry is checked against the injected clock, not the wall clock, so
+//! tests and fixtures with a fixed clock behave the same as production.
+
+use crate::Deps;
+use crate::error::ApiError;
+use crate::http::{Reply, set_rate_headers};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lambda_http::http::{StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use smartenroll_domain::client::Client;
+use smartenroll_domain::clock::Timestamp;
+use smartenroll_domain::ids::ClientId;
+use smartenroll_domain::ratelimit::{Category, RateDecision, RateKey};
+
+pub const CLIENT_AUDIENCE: &str = "smartenroll:client";
+/// The reference's client-token lifetime.
+pub const CLIENT_TOKEN_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientClaims {
+    #[serde(rename = "clientId")]
+    pub client_id: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub aud: String,
+    #[serde(default, rename = "gen")]
+    pub generation: u32,
+}
+
+/// The signing secret, as keys ready to use. Built once per process.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl JwtKeys {
+    /// At least 32 bytes: HS256 with a shorter secret is guessable.
+    pub fn from_secret(secret: &[u8]) -> Result<Self, String> {
+        if secret.len() < 32 {
+            return Err("the JWT signing secret must be at least 32 bytes".into());
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[CLIENT_AUDIENCE]);
+        validation.set_required_spec_claims(&["aud"]);
+        validation.validate_exp = false; // checked against the injected clock below
+        validation.validate_nbf = false;
+        Ok(Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation })
+    }
+
+    /// Mints a client token valid for `ttl_seconds` from `now`.
+    pub fn issue_client_token(&self, client: &Client, now: Timestamp, ttl_seconds: i64) -> Result<String, String> {
+        let mut jti = [0u8; 12];
+        getrandom::fill(&mut jti).map_err(|e| format!("no randomness for the token id: {e}"))?;
+        let claims = ClientClaims {
+            client_id: client.id.to_string(),
+            iat: now.unix_seconds(),
+            exp: now.unix_seconds() + ttl_seconds,
+            jti: hex::encode(jti),
+            aud: CLIENT_AUDIENCE.into(),
+            generation: client.token_generation,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+    }
+
+    /// Signature, audience and expiry; the caller checks revocation against the client record.
+    pub fn verify_client_token(&self, token: &str, now: Timestamp) -> Result<ClientClaims, ApiError> {
+        let data = jsonwebtoken::decode::<ClientClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
+        if data.claims.exp <= now.unix_seconds() {
+            return Err(ApiError::Unauthorized("Invalid or expired token."));
+        }
+        Ok(data.claims)
+    }
+}
+
+fn bearer(req: &Request) -> Result<&str, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(ApiError::Unauthorized("Missing Authorization header"))?;
+    // `Bearer <jwt>`, or the bare token as the reference's renew page sends it.
+    Ok(match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => value,
+    })
+}
+
+/// A request that passed authentication and its rate limit.
+pub struct Authorized {
+    pub client: Client,
+    pub claims: ClientClaims,
+    pub rate: Option<RateDecision>,
+}
+
+impl Authorized {
+    /// The handler's outcome as a response, carrying the rate-limit headers either way.
+    pub fn respond(&self, outcome: Result<Reply, ApiError>) -> Response<Body> {
+        let mut resp = match outcome {
+            Ok(reply) => crate::http::json_response(reply.status, &reply.body),
+            Err(e) => e.into_response(),
+        };
+        if let Some(d) = &self.rate {
+            set_rate_headers(&mut resp, d);
+        }
+        resp
+    }
+}
+
+/// JWT verification, revocation check (the client exists and the token's generation is current),
+/// then the client's rate limit for `category`. An `Err` is the finished response.
+pub async fn authorize(deps: &Deps, req: &Request, category: Option<Category>) -> Result<Authorized, Response<Body>> {
+    let now = deps.clock.now();
+    let step = async {
+        let claims = deps.jwt.verify_client_token(bearer(req)?, now)?;
+        let id = ClientId::parse(&claims.client_id).map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
+        let client = deps.clients.get(&id).await?.ok_or(ApiError::Unauthorized("Invalid or expired token."))?;
+        if client.token_generation != claims.generation {
+            return Err(ApiError::Unauthorized("Invalid or expired token."));
+        }
+        let rate = match category {
+            Some(cat) => {
+                let key = RateKey::at(&client.id, cat, now.unix_seconds());
+                let decision = deps.rate_limiter.hit(&key, deps.limits.limit(cat), now).await?;
+                if !decision.allowed {
+                    return Err(ApiError::RateLimited { decision, retry_after: decision.reset_at - now.unix_seconds() });
+                }
+                Some(decision)
+            }
+            None => None,
+        };
+        Ok(Authorized { client, claims, rate })
+    };
+    step.await.map_err(ApiError::into_response)
+}
+
+/// `POST /v2/auth/renew-and-revoke`: a new 30-day token; every token issued before it stops working.
+pub async fn renew_and_revoke(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let now = deps.clock.now();
+        let mut next = auth.client.clone();
+        next.token_generation += 1;
+        next.version += 1;
+        next.updated_at = now;
+        deps.clients.replace(&next, auth.client.version).await?;
+        let token = deps.jwt.issue_client_token(&next, now, CLIENT_TOKEN_DAYS * 86_400).map_err(|e| {
+            tracing::error!(error = %e, "token signing failed");
+            ApiError::Internal
+        })?;
+        tracing::info!(client = %next.id, generation = next.token_generation, "client tokens revoked and renewed");
+        Ok(Reply { status: StatusCode::OK, body: json!({"token": token, "tokenType": "bearer"}) })
+    };
+    auth.respond(outcome.await)
+}
+
+/// `GET /v2/auth/session?origin=refresh&expiresIn=<months>`: a fresh token for the same client
+/// (earlier tokens stay valid). `expiresIn` (or the GitBook spelling `expireIn`) is 1–12 months.
+pub async fn session(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let outcome = (|| {
+        let pairs = crate::http::query_pairs(&req);
+        let months = pairs.iter().find(|(k, _)| k == "expiresIn" || k == "expireIn").map(|(_, v)| v.trim().parse::<i64>());
+        let days = match months {
+            None => CLIENT_TOKEN_DAYS,
+            Some(Ok(m)) if (1..=12).contains(&m) => m * 30,
+            Some(_) => {
+                return Err(ApiError::Validation(vec![smartenroll_domain::error::FieldError::new(
+                    "expiresIn",
+                    "must be a whole number of months from 1 to 12",
+                )]));
+            }
+        };
+        let token = deps.jwt.issue_client_token(&auth.client, deps.clock.now(), days * 86_400).map_err(|e| {
+            tracing::error!(error = %e, "token signing failed");
+            ApiError::Internal
+        })?;
+        Ok(Reply { status: StatusCode::OK, body: json!({"accessToken": token, "tokenType": "bearer"}) })
+    })();
+    auth.respond(outcome)
+}

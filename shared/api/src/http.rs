@@ -1,0 +1,84 @@
+//! Reading requests and writing responses the same way in every handler: JSON bodies with a
+//! content-type and size check, query pairs, path parameters, the success envelope and headers.
+
+use crate::error::ApiError;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::{Map, Value, json};
+use smartenroll_domain::ratelimit::RateDecision;
+
+/// Largest JSON body the configuration endpoints take (a base64 logo fits; API Gateway allows 10 MB).
+pub const MAX_JSON_BODY: usize = 1024 * 1024;
+
+pub fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
+    let mut resp = Response::new(Body::Text(body.to_string()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    resp
+}
+
+pub fn set_header(resp: &mut Response<Body>, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().insert(name, v);
+    }
+}
+
+pub fn set_rate_headers(resp: &mut Response<Body>, d: &RateDecision) {
+    set_header(resp, "x-ratelimit-limit", &d.limit.to_string());
+    set_header(resp, "x-ratelimit-remaining", &d.remaining.to_string());
+    set_header(resp, "x-ratelimit-reset", &d.reset_at.to_string());
+}
+
+/// A successful answer: the status and the whole JSON body (`{data, ...}`).
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn data(status: StatusCode, data: Value) -> Self {
+        Self { status, body: json!({ "data": data }) }
+    }
+}
+
+fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Text(s) => s.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    }
+}
+
+/// The request body as a JSON object: 413 when too large, 400 for a wrong content type, malformed
+/// JSON or anything but an object.
+pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
+    let bytes = body_bytes(req);
+    if bytes.len() > MAX_JSON_BODY {
+        return Err(ApiError::PayloadTooLarge(MAX_JSON_BODY));
+    }
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
+        return Err(ApiError::BadRequest("Content-Type must be application/json".into()));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest("Request body must be a JSON object".into()));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::BadRequest("Request body must be a JSON object".into())),
+        Err(e) => Err(ApiError::BadRequest(format!("Malformed JSON: {e}"))),
+    }
+}
+
+/// Decoded query pairs; a key repeated in the URL appears once per value.
+pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> =
+        req.query_string_parameters_ref().map(|q| q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap_or_default();
+    pairs.sort();
+    pairs
+}
+
+pub fn path_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.path_parameters_ref().and_then(|p| p.first(name))
+}

@@ -1,0 +1,134 @@
+//! The projects endpoints (`/v3/projects` and the same operations under `/v2/projects`): create,
+//! get, list, partial update (steps 2–6 and status changes) and delete. Handlers translate between
+//! HTTP and the domain; the domain decides.
+
+use crate::Deps;
+use crate::auth::authorize;
+use crate::error::ApiError;
+use crate::http::{Reply, json_object, path_param, query_pairs};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use smartenroll_domain::error::StoreError;
+use smartenroll_domain::ids::{ClientId, ProjectId};
+use smartenroll_domain::lifecycle::{self, WriteCtx};
+use smartenroll_domain::project::{Project, Reveal};
+use smartenroll_domain::query::ProjectQuery;
+use smartenroll_domain::ratelimit::Category;
+
+/// A lost optimistic-concurrency race is retried this many times (re-read, re-merge) before the
+/// caller gets a 409: racing partial updates of different sections then all apply.
+const WRITE_ATTEMPTS: usize = 3;
+
+fn project_id(req: &Request) -> Result<ProjectId, ApiError> {
+    path_param(req, "id")
+        .and_then(|s| ProjectId::parse(s).ok())
+        .ok_or_else(|| ApiError::BadRequest("Invalid project ID format".into()))
+}
+
+async fn load(deps: &Deps, client: &ClientId, id: &ProjectId) -> Result<Project, ApiError> {
+    deps.projects.get(client, id).await?.ok_or(ApiError::NotFound("Project"))
+}
+
+fn ctx(deps: &Deps) -> WriteCtx<'_> {
+    WriteCtx { ids: deps.ids.as_ref(), codes: deps.codes.as_ref(), now: deps.clock.now() }
+}
+
+/// `POST /v3/projects` — step 1, or the complete project in one request. 201 `{data}`.
+pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let body = json_object(&req)?;
+        let project = lifecycle::create(&auth.client.id, &body, &ctx(deps))?;
+        deps.projects.insert(&project).await?;
+        tracing::info!(client = %project.client, project = %project.id, last_step = project.last_step, "project created");
+        Ok(Reply::data(StatusCode::CREATED, project.to_api_json(Reveal::DemoOtp)))
+    };
+    auth.respond(outcome.await)
+}
+
+/// `GET /v3/projects/{id}` — another client's project is a 404, like a missing one.
+pub async fn get(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let id = project_id(&req)?;
+        let project = load(deps, &auth.client.id, &id).await?;
+        Ok(Reply::data(StatusCode::OK, project.to_api_json(Reveal::Hidden)))
+    };
+    auth.respond(outcome.await)
+}
+
+/// `GET /v3/projects` — `{data, total, limit, page, pages}`, newest first.
+pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let query = ProjectQuery::parse(&query_pairs(&req)).map_err(ApiError::Validation)?;
+        let page = deps.projects.list(&auth.client.id, &query).await?;
+        let data: Vec<_> = page.items.iter().map(|p| p.to_api_json(Reveal::Hidden)).collect();
+        let pages = page.total.div_ceil(u64::from(query.limit));
+        Ok(Reply {
+            status: StatusCode::OK,
+            body: json!({"data": data, "total": page.total, "limit": query.limit, "page": query.page, "pages": pages}),
+        })
+    };
+    auth.respond(outcome.await)
+}
+
+/// `PUT /v3/projects/{id}` — a partial update merged into the stored configuration and
+/// re-validated whole; also the status changes (activate, pause, resume). 200 `{data, status}`.
+pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let id = project_id(&req)?;
+        let body = json_object(&req)?;
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = load(deps, &auth.client.id, &id).await?;
+            let next = lifecycle::update(&current, &body, &ctx(deps))?;
+            match deps.projects.replace(&next, current.version).await {
+                Ok(()) => {
+                    if next.status != current.status {
+                        tracing::info!(project = %id, from = current.status.as_str(), to = next.status.as_str(), "project status changed");
+                    }
+                    let reveal = if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
+                    return Ok(Reply {
+                        status: StatusCode::OK,
+                        body: json!({"data": next.to_api_json(reveal), "status": "completed"}),
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    };
+    auth.respond(outcome.await)
+}
+
+/// `DELETE /v3/projects/{id}` — only draft or paused projects; `{data:{_id, name, status:"deleted"}}`.
+pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let id = project_id(&req)?;
+        let project = load(deps, &auth.client.id, &id).await?;
+        lifecycle::check_deletable(&project)?;
+        deps.projects.delete(&auth.client.id, &id, project.version).await?;
+        tracing::info!(project = %id, "project deleted");
+        Ok(Reply::data(StatusCode::OK, json!({"_id": project.id, "name": project.config.name, "status": "deleted"})))
+    };
+    auth.respond(outcome.await)
+}

@@ -1,0 +1,123 @@
+//! The routing table: the one source of truth for which method and path reach which handler.
+//! The single-node server dispatches through [`find`]; each Lambda function serves one `function`
+//! name; a test checks the SAM template declares exactly these routes.
+
+use crate::Deps;
+use lambda_http::{Body, Request, Response};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type BoxResponse<'a> = Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
+pub type Handler = for<'a> fn(&'a Deps, Request) -> BoxResponse<'a>;
+
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway route syntax: `/v3/projects/{id}`.
+    pub path: &'static str,
+    /// The endpoint's name: its Lambda function, its `events/` folder.
+    pub function: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! handler {
+    ($f:path) => {{
+        fn boxed<'a>(deps: &'a Deps, req: Request) -> BoxResponse<'a> {
+            Box::pin($f(deps, req))
+        }
+        boxed as Handler
+    }};
+}
+
+macro_rules! routes {
+    ($( $method:literal $path:literal => $function:literal $f:path ),+ $(,)?) => {
+        pub static ROUTES: &[Route] = &[ $( Route { method: $method, path: $path, function: $function, handler: handler!($f) } ),+ ];
+    };
+}
+
+routes! {
+    "POST" "/v3/projects" => "projects-create" crate::projects::create,
+    "GET" "/v3/projects" => "projects-list" crate::projects::list,
+    "GET" "/v3/projects/{id}" => "projects-get" crate::projects::get,
+    "PUT" "/v3/projects/{id}" => "projects-update" crate::projects::update,
+    "DELETE" "/v3/projects/{id}" => "projects-delete" crate::projects::delete,
+    "POST" "/v2/projects" => "projects-create" crate::projects::create,
+    "GET" "/v2/projects" => "projects-list" crate::projects::list,
+    "GET" "/v2/projects/{id}" => "projects-get" crate::projects::get,
+    "PUT" "/v2/projects/{id}" => "projects-update" crate::projects::update,
+    "DELETE" "/v2/projects/{id}" => "projects-delete" crate::projects::delete,
+    "POST" "/v2/auth/renew-and-revoke" => "auth-renew-and-revoke" crate::auth::renew_and_revoke,
+    "GET" "/v2/auth/session" => "auth-session" crate::auth::session,
+}
+
+pub enum Match {
+    Found(&'static Route, HashMap<String, String>),
+    MethodNotAllowed,
+    NotFound,
+}
+
+fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
+    let mut params = HashMap::new();
+    let mut want = pattern.trim_matches('/').split('/');
+    let mut got = path.trim_end_matches('/').trim_start_matches('/').split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {
+                params.insert(w[1..w.len() - 1].to_string(), g.to_string());
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+pub fn find(method: &str, path: &str) -> Match {
+    let mut path_matched = false;
+    for route in ROUTES {
+        if let Some(params) = match_path(route.path, path) {
+            if route.method.eq_ignore_ascii_case(method) {
+                return Match::Found(route, params);
+            }
+            path_matched = true;
+        }
+    }
+    if path_matched { Match::MethodNotAllowed } else { Match::NotFound }
+}
+
+/// The first handler registered under a function name (one Lambda per function).
+pub fn handler_for(function: &str) -> Option<Handler> {
+    ROUTES.iter().find(|r| r.function == function).map(|r| r.handler)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_with_parameters_and_methods_are_told_apart() {
+        match find("GET", "/v3/projects/65a1b2c3d4e5f60718293a4b") {
+            Match::Found(r, p) => {
+                assert_eq!(r.function, "projects-get");
+                assert_eq!(p.get("id").map(String::as_str), Some("65a1b2c3d4e5f60718293a4b"));
+            }
+            _ => panic!("expected a match"),
+        }
+        assert!(matches!(find("PATCH", "/v3/projects/x"), Match::MethodNotAllowed));
+        assert!(matches!(find("GET", "/v3/nothing"), Match::NotFound));
+        assert!(matches!(find("GET", "/v3/projects/"), Match::Found(r, _) if r.function == "projects-list"));
+        assert!(matches!(find("GET", "/v3/projects/a/b"), Match::NotFound));
+    }
+
+    #[test]
+    fn every_route_is_unique_and_v2_mirrors_v3_for_projects() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(seen.insert((r.method, r.path)), "duplicate route {} {}", r.method, r.path);
+        }
+        for r in ROUTES.iter().filter(|r| r.path.starts_with("/v3/projects")) {
+            let v2 = r.path.replacen("/v3/", "/v2/", 1);
+            assert!(ROUTES.iter().any(|o| o.method == r.method && o.path == v2 && o.function == r.function), "{v2}");
+        }
+    }
+}
