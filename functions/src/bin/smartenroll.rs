@@ -1,1 +1,175 @@
-fn main(){}
+//! `smartenroll`: the operator CLI and the single-node server.
+//!
+//! - `smartenroll serve [--addr 127.0.0.1:8080] [--data-dir ./data]`
+//! - `smartenroll client create --name <name> [--email <e>] [--phone <p>]`
+//! - `smartenroll token issue --client <clientId> [--days 30]`
+
+use clap::{Parser, Subcommand};
+use smartenroll_api::auth::CLIENT_TOKEN_DAYS;
+use smartenroll_domain::client::Client;
+use smartenroll_domain::ids::ClientId;
+use smartenroll_domain::ports::ClientStore;
+use smartenroll_functions::bootstrap::{self, DataDir};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "smartenroll", version, about = "SmartEnroll Self-Hosted: KYC/KYB onboarding you run yourself")]
+struct Cli {
+    /// Where the single-node store, the JWT secret and the server lock live.
+    #[arg(long, global = true, default_value = "./data", env = "SMARTENROLL_DATA_DIR")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the single-node server on the embedded store.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", env = "SMARTENROLL_ADDR")]
+        addr: String,
+        /// Per-minute limits per client, e.g. `projects=1000,documentVerification=40`.
+        #[arg(long)]
+        rate_limits: Option<String>,
+    },
+    /// Manage clients (operator accounts).
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Manage client tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client and print its id.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a client token (HS256 JWT with clientId, iat, exp, jti).
+    Issue {
+        #[arg(long)]
+        client: String,
+        #[arg(long, default_value_t = CLIENT_TOKEN_DAYS)]
+        days: i64,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SMARTENROLL_LOG").unwrap_or_else(|_| "info".into());
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
+    if std::env::var("SMARTENROLL_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let dir = DataDir::open(&cli.data_dir).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Serve { addr, rate_limits } => {
+            let limits = bootstrap::rate_limits(rate_limits.as_deref()).map_err(|e| e.to_string())?;
+            let _lock = dir.lock_for_server().map_err(|e| e.to_string())?;
+            let data_dir = dir.path.display().to_string();
+            let deps = dir.deps(limits).map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            let local = listener.local_addr().map_err(|e| e.to_string())?;
+            // Tests and scripts wait for this line (the port is chosen by the OS with --addr ...:0).
+            println!("smartenroll listening on http://{local}");
+            tracing::info!(%local, data_dir, "serving");
+            smartenroll_functions::server::serve(listener, deps, &[], shutdown_signal()).await.map_err(|e| e.to_string())?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Client { command: ClientCommand::Create { name, email, phone } } => {
+            let name = name.trim().to_string();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err("--name must be 1 to 100 characters".into());
+            }
+            let now = dir.clock.now();
+            let deps = dir.deps(Default::default()).map_err(|e| e.to_string())?;
+            let id = ClientId::parse(&deps.ids.object_id()).map_err(|e| e.to_string())?;
+            let client = Client {
+                id: id.clone(),
+                name,
+                contact_email: email,
+                contact_phone: phone,
+                token_generation: 0,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            deps.clients.insert(&client).await.map_err(|e| e.to_string())?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Issue { client, days } } => {
+            if !(1..=365).contains(&days) {
+                return Err("--days must be from 1 to 365".into());
+            }
+            let id = ClientId::parse(&client).map_err(|_| format!("--client: {client:?} is not a client id"))?;
+            let record = ClientStore::get(&dir.store, &id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("unknown client {id}: create it first with `smartenroll client create`"))?;
+            let token = dir.jwt.issue_client_token(&record, dir.clock.now(), days * 86_400)?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

@@ -1,0 +1,123 @@
+//! Wiring for the single-node mode: the data directory (SQLite database, JWT secret, server lock),
+//! the adapters and the `Deps` every handler receives. The only place that reads the environment.
+
+use smartenroll_adapters::memory::MemoryRateLimiter;
+use smartenroll_adapters::sqlite::SqliteStore;
+use smartenroll_api::Deps;
+use smartenroll_api::auth::JwtKeys;
+use smartenroll_api::deps::OsCodes;
+use smartenroll_domain::clock::{Clock, SystemClock};
+use smartenroll_domain::ids::ObjectIdGenerator;
+use smartenroll_domain::ratelimit::RateLimits;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub const SECRET_ENV: &str = "SMARTENROLL_JWT_SECRET";
+pub const RATE_LIMITS_ENV: &str = "SMARTENROLL_RATE_LIMITS";
+const SECRET_FILE: &str = "jwt-secret";
+const DB_FILE: &str = "smartenroll.db";
+const LOCK_FILE: &str = "server.lock";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error("data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Config(String),
+    #[error("opening the database: {0}")]
+    Store(String),
+    #[error("another smartenroll server is already using {0}")]
+    Locked(PathBuf),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BootError + '_ {
+    move |source| BootError::DataDir { path: path.to_path_buf(), source }
+}
+
+/// An opened data directory: the store, the signing keys, and the id/code sources.
+pub struct DataDir {
+    pub path: PathBuf,
+    pub store: SqliteStore,
+    pub jwt: JwtKeys,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl DataDir {
+    /// Creates the directory if needed and opens its database. The JWT secret comes from
+    /// `SMARTENROLL_JWT_SECRET`, or else from `<data-dir>/jwt-secret`, created on first use (mode
+    /// 0600) so `serve` and `token issue` agree with nothing else configured.
+    pub fn open(path: &Path) -> Result<Self, BootError> {
+        fs::create_dir_all(path).map_err(io_err(path))?;
+        let secret = match std::env::var(SECRET_ENV) {
+            Ok(s) if !s.is_empty() => s.into_bytes(),
+            _ => secret_file(&path.join(SECRET_FILE))?,
+        };
+        let jwt = JwtKeys::from_secret(&secret).map_err(|e| BootError::Config(format!("{SECRET_ENV}: {e}")))?;
+        let store = SqliteStore::open(&path.join(DB_FILE)).map_err(|e| BootError::Store(e.to_string()))?;
+        Ok(Self { path: path.to_path_buf(), store, jwt, clock: Arc::new(SystemClock) })
+    }
+
+    /// Takes the directory's server lock: one server process owns a data dir (its in-memory rate
+    /// counters are only exact if no other server counts the same clients). Held while the file lives.
+    pub fn lock_for_server(&self) -> Result<File, BootError> {
+        let p = self.path.join(LOCK_FILE);
+        let f = OpenOptions::new().create(true).truncate(false).write(true).open(&p).map_err(io_err(&p))?;
+        f.try_lock().map_err(|_| BootError::Locked(self.path.clone()))?;
+        Ok(f)
+    }
+
+    /// The handlers' dependencies over this directory.
+    pub fn deps(self, limits: RateLimits) -> Result<Deps, BootError> {
+        let mut process = [0u8; 5];
+        let mut counter = [0u8; 4];
+        getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
+        let store = Arc::new(self.store);
+        Ok(Deps {
+            projects: store.clone(),
+            clients: store,
+            rate_limiter: Arc::new(MemoryRateLimiter::new()),
+            limits,
+            jwt: self.jwt,
+            ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), self.clock.clone())),
+            clock: self.clock,
+            codes: Arc::new(OsCodes),
+        })
+    }
+}
+
+/// Rate limits: the documented defaults, then `SMARTENROLL_RATE_LIMITS`, then the command line.
+pub fn rate_limits(cli: Option<&str>) -> Result<RateLimits, BootError> {
+    let mut limits = RateLimits::default();
+    if let Ok(env) = std::env::var(RATE_LIMITS_ENV) {
+        limits = limits.with_overrides(&env).map_err(|e| BootError::Config(format!("{RATE_LIMITS_ENV}: {e}")))?;
+    }
+    if let Some(spec) = cli {
+        limits = limits.with_overrides(spec).map_err(|e| BootError::Config(format!("--rate-limits: {e}")))?;
+    }
+    Ok(limits)
+}
+
+fn secret_file(p: &Path) -> Result<Vec<u8>, BootError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| BootError::Config(e.to_string()))?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(p) {
+        Ok(mut f) => {
+            let text = hex::encode(bytes);
+            f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(io_err(p))?;
+            Ok(text.into_bytes())
+        }
+        // Another process created it first (or it exists from an earlier run): use that one.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mut text = String::new();
+            File::open(p).and_then(|mut f| f.read_to_string(&mut text)).map_err(io_err(p))?;
+            Ok(text.trim().as_bytes().to_vec())
+        }
+        Err(e) => Err(io_err(p)(e)),
+    }
+}

@@ -1,0 +1,88 @@
+//! The single-node HTTP server: hyper (via axum) accepts connections, each request becomes a
+//! `lambda_http::Request` shaped as API Gateway would deliver it (path parameters from the routing
+//! table, decoded query parameters), and the shared handler answers. No handler lives here.
+
+use axum::extract::State;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::{Body, RequestExt};
+use smartenroll_api::Deps;
+use smartenroll_api::error::ApiError;
+use smartenroll_api::http::MAX_JSON_BODY;
+use smartenroll_api::routes::{self, Match, Route};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+
+struct App {
+    deps: Deps,
+    /// Routes tried before the table (the benchmark's hello-world handler); empty in production.
+    extra: &'static [Route],
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    deps: Deps,
+    extra: &'static [Route],
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = Arc::new(App { deps, extra });
+    let router = axum::Router::new().fallback(dispatch).with_state(app);
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+fn find(app: &App, method: &str, path: &str) -> Match {
+    for route in app.extra {
+        if route.method == method && route.path == path {
+            return Match::Found(route, Default::default());
+        }
+    }
+    routes::find(method, path)
+}
+
+async fn dispatch(State(app): State<Arc<App>>, req: axum::extract::Request) -> axum::response::Response {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let (route, params) = match find(&app, parts.method.as_str(), &path) {
+        Match::Found(route, params) => (route, params),
+        Match::MethodNotAllowed => return to_axum(ApiError::MethodNotAllowed.into_response()),
+        Match::NotFound => return to_axum(ApiError::NotFound("Route").into_response()),
+    };
+    // Read one byte past the limit so an oversized body is told apart from a broken connection.
+    let bytes = match axum::body::to_bytes(body, MAX_JSON_BODY + 1).await {
+        Ok(b) => b,
+        Err(_) => return to_axum(ApiError::PayloadTooLarge(MAX_JSON_BODY).into_response()),
+    };
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(s) => Body::Text(s),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    };
+    let query: QueryMap = parts.uri.query().unwrap_or("").parse().unwrap_or_default();
+    let request = lambda_http::Request::from_parts(parts, body)
+        .with_query_string_parameters(query)
+        .with_path_parameters(params)
+        .with_raw_http_path(path);
+    let response = (route.handler)(&app.deps, request).await;
+    tracing::info!(
+        function = route.function,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    to_axum(response)
+}
+
+fn to_axum(resp: lambda_http::Response<Body>) -> axum::response::Response {
+    let (parts, body) = resp.into_parts();
+    let body = match body {
+        Body::Text(s) => axum::body::Body::from(s),
+        Body::Binary(b) => axum::body::Body::from(b),
+        _ => axum::body::Body::empty(),
+    };
+    axum::response::Response::from_parts(parts, body)
+}
