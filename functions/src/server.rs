@@ -7,11 +7,13 @@ use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Body, RequestExt};
 use smartenroll_api::Deps;
 use smartenroll_api::error::ApiError;
-use smartenroll_api::http::MAX_JSON_BODY;
 use smartenroll_api::routes::{self, Match, Route};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpListener;
+
+/// The most the server reads of a body: Lambda's 6 MB request payload limit.
+const MAX_BODY_READ: usize = 6 * 1024 * 1024;
 
 struct App {
     deps: Deps,
@@ -49,10 +51,11 @@ async fn dispatch(State(app): State<Arc<App>>, req: axum::extract::Request) -> a
         Match::MethodNotAllowed => return to_axum(ApiError::MethodNotAllowed.into_response()),
         Match::NotFound => return to_axum(ApiError::NotFound("Route").into_response()),
     };
-    // Read one byte past the limit so an oversized body is told apart from a broken connection.
-    let bytes = match axum::body::to_bytes(body, MAX_JSON_BODY + 1).await {
+    // Read bodies up to Lambda's own payload ceiling, so a handler can answer an oversized body
+    // with a proper 413 (its own limit is lower) instead of the connection being cut mid-upload.
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_READ).await {
         Ok(b) => b,
-        Err(_) => return to_axum(ApiError::PayloadTooLarge(MAX_JSON_BODY).into_response()),
+        Err(_) => return to_axum(ApiError::PayloadTooLarge(MAX_BODY_READ).into_response()),
     };
     let body = if bytes.is_empty() {
         Body::Empty

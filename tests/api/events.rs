@@ -1,0 +1,85 @@
+//! Every `events/<function>/<name>.<status>.json` file is a real-shaped API Gateway HTTP API (v2)
+//! event. Each is deserialised exactly as the Lambda runtime does (`lambda_http::request::from_str`)
+//! and run through its function's handler over the embedded adapters; the status in the file name
+//! is the expected answer. Placeholders `{{TOKEN}}` and `{{PROJECT_ID}}` get a freshly minted
+//! token (under a fixed clock, so fixtures never expire) and a freshly created project.
+
+use smartenroll_api::routes::{ROUTES, handler_for};
+use smartenroll_domain::client::Client;
+use smartenroll_domain::clock::{FixedClock, Timestamp};
+use smartenroll_domain::ids::ClientId;
+use smartenroll_functions::bootstrap::DataDir;
+use std::path::Path;
+use std::sync::Arc;
+
+const NOW: i64 = 1_795_683_600; // the fixtures' requestContext time
+
+#[tokio::test]
+async fn every_event_fixture_runs_through_its_handler_with_the_expected_status() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut data = DataDir::open(dir.path()).expect("data dir");
+    data.clock = Arc::new(FixedClock(Timestamp::from_unix_seconds(NOW)));
+    let deps = data.deps(Default::default()).expect("deps");
+    let now = deps.clock.now();
+    let client = Client {
+        id: ClientId::parse("0123456789abcdef01234567").expect("id"),
+        name: "Fixture client".into(),
+        contact_email: None,
+        contact_phone: None,
+        token_generation: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    deps.clients.insert(&client).await.expect("client");
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let mut ran = 0;
+    let mut functions: Vec<_> = std::fs::read_dir(&root).expect("events/").map(|e| e.expect("entry").path()).collect();
+    functions.sort();
+    for function_dir in functions {
+        let function = function_dir.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let handler = handler_for(&function).unwrap_or_else(|| panic!("events/{function} names no function in the routing table"));
+        let mut files: Vec<_> = std::fs::read_dir(&function_dir).expect("dir").map(|e| e.expect("entry").path()).collect();
+        files.sort();
+        for file in files {
+            let name = file.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+            let expected: u16 = name.trim_end_matches(".json").rsplit('.').next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{name}: no status"));
+            // Each fixture gets its own project and a token of the current generation.
+            let current = deps.clients.get(&client.id).await.expect("get").expect("client");
+            let token = deps.jwt.issue_client_token(&current, now, 3600).expect("token");
+            let create = smartenroll_domain::lifecycle::create(
+                &client.id,
+                serde_json::json!({"name": "Fixture project", "allowedCountries": ["Colombia"]}).as_object().expect("object"),
+                &smartenroll_domain::lifecycle::WriteCtx { ids: deps.ids.as_ref(), codes: deps.codes.as_ref(), now },
+            )
+            .expect("project");
+            deps.projects.insert(&create).await.expect("insert");
+            let text = std::fs::read_to_string(&file).expect("read").replace("{{TOKEN}}", &token).replace("{{PROJECT_ID}}", create.id.as_str());
+            let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}/{name} is not an API Gateway event: {e}"));
+            let route_key = serde_json::from_str::<serde_json::Value>(&text).expect("json")["routeKey"].as_str().map(str::to_string).expect("routeKey");
+            assert!(
+                ROUTES.iter().any(|r| format!("{} {}", r.method, r.path) == route_key && r.function == function),
+                "{function}/{name}: routeKey {route_key} is not a route of {function}"
+            );
+            let response = handler(&deps, request).await;
+            let body = match response.body() {
+                lambda_http::Body::Text(t) => t.clone(),
+                _ => String::new(),
+            };
+            assert_eq!(response.status().as_u16(), expected, "{function}/{name}: {body}");
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{function}/{name}: body is not JSON"));
+            if expected >= 400 {
+                assert!(json["message"].is_string() && json["code"].is_string(), "{function}/{name}: {json}");
+            } else {
+                assert!(json.get("data").is_some() || json.get("token").is_some() || json.get("accessToken").is_some(), "{function}/{name}: {json}");
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 20, "only {ran} fixtures ran");
+    let with_fixtures: std::collections::HashSet<_> = std::fs::read_dir(&root).expect("events/").map(|e| e.expect("entry").file_name().into_string().expect("utf8")).collect();
+    for r in ROUTES {
+        assert!(with_fixtures.contains(r.function), "function {} has no events/ fixtures", r.function);
+    }
+}

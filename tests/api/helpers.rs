@@ -1,0 +1,184 @@
+//! Starts the real server binary on a free port in a temporary data directory, runs the operator
+//! CLI against the same directory, and offers a small JSON HTTP client.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_smartenroll");
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub data_dir: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    pub http: reqwest::Client,
+}
+
+fn command(data_dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data-dir").arg(data_dir).env_remove("SMARTENROLL_JWT_SECRET").env_remove("SMARTENROLL_RATE_LIMITS").env("SMARTENROLL_LOG", "warn");
+    c
+}
+
+impl Server {
+    /// A server on a fresh data directory with `args` after `serve`.
+    pub fn start(args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().to_path_buf();
+        let mut s = Server::start_on(&path, args).expect("server starts");
+        s._dir = Some(dir);
+        s
+    }
+
+    /// A server on an existing data directory; `Err(stderr)` if it exits instead of listening.
+    pub fn start_on(data_dir: &Path, args: &[&str]) -> Result<Server, String> {
+        let mut child = command(data_dir)
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the server binary");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+        let Some(base) = line.trim().strip_prefix("smartenroll listening on ") else {
+            let out = child.wait_with_output().expect("wait");
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        };
+        Ok(Server { base: base.to_string(), child, data_dir: data_dir.to_path_buf(), _dir: None, http: reqwest::Client::new() })
+    }
+
+    /// Runs the operator CLI on this server's data directory; `Ok(stdout)` or `Err(stderr)`.
+    pub fn cli(&self, args: &[&str]) -> Result<String, String> {
+        let out = command(&self.data_dir).args(args).output().expect("run the CLI");
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// A new client and a token for it, both through the CLI as an operator would.
+    pub fn new_client(&self, name: &str) -> Tenant {
+        let id = self.cli(&["client", "create", "--name", name, "--email", "ops@example.com"]).expect("client create");
+        let token = self.cli(&["token", "issue", "--client", &id]).expect("token issue");
+        Tenant { id, token }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        Reply::from(req.send().await.expect("HTTP call")).await
+    }
+
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
+        Reply::from(req.send().await.expect("HTTP call")).await
+    }
+
+    /// Stops the process the way an operator's service manager would.
+    pub fn stop(mut self) -> Option<tempfile::TempDir> {
+        self.kill();
+        self._dir.take()
+    }
+
+    fn kill(&mut self) {
+        // SIGTERM first for a graceful shutdown; SIGKILL if it lingers.
+        let pid = self.child.id().to_string();
+        if Command::new("kill").args(["-TERM", &pid]).stderr(Stdio::null()).status().is_err() {
+            eprintln!("could not send SIGTERM to the server");
+        }
+        for _ in 0..50 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        if self.child.kill().is_ok() && self.child.wait().is_err() {
+            eprintln!("could not reap the server process");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub struct Tenant {
+    pub id: String,
+    pub token: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    async fn from(r: reqwest::Response) -> Reply {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.expect("body");
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Reply { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every error body is `{message, code}` (plus `details` for validation), never internal text.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "unexpected status, body {}", self.body);
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
+    }
+
+    pub fn detail_fields(&self) -> Vec<String> {
+        self.body["details"].as_array().map(|d| d.iter().filter_map(|e| e["field"].as_str().map(String::from)).collect()).unwrap_or_default()
+    }
+}
+
+/// Step 1 of the reference's guide.
+pub fn step_one(name: &str) -> Value {
+    serde_json::json!({
+        "name": name,
+        "allowedCountries": ["Colombia", "Mexico"],
+        "contactEmail": "privacy@acme.example",
+        "privacyUrl": "https://acme.example/privacy",
+        "termsAndConditionsUrl": "https://acme.example/terms",
+        "dataProtection": {"name": "Acme DPO", "email": "dpo@acme.example", "address": "Calle 100 #10-20", "city": "Bogota", "country": "Colombia", "postalCode": "110111"},
+        "target": "personal"
+    })
+}
+
+/// Steps 2–6 as the guide's PUT bodies.
+pub fn steps_two_to_six() -> Vec<Value> {
+    vec![
+        serde_json::json!({"projectFlowType": "onboarding", "projectFlow": {"target": "personal", "type": "onboarding", "signUpForm": {
+            "fullName": true, "fullNameStyle": "together", "email": true, "emailGateway": "mailgun", "phone": true, "phoneGateway": "sms",
+            "allowAdditionalFields": false, "additionalFields": [], "showPrivacyNotice": true, "showTermsAndConditions": true}}}),
+        serde_json::json!({"projectFlowType": "onboarding", "projectFlow": {"target": "personal", "type": "onboarding", "steps": {"document": "mandatory"},
+            "documents": {"attemptLimit": 3, "verificationMethods": ["SCAN_PROMPT"], "documentTypes": [{"country": "Colombia",
+            "configurations": [{"active": true, "documentCategory": "government_id", "documentTemplates": []}]}],
+            "screening": true, "informationVerification": false, "criminalHistoryVerification": false}}}),
+        serde_json::json!({"projectFlowType": "onboarding", "projectFlow": {"target": "personal", "type": "onboarding", "steps": {"liveness": "mandatory"},
+            "liveness": {"attemptLimit": 3, "minScore": 0.65, "searchMinScore": 0.80, "searchMode": "FAST"}}}),
+        serde_json::json!({"projectFlowType": "onboarding", "projectFlow": {"target": "personal", "type": "onboarding", "integrations": {
+            "redirectUrl": "https://acme.example/kyc/done", "webhook": null, "source": "NONE", "strategy": "none"}}}),
+        serde_json::json!({"branding": {"backgroundColor": "#01236D", "buttonColor": "#B2BDD3", "buttonTextColor": "#FFFFFF",
+            "titleColor": "#000000", "textColor": "#8091B6", "imageBackgroundColor": "white", "logo": "https://acme.example/logo.png", "image": null}}),
+    ]
+}
