@@ -1,6 +1,6 @@
 //! End to end: the real binary over HTTP, as an operator's client would use it.
 
-use crate::helpers::{Server, steps_two_to_six, step_one};
+use crate::helpers::{Server, step_one, steps_two_to_six};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -127,7 +127,10 @@ async fn listing_paginates_newest_first_and_filters() {
         ids.push(r.body["data"]["_id"].as_str().expect("id").to_string());
     }
     let r = server.call(Method::GET, "/v3/projects?limit=5&page=3", tok, None).await;
-    assert_eq!((r.body["total"].as_u64(), r.body["pages"].as_u64(), r.body["page"].as_u64(), r.body["limit"].as_u64()), (Some(12), Some(3), Some(3), Some(5)));
+    assert_eq!(
+        (r.body["total"].as_u64(), r.body["pages"].as_u64(), r.body["page"].as_u64(), r.body["limit"].as_u64()),
+        (Some(12), Some(3), Some(3), Some(5))
+    );
     assert_eq!(r.body["data"].as_array().map(Vec::len), Some(2));
     let r = server.call(Method::GET, "/v3/projects", tok, None).await;
     assert_eq!(r.body["data"].as_array().map(Vec::len), Some(10), "default limit is 10");
@@ -154,7 +157,9 @@ async fn activation_is_refused_with_the_list_of_what_is_missing() {
     for body in &steps_two_to_six()[..3] {
         server.call(Method::PUT, &format!("/v3/projects/{id}"), tok, Some(body)).await;
     }
-    let r = server.call(Method::PUT, &format!("/v3/projects/{id}"), tok, Some(&json!({"status": "active", "projectFlow": {"status": "active"}}))).await;
+    let r = server
+        .call(Method::PUT, &format!("/v3/projects/{id}"), tok, Some(&json!({"status": "active", "projectFlow": {"status": "active"}})))
+        .await;
     r.assert_error(409, "Conflict");
     assert_eq!(r.detail_fields(), ["projectFlow.integrations.redirectUrl"]);
     let r = server.call(Method::GET, &format!("/v3/projects/{id}"), tok, None).await;
@@ -168,18 +173,23 @@ async fn bad_input_gets_a_clear_client_error_and_never_a_500() {
     let tok = Some(t.token.as_str());
     let url = |p: &str| format!("{}{}", server.base, p);
     let h = &server.http;
-    let r = server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body("{\"name\": ")).await;
+    let r =
+        server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body("{\"name\": ")).await;
     r.assert_error(400, "BadRequest");
     let r = server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "text/plain").body("{}")).await;
     r.assert_error(400, "BadRequest");
     let r = server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body("[1,2]")).await;
     r.assert_error(400, "BadRequest");
-    let r = server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body(vec![0xff, 0xfe, 0x00])).await;
+    let r = server
+        .raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body(vec![0xff, 0xfe, 0x00]))
+        .await;
     r.assert_error(400, "BadRequest");
     let big = format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
     let r = server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body(big)).await;
     r.assert_error(413, "PayloadTooLarge");
-    let r = server.call(Method::POST, "/v3/projects", tok, Some(&json!({"name": 5, "allowedCountries": ["Narnia"], "contactEmail": "x"}))).await;
+    let r = server
+        .call(Method::POST, "/v3/projects", tok, Some(&json!({"name": 5, "allowedCountries": ["Narnia"], "contactEmail": "x"})))
+        .await;
     r.assert_error(422, "UnprocessableEntity");
     assert_eq!(r.detail_fields(), ["name", "allowedCountries[0]", "contactEmail"]);
     server.call(Method::GET, "/v3/projects/not-hex", tok, None).await.assert_error(400, "BadRequest");
@@ -192,9 +202,7 @@ async fn bad_input_gets_a_clear_client_error_and_never_a_500() {
     unknown_fields["somethingNew"] = json!({"a": 1});
     let r = server.call(Method::POST, "/v3/projects", tok, Some(&unknown_fields)).await;
     assert_eq!(r.status, 201, "unknown fields are ignored: {}", r.body);
-    for body in [&r.body] {
-        assert!(!body.to_string().contains("somethingNew"));
-    }
+    assert!(!r.body.to_string().contains("somethingNew"));
 }
 
 #[tokio::test]
@@ -207,8 +215,12 @@ async fn tokens_that_are_missing_forged_expired_or_revoked_get_401() {
     let secret = std::fs::read_to_string(server.data_dir.join("jwt-secret")).expect("the server created its secret");
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64;
     let sign = |claims: Value, key: &[u8]| {
-        jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(key))
-            .expect("sign")
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(key),
+        )
+        .expect("sign")
     };
     let claims = |iat: i64, exp: i64, aud: &str| json!({"clientId": t.id, "iat": iat, "exp": exp, "jti": "j1", "aud": aud, "gen": 0});
     let valid = sign(claims(now, now + 600, "smartenroll:client"), secret.trim().as_bytes());
@@ -252,7 +264,8 @@ async fn racing_partial_updates_never_lose_a_write() {
     let t = server.new_client("Racer");
     let r = server.call(Method::POST, "/v3/projects", Some(&t.token), Some(&step_one("Contended"))).await;
     let id = r.body["data"]["_id"].as_str().expect("id").to_string();
-    let fields = ["backgroundColor", "buttonColor", "buttonTextColor", "titleColor", "textColor", "tabColor", "borderColor", "secondaryButtonColor"];
+    let fields =
+        ["backgroundColor", "buttonColor", "buttonTextColor", "titleColor", "textColor", "tabColor", "borderColor", "secondaryButtonColor"];
     let mut tasks = Vec::new();
     for (i, field) in fields.iter().enumerate() {
         let (http, url, token) = (server.http.clone(), format!("{}/v3/projects/{id}", server.base), t.token.clone());

@@ -44,7 +44,12 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
         files.sort();
         for file in files {
             let name = file.file_name().and_then(|n| n.to_str()).expect("name").to_string();
-            let expected: u16 = name.trim_end_matches(".json").rsplit('.').next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{name}: no status"));
+            let expected: u16 = name
+                .trim_end_matches(".json")
+                .rsplit('.')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("{name}: no status"));
             // Each fixture gets its own project and a token of the current generation.
             let current = deps.clients.get(&client.id).await.expect("get").expect("client");
             let token = deps.jwt.issue_client_token(&current, now, 3600).expect("token");
@@ -55,9 +60,12 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
             )
             .expect("project");
             deps.projects.insert(&create).await.expect("insert");
-            let text = std::fs::read_to_string(&file).expect("read").replace("{{TOKEN}}", &token).replace("{{PROJECT_ID}}", create.id.as_str());
-            let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}/{name} is not an API Gateway event: {e}"));
-            let route_key = serde_json::from_str::<serde_json::Value>(&text).expect("json")["routeKey"].as_str().map(str::to_string).expect("routeKey");
+            let text =
+                std::fs::read_to_string(&file).expect("read").replace("{{TOKEN}}", &token).replace("{{PROJECT_ID}}", create.id.as_str());
+            let request =
+                lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}/{name} is not an API Gateway event: {e}"));
+            let route_key =
+                serde_json::from_str::<serde_json::Value>(&text).expect("json")["routeKey"].as_str().map(str::to_string).expect("routeKey");
             assert!(
                 ROUTES.iter().any(|r| format!("{} {}", r.method, r.path) == route_key && r.function == function),
                 "{function}/{name}: routeKey {route_key} is not a route of {function}"
@@ -72,13 +80,17 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
             if expected >= 400 {
                 assert!(json["message"].is_string() && json["code"].is_string(), "{function}/{name}: {json}");
             } else {
-                assert!(json.get("data").is_some() || json.get("token").is_some() || json.get("accessToken").is_some(), "{function}/{name}: {json}");
+                assert!(
+                    json.get("data").is_some() || json.get("token").is_some() || json.get("accessToken").is_some(),
+                    "{function}/{name}: {json}"
+                );
             }
             ran += 1;
         }
     }
     assert!(ran >= 20, "only {ran} fixtures ran");
-    let with_fixtures: std::collections::HashSet<_> = std::fs::read_dir(&root).expect("events/").map(|e| e.expect("entry").file_name().into_string().expect("utf8")).collect();
+    let with_fixtures: std::collections::HashSet<_> =
+        std::fs::read_dir(&root).expect("events/").map(|e| e.expect("entry").file_name().into_string().expect("utf8")).collect();
     for r in ROUTES {
         assert!(with_fixtures.contains(r.function), "function {} has no events/ fixtures", r.function);
     }

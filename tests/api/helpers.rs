@@ -19,7 +19,11 @@ pub struct Server {
 
 fn command(data_dir: &Path) -> Command {
     let mut c = Command::new(BIN);
-    c.arg("--data-dir").arg(data_dir).env_remove("SMARTENROLL_JWT_SECRET").env_remove("SMARTENROLL_RATE_LIMITS").env("SMARTENROLL_LOG", "warn");
+    c.arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("SMARTENROLL_JWT_SECRET")
+        .env_remove("SMARTENROLL_RATE_LIMITS")
+        .env("SMARTENROLL_LOG", "warn");
     c
 }
 
@@ -147,7 +151,10 @@ impl Reply {
     }
 
     pub fn detail_fields(&self) -> Vec<String> {
-        self.body["details"].as_array().map(|d| d.iter().filter_map(|e| e["field"].as_str().map(String::from)).collect()).unwrap_or_default()
+        self.body["details"]
+            .as_array()
+            .map(|d| d.iter().filter_map(|e| e["field"].as_str().map(String::from)).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -87,7 +87,10 @@ impl SqliteStore {
         .map_err(backend)?
     }
 
-    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);

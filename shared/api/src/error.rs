@@ -14,10 +14,16 @@ pub enum ApiError {
     Unauthorized(&'static str),
     NotFound(&'static str),
     MethodNotAllowed,
-    Conflict { message: String, details: Vec<FieldError> },
+    Conflict {
+        message: String,
+        details: Vec<FieldError>,
+    },
     PayloadTooLarge(usize),
     Validation(Vec<FieldError>),
-    RateLimited { decision: RateDecision, retry_after: i64 },
+    RateLimited {
+        decision: RateDecision,
+        retry_after: i64,
+    },
     /// Logged where it happens; the body says only that something went wrong on our side.
     Internal,
 }
@@ -39,10 +45,9 @@ impl From<DomainError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => ApiError::Conflict {
-                message: "The record was modified concurrently; read it again and retry".into(),
-                details: vec![],
-            },
+            StoreError::Conflict => {
+                ApiError::Conflict { message: "The record was modified concurrently; read it again and retry".into(), details: vec![] }
+            }
             StoreError::Duplicate => ApiError::Conflict { message: "A record with this id exists already".into(), details: vec![] },
             StoreError::Backend(cause) => {
                 tracing::error!(error = %cause, "storage failure");

@@ -21,9 +21,7 @@ use smartenroll_domain::ratelimit::Category;
 const WRITE_ATTEMPTS: usize = 3;
 
 fn project_id(req: &Request) -> Result<ProjectId, ApiError> {
-    path_param(req, "id")
-        .and_then(|s| ProjectId::parse(s).ok())
-        .ok_or_else(|| ApiError::BadRequest("Invalid project ID format".into()))
+    path_param(req, "id").and_then(|s| ProjectId::parse(s).ok()).ok_or_else(|| ApiError::BadRequest("Invalid project ID format".into()))
 }
 
 async fn load(deps: &Deps, client: &ClientId, id: &ProjectId) -> Result<Project, ApiError> {
@@ -101,11 +99,9 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
                     if next.status != current.status {
                         tracing::info!(project = %id, from = current.status.as_str(), to = next.status.as_str(), "project status changed");
                     }
-                    let reveal = if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
-                    return Ok(Reply {
-                        status: StatusCode::OK,
-                        body: json!({"data": next.to_api_json(reveal), "status": "completed"}),
-                    });
+                    let reveal =
+                        if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
+                    return Ok(Reply { status: StatusCode::OK, body: json!({"data": next.to_api_json(reveal), "status": "completed"}) });
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),

@@ -151,14 +151,31 @@ pub enum ColourKind {
 
 /// `#RGB`, `#RGBA`, `#RRGGBB` or `#RRGGBBAA`.
 pub fn is_css_hex_colour(s: &str) -> bool {
-    s.strip_prefix('#')
-        .is_some_and(|h| matches!(h.len(), 3 | 4 | 6 | 8) && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    s.strip_prefix('#').is_some_and(|h| matches!(h.len(), 3 | 4 | 6 | 8) && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// CSS named colours the reference uses for backgrounds, plus the keywords a background may take.
 const CSS_NAMES: [&str; 20] = [
-    "white", "black", "transparent", "gray", "grey", "silver", "red", "maroon", "yellow", "olive", "lime", "green",
-    "aqua", "teal", "blue", "navy", "fuchsia", "purple", "orange", "whitesmoke",
+    "white",
+    "black",
+    "transparent",
+    "gray",
+    "grey",
+    "silver",
+    "red",
+    "maroon",
+    "yellow",
+    "olive",
+    "lime",
+    "green",
+    "aqua",
+    "teal",
+    "blue",
+    "navy",
+    "fuchsia",
+    "purple",
+    "orange",
+    "whitesmoke",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -467,14 +484,7 @@ impl Reader {
         }
     }
 
-    fn choice<T>(
-        &mut self,
-        obj: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        parse: fn(&str) -> Option<T>,
-        allowed: &str,
-    ) -> Option<T> {
+    fn choice<T>(&mut self, obj: &Map<String, Value>, path: &str, key: &str, parse: fn(&str) -> Option<T>, allowed: &str) -> Option<T> {
         match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => {
@@ -791,9 +801,7 @@ fn read_sign_up_form(r: &mut Reader, s: &Map<String, Value>) -> SignUpForm {
     }
     SignUpForm {
         full_name: r.boolean(s, p, "fullName", true),
-        full_name_style: r
-            .choice(s, p, "fullNameStyle", FullNameStyle::parse, FullNameStyle::allowed())
-            .unwrap_or(FullNameStyle::Together),
+        full_name_style: r.choice(s, p, "fullNameStyle", FullNameStyle::parse, FullNameStyle::allowed()).unwrap_or(FullNameStyle::Together),
         email,
         email_gateway: email_gateway.unwrap_or(if email { EmailGateway::Mailgun } else { EmailGateway::None }),
         phone,
@@ -817,10 +825,9 @@ fn read_documents(r: &mut Reader, d: &Map<String, Value>, step: StepMode, target
                 match item.as_str().and_then(VerificationMethod::parse) {
                     Some(m) if !verification_methods.contains(&m) => verification_methods.push(m),
                     Some(_) => {}
-                    None => r.err(
-                        format!("{p}.verificationMethods[{i}]"),
-                        "must be one of SCAN_PROMPT|SCAN_STUDIO|SCAN_ZERO (or scan|upload)",
-                    ),
+                    None => {
+                        r.err(format!("{p}.verificationMethods[{i}]"), "must be one of SCAN_PROMPT|SCAN_STUDIO|SCAN_ZERO (or scan|upload)")
+                    }
                 }
             }
             if items.is_empty() && needed {
@@ -890,10 +897,8 @@ fn read_document_type(r: &mut Reader, o: &Map<String, Value>, path: &str, target
                     r.err(format!("{cpath}.documentCategory"), "is required");
                 }
                 if let Some(cat) = category {
-                    let business = matches!(
-                        cat,
-                        DocumentCategory::BankDocument | DocumentCategory::TaxDocument | DocumentCategory::BusinessDocument
-                    );
+                    let business =
+                        matches!(cat, DocumentCategory::BankDocument | DocumentCategory::TaxDocument | DocumentCategory::BusinessDocument);
                     if business != (target == Target::Business) {
                         let allowed = if target == Target::Business {
                             "bank_document|tax_document|business_document"

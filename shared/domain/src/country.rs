@@ -62,12 +62,7 @@ impl Country {
             .iter()
             .position(|(a3, _, name)| name.eq_ignore_ascii_case(s) || a3.eq_ignore_ascii_case(s))
             .map(|i| Country(i as u8))
-            .or_else(|| {
-                ALIASES
-                    .iter()
-                    .find(|(alias, _)| alias.eq_ignore_ascii_case(s))
-                    .and_then(|(_, a3)| Country::parse(a3))
-            })
+            .or_else(|| ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(s)).and_then(|(_, a3)| Country::parse(a3)))
     }
     fn row(self) -> (&'static str, &'static str, &'static str) {
         TABLE[usize::from(self.0) % TABLE.len()]

@@ -12,11 +12,7 @@ pub struct InvalidId;
 
 /// Checks the ObjectId shape: 24 hex digits (upper case accepted, stored lower case).
 pub fn parse_object_id(s: &str) -> Result<String, InvalidId> {
-    if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(s.to_ascii_lowercase())
-    } else {
-        Err(InvalidId)
-    }
+    if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(s.to_ascii_lowercase()) } else { Err(InvalidId) }
 }
 
 macro_rules! object_id {
@@ -99,6 +95,12 @@ impl IdGenerator for ObjectIdGenerator {
     }
 }
 
+/// Source of random numeric codes (demo OTPs); a port because the domain does no I/O.
+pub trait CodeGenerator: Send + Sync {
+    /// `n` random decimal digits.
+    fn digits(&self, n: usize) -> String;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,10 +128,4 @@ mod tests {
         assert_ne!(b, c);
         assert!(c.ends_with("000000"), "counter wraps at 24 bits: {c}");
     }
-}
-
-/// Source of random numeric codes (demo OTPs); a port because the domain does no I/O.
-pub trait CodeGenerator: Send + Sync {
-    /// `n` random decimal digits.
-    fn digits(&self, n: usize) -> String;
 }

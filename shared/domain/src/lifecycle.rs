@@ -102,9 +102,10 @@ fn requested_status(body: &Map<String, Value>) -> Result<Option<ProjectStatus>, 
     let project = read(body.get("status"), "status")?;
     let flow = read(body.get("projectFlow").and_then(|f| f.get("status")), "projectFlow.status")?;
     match (project, flow) {
-        (Some(a), Some(b)) if a != b => {
-            Err(DomainError::Invalid(vec![FieldError::new("projectFlow.status", "must equal status: project and flow change status together")]))
-        }
+        (Some(a), Some(b)) if a != b => Err(DomainError::Invalid(vec![FieldError::new(
+            "projectFlow.status",
+            "must equal status: project and flow change status together",
+        )])),
         (a, b) => Ok(a.or(b)),
     }
 }
@@ -128,10 +129,7 @@ pub fn transition(project: &mut Project, target: ProjectStatus) -> Result<(), Do
         }
         (Active, Paused) => {}
         (Draft, Paused) => {
-            return Err(DomainError::Conflict {
-                message: "A draft project cannot be paused; activate it first".into(),
-                details: vec![],
-            });
+            return Err(DomainError::Conflict { message: "A draft project cannot be paused; activate it first".into(), details: vec![] });
         }
         (Active | Paused, Draft) => {
             return Err(DomainError::Conflict {

@@ -41,7 +41,7 @@ impl ProjectQuery {
         for (k, v) in pairs {
             match k.as_str() {
                 "page" => match v.trim().parse::<u32>() {
-                    Ok(n) if n >= 1 && n <= 1_000_000 => q.page = n,
+                    Ok(n) if (1..=1_000_000).contains(&n) => q.page = n,
                     _ => errors.push(FieldError::new("page", "must be an integer of at least 1")),
                 },
                 "limit" | "perPage" => match v.trim().parse::<u32>() {

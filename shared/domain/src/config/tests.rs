@@ -93,11 +93,26 @@ fn every_rule_rejects_its_bad_value_and_names_the_field() {
         (json!({"projectFlow": {"documents": {"verificationMethods": ["FAX"]}}}), "projectFlow.documents.verificationMethods[0]"),
         (json!({"projectFlow": {"documents": {"documentTypes": null}}}), "projectFlow.documents.documentTypes"),
         (json!({"projectFlow": {"documents": {"documentTypes": []}}}), "projectFlow.documents.documentTypes"),
-        (json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": false, "documentCategory": "passport"}]}]}}}), "projectFlow.documents.documentTypes[0].configurations"),
-        (json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "diploma"}]}]}}}), "projectFlow.documents.documentTypes[0].configurations[0].documentCategory"),
-        (json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "tax_document"}]}]}}}), "projectFlow.documents.documentTypes[0].configurations[0].documentCategory"),
-        (json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Mars", "configurations": [{"active": true, "documentCategory": "passport"}]}]}}}), "projectFlow.documents.documentTypes[0].country"),
-        (json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Peru", "configurations": [{"active": true, "documentCategory": "passport"}]}, {"country": "PER", "configurations": [{"active": true, "documentCategory": "passport"}]}]}}}), "projectFlow.documents.documentTypes[1].country"),
+        (
+            json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": false, "documentCategory": "passport"}]}]}}}),
+            "projectFlow.documents.documentTypes[0].configurations",
+        ),
+        (
+            json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "diploma"}]}]}}}),
+            "projectFlow.documents.documentTypes[0].configurations[0].documentCategory",
+        ),
+        (
+            json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "tax_document"}]}]}}}),
+            "projectFlow.documents.documentTypes[0].configurations[0].documentCategory",
+        ),
+        (
+            json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Mars", "configurations": [{"active": true, "documentCategory": "passport"}]}]}}}),
+            "projectFlow.documents.documentTypes[0].country",
+        ),
+        (
+            json!({"projectFlow": {"documents": {"documentTypes": [{"country": "Peru", "configurations": [{"active": true, "documentCategory": "passport"}]}, {"country": "PER", "configurations": [{"active": true, "documentCategory": "passport"}]}]}}}),
+            "projectFlow.documents.documentTypes[1].country",
+        ),
         (json!({"projectFlow": {"liveness": {"attemptLimit": 0}}}), "projectFlow.liveness.attemptLimit"),
         (json!({"projectFlow": {"liveness": {"attemptLimit": 9}}}), "projectFlow.liveness.attemptLimit"),
         (json!({"projectFlow": {"liveness": {"minScore": 0.51}}}), "projectFlow.liveness.minScore"),
@@ -110,8 +125,14 @@ fn every_rule_rejects_its_bad_value_and_names_the_field() {
         (json!({"projectFlow": {"integrations": {"source": "FTP"}}}), "projectFlow.integrations.source"),
         (json!({"projectFlow": {"integrations": {"strategy": "whitelist"}}}), "projectFlow.integrations.strategy"),
         (json!({"projectFlow": {"integrations": {"source": "API"}}}), "projectFlow.integrations.apiUrl"),
-        (json!({"projectFlow": {"integrations": {"source": "API", "apiUrl": "https://acme.com/u", "apiTestValue": "a@b.co"}}}), "projectFlow.integrations.apiTestType"),
-        (json!({"projectFlow": {"integrations": {"source": "API", "apiUrl": "https://acme.com/u", "apiTestType": "email"}}}), "projectFlow.integrations.apiTestValue"),
+        (
+            json!({"projectFlow": {"integrations": {"source": "API", "apiUrl": "https://acme.com/u", "apiTestValue": "a@b.co"}}}),
+            "projectFlow.integrations.apiTestType",
+        ),
+        (
+            json!({"projectFlow": {"integrations": {"source": "API", "apiUrl": "https://acme.com/u", "apiTestType": "email"}}}),
+            "projectFlow.integrations.apiTestValue",
+        ),
         (json!({"projectFlow": {"integrations": {"apiTestType": "fax"}}}), "projectFlow.integrations.apiTestType"),
         (json!({"projectFlow": {"integrations": {"strategy": "blacklist", "source": "NONE"}}}), "projectFlow.integrations.source"),
         (json!({"projectFlow": {"integrations": {"redirectUrl": "javascript:alert(1)"}}}), "projectFlow.integrations.redirectUrl"),
@@ -222,7 +243,10 @@ fn liveness_without_settings_uses_the_recommended_values() {
 #[test]
 fn unknown_and_read_only_fields_are_ignored() {
     let mut v = full();
-    merge(&mut v, &json!({"_id": "x", "__v": 9, "client": "y", "createdAt": "z", "currentStep": 99, "projectFlows": [1], "hello": "world"}));
+    merge(
+        &mut v,
+        &json!({"_id": "x", "__v": 9, "client": "y", "createdAt": "z", "currentStep": 99, "projectFlows": [1], "hello": "world"}),
+    );
     assert!(read(&v).is_ok());
 }
 

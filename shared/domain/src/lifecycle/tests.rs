@@ -71,7 +71,11 @@ fn a_partial_update_is_validated_together_with_what_is_stored() {
     // Turning the step on again later without documents would be fine; removing the list is not.
     let err = update(&p, &obj(json!({"projectFlow": {"documents": {"documentTypes": null}}})), &ctx(&ids)).unwrap_err();
     assert!(matches!(err, DomainError::Invalid(d) if d.iter().any(|e| e.field == "projectFlow.documents.documentTypes")));
-    let ok = update(&p, &obj(json!({"projectFlow": {"steps": {"document": "skip"}, "documents": {"documentTypes": null, "verificationMethods": null}}})), &ctx(&ids));
+    let ok = update(
+        &p,
+        &obj(json!({"projectFlow": {"steps": {"document": "skip"}, "documents": {"documentTypes": null, "verificationMethods": null}}})),
+        &ctx(&ids),
+    );
     assert!(ok.is_ok(), "{ok:?}");
 }
 
