@@ -69,6 +69,11 @@ enum TokenCommand {
     },
 }
 
+/// mimalloc: request handling is allocation-heavy (JSON documents in and out); glibc's allocator
+/// was the largest single cost in the GET benchmark's profile.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SMARTENROLL_LOG").unwrap_or_else(|_| "info".into());
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -1,7 +1,7 @@
 //! The embedded store: SQLite in WAL mode. One writer connection (SQLite serialises writers
-//! anyway) and a few reader connections, so reads never wait behind a write's fsync. Calls run on
-//! tokio's blocking pool; records are stored as JSON documents with the columns that lists filter
-//! and sort on beside them.
+//! anyway) and a few reader connections, so reads never wait behind a write's fsync. Writes and
+//! scans run on tokio's blocking pool, point reads inline (see `read_now`). Records are stored as
+//! JSON documents with the columns that lists filter and sort on beside them.
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -87,24 +87,28 @@ impl SqliteStore {
         .map_err(backend)?
     }
 
+    /// Point reads run inline on the calling task: they take microseconds against the page cache,
+    /// and a hop to the blocking pool would cost more than the read itself. Readers are tried
+    /// without waiting first; only if every reader is busy does the call wait for one.
+    fn read_now<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let inner = &self.inner;
+        let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..inner.readers.len() {
+            if let Ok(mut conn) = inner.readers[(start + i) % inner.readers.len()].try_lock() {
+                return f(&mut conn);
+            }
+        }
+        let mut conn = inner.readers[start % inner.readers.len()].lock().map_err(|_| backend("reader connection poisoned"))?;
+        f(&mut conn)
+    }
+
+    /// Scans (lists) go to the blocking pool: their cost grows with the data.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
-            // Take the first idle reader, starting from a rotating position; wait only if all are busy.
-            for i in 0..inner.readers.len() {
-                if let Ok(mut conn) = inner.readers[(start + i) % inner.readers.len()].try_lock() {
-                    return f(&mut conn);
-                }
-            }
-            let mut conn = inner.readers[start % inner.readers.len()].lock().map_err(|_| backend("reader connection poisoned"))?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(backend)?
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_now(f)).await.map_err(backend)?
     }
 }
 
@@ -155,15 +159,13 @@ impl ProjectStore for SqliteStore {
     }
 
     async fn get(&self, client: &ClientId, id: &ProjectId) -> Result<Option<Project>, StoreError> {
-        let (client, id) = (client.clone(), id.clone());
-        self.read(move |conn| {
+        self.read_now(|conn| {
             let doc: Option<String> = conn
                 .prepare_cached("SELECT doc FROM projects WHERE client = ?1 AND id = ?2")
                 .and_then(|mut st| st.query_row(params![client.as_str(), id.as_str()], |r| r.get(0)).optional())
                 .map_err(backend)?;
             doc.as_deref().map(from_doc).transpose()
         })
-        .await
     }
 
     async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
@@ -266,15 +268,13 @@ impl ClientStore for SqliteStore {
     }
 
     async fn get(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        let id = id.clone();
-        self.read(move |conn| {
+        self.read_now(|conn| {
             let doc: Option<String> = conn
                 .prepare_cached("SELECT doc FROM clients WHERE id = ?1")
                 .and_then(|mut st| st.query_row(params![id.as_str()], |r| r.get(0)).optional())
                 .map_err(backend)?;
             doc.as_deref().map(from_doc).transpose()
         })
-        .await
     }
 
     async fn replace(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
