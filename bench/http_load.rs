@@ -6,9 +6,12 @@
 //!   1. `GET /bench/hello`            — the HTTP stack alone;
 //!   2. `GET /v3/projects/{id}`       — JWT verification + revocation check + rate-limit check + store read;
 //!   3. `PUT /v3/projects/{id}` (step 4, liveness) — the same plus merge, re-validation and a durable write.
+//!
 //! and prints requests/s and p50/p99 latency for each, and the GET/hello throughput ratio.
+//!
 //! Knobs: BENCH_SECONDS (default 5 per scenario), BENCH_CONCURRENCY (default 16), BENCH_ONLY
-//! (`get`, to run only the GET scenario, e.g. under `perf record`).
+//! (`get`: only the GET scenario, e.g. under `perf record`; `micro`: time the handler's parts
+//! in-process without HTTP).
 
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -97,8 +100,10 @@ fn main() {
     let limits = RateLimits::default().with_overrides("projects=1000000000").expect("limits");
     let deps = data.deps(limits).expect("deps");
 
-    let server_rt = tokio::runtime::Builder::new_multi_thread().thread_name("server").worker_threads(2).enable_all().build().expect("server runtime");
-    let client_rt = tokio::runtime::Builder::new_multi_thread().thread_name("client").worker_threads(2).enable_all().build().expect("client runtime");
+    let server_rt =
+        tokio::runtime::Builder::new_multi_thread().thread_name("server").worker_threads(2).enable_all().build().expect("server runtime");
+    let client_rt =
+        tokio::runtime::Builder::new_multi_thread().thread_name("client").worker_threads(2).enable_all().build().expect("client runtime");
 
     // A client, a token, and a project configured through step 3, created through the handlers' ports.
     let token = server_rt.block_on(async {
@@ -114,8 +119,7 @@ fn main() {
             updated_at: now,
         };
         deps.clients.insert(&client).await.expect("client");
-        let token = deps.jwt.issue_client_token(&client, now, 3600).expect("token");
-        token
+        deps.jwt.issue_client_token(&client, now, 3600).expect("token")
     });
     if std::env::var("BENCH_ONLY").is_ok_and(|o| o == "micro") {
         micro(&server_rt, &deps, &token);
@@ -154,7 +158,10 @@ fn main() {
         let mut out = Vec::new();
         if std::env::var("BENCH_ONLY").is_ok_and(|o| o == "get") {
             let (b, t, id) = (base.clone(), token.clone(), project_id.clone());
-            out.push(drive("GET /v3/projects/{id}", concurrency, seconds, move |c, _| c.get(format!("{b}/v3/projects/{id}")).bearer_auth(&t)).await);
+            out.push(
+                drive("GET /v3/projects/{id}", concurrency, seconds, move |c, _| c.get(format!("{b}/v3/projects/{id}")).bearer_auth(&t))
+                    .await,
+            );
             return out;
         }
         let b = base.clone();
@@ -219,7 +226,7 @@ fn micro(rt: &tokio::runtime::Runtime, deps: &Deps, token: &str) {
         for _ in 0..n { let _c = deps.projects.get(&cid, &p.id).await; }
         println!("projects.get    {:>8.1} µs", t.elapsed().as_micros() as f64 / n as f64);
         let t = Instant::now();
-        for _ in 0..n { let _c = p.to_api_json(Reveal::Hidden).to_string(); }
+        for _ in 0..n { let _c = serde_json::to_string(&p.api_view(Reveal::Hidden)); }
         println!("render          {:>8.1} µs", t.elapsed().as_micros() as f64 / n as f64);
         let doc = serde_json::to_string(&p).expect("doc");
         let t = Instant::now();

@@ -1,9 +1,17 @@
 //! The embedded store: SQLite in WAL mode. One writer connection (SQLite serialises writers
-//! anyway) and a few reader connections, so reads never wait behind a write's fsync. Writes and
-//! scans run on tokio's blocking pool, point reads inline (see `read_now`). Records are stored as
-//! JSON documents with the columns that lists filter and sort on beside them.
+//! anyway) and a few reader connections, so scans never wait behind a write's fsync. Writes and
+//! scans run on tokio's blocking pool. Records are stored as JSON documents with the columns that
+//! lists filter and sort on beside them.
+//!
+//! Point reads (a project by id, a client by id — every authenticated request does both) are served
+//! from a bounded write-through cache of parsed records. That is exact, not eventually consistent,
+//! because one server process owns a data directory (the server lock) and every change to a
+//! cached record goes through this store: each write updates the cache inside the writer's
+//! critical section, and a cache miss is filled inside that same critical section, so an older
+//! read can never overwrite a newer write. (The operator CLI only adds clients, which a miss finds.)
 
 use async_trait::async_trait;
+use quick_cache::sync::Cache;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use smartenroll_domain::client::Client;
 use smartenroll_domain::error::StoreError;
@@ -38,10 +46,17 @@ const MIGRATIONS: [&str; 1] = ["
     CREATE INDEX projects_newest_first ON projects (client, created_at DESC, id DESC);
 "];
 
+/// Records kept parsed in memory, per kind.
+const CACHED_RECORDS: usize = 10_000;
+
+type ProjectKey = (ClientId, ProjectId);
+
 struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    projects: Cache<ProjectKey, Arc<Project>>,
+    clients: Cache<ClientId, Arc<Client>>,
 }
 
 /// Projects and clients in one SQLite database file.
@@ -62,6 +77,8 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         return Err(StoreError::Backend(format!("could not enable WAL (journal_mode is {mode})")));
     }
     conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+    // Reads through a memory map instead of a read() per page.
+    conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024).map_err(backend)?;
     Ok(conn)
 }
 
@@ -71,25 +88,32 @@ impl SqliteStore {
         let mut writer = open_connection(path)?;
         migrate(&mut writer)?;
         let readers = (0..READERS).map(|_| open_connection(path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { inner: Arc::new(Inner { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                projects: Cache::new(CACHED_RECORDS),
+                clients: Cache::new(CACHED_RECORDS),
+            }),
+        })
     }
 
+    /// Runs `f` with the writer connection and the caches, inside the writer's critical section.
     async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().map_err(|_| backend("writer connection poisoned"))?;
-            f(&mut conn)
+            f(&mut conn, &inner)
         })
         .await
         .map_err(backend)?
     }
 
-    /// Point reads run inline on the calling task: they take microseconds against the page cache,
-    /// and a hop to the blocking pool would cost more than the read itself. Readers are tried
-    /// without waiting first; only if every reader is busy does the call wait for one.
+    /// Takes an idle reader connection (waiting only if every one is busy) and runs `f` with it.
     fn read_now<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let inner = &self.inner;
         let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
@@ -102,7 +126,7 @@ impl SqliteStore {
         f(&mut conn)
     }
 
-    /// Scans (lists) go to the blocking pool: their cost grows with the data.
+    /// Scans (lists) run on the blocking pool: their cost grows with the data.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -138,7 +162,7 @@ impl ProjectStore for SqliteStore {
     async fn insert(&self, project: &Project) -> Result<(), StoreError> {
         let p = project.clone();
         let doc = to_doc(&p)?;
-        self.write(move |conn| {
+        self.write(move |conn, inner| {
             conn.execute(
                 "INSERT INTO projects (client, id, version, status, target, name_lower, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
@@ -153,25 +177,38 @@ impl ProjectStore for SqliteStore {
                 ],
             )
             .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            inner.projects.insert((p.client.clone(), p.id.clone()), Arc::new(p));
             Ok(())
         })
         .await
     }
 
     async fn get(&self, client: &ClientId, id: &ProjectId) -> Result<Option<Project>, StoreError> {
-        self.read_now(|conn| {
+        let key = (client.clone(), id.clone());
+        if let Some(p) = self.inner.projects.get(&key) {
+            return Ok(Some(Project::clone(&p)));
+        }
+        self.write(move |conn, inner| {
+            if let Some(p) = inner.projects.get(&key) {
+                return Ok(Some(Project::clone(&p)));
+            }
             let doc: Option<String> = conn
                 .prepare_cached("SELECT doc FROM projects WHERE client = ?1 AND id = ?2")
-                .and_then(|mut st| st.query_row(params![client.as_str(), id.as_str()], |r| r.get(0)).optional())
+                .and_then(|mut st| st.query_row(params![key.0.as_str(), key.1.as_str()], |r| r.get(0)).optional())
                 .map_err(backend)?;
-            doc.as_deref().map(from_doc).transpose()
+            let project: Option<Project> = doc.as_deref().map(from_doc).transpose()?;
+            if let Some(p) = &project {
+                inner.projects.insert(key, Arc::new(p.clone()));
+            }
+            Ok(project)
         })
+        .await
     }
 
     async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
         let p = project.clone();
         let doc = to_doc(&p)?;
-        self.write(move |conn| {
+        self.write(move |conn, inner| {
             let n = conn
                 .execute(
                     "UPDATE projects SET version = ?1, status = ?2, target = ?3, name_lower = ?4, doc = ?5 WHERE client = ?6 AND id = ?7 AND version = ?8",
@@ -187,21 +224,29 @@ impl ProjectStore for SqliteStore {
                     ],
                 )
                 .map_err(backend)?;
-            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+            if n != 1 {
+                return Err(StoreError::Conflict);
+            }
+            inner.projects.insert((p.client.clone(), p.id.clone()), Arc::new(p));
+            Ok(())
         })
         .await
     }
 
     async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError> {
         let (client, id) = (client.clone(), id.clone());
-        self.write(move |conn| {
+        self.write(move |conn, inner| {
             let n = conn
                 .execute(
                     "DELETE FROM projects WHERE client = ?1 AND id = ?2 AND version = ?3",
                     params![client.as_str(), id.as_str(), expected_version as i64],
                 )
                 .map_err(backend)?;
-            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+            if n != 1 {
+                return Err(StoreError::Conflict);
+            }
+            inner.projects.remove(&(client, id));
+            Ok(())
         })
         .await
     }
@@ -259,35 +304,52 @@ impl ClientStore for SqliteStore {
     async fn insert(&self, client: &Client) -> Result<(), StoreError> {
         let c = client.clone();
         let doc = to_doc(&c)?;
-        self.write(move |conn| {
+        self.write(move |conn, inner| {
             conn.execute("INSERT INTO clients (id, version, doc) VALUES (?1, ?2, ?3)", params![c.id.as_str(), c.version as i64, doc])
                 .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            inner.clients.insert(c.id.clone(), Arc::new(c));
             Ok(())
         })
         .await
     }
 
     async fn get(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
-        self.read_now(|conn| {
+        if let Some(c) = self.inner.clients.get(id) {
+            return Ok(Some(Client::clone(&c)));
+        }
+        let id = id.clone();
+        self.write(move |conn, inner| {
+            if let Some(c) = inner.clients.get(&id) {
+                return Ok(Some(Client::clone(&c)));
+            }
             let doc: Option<String> = conn
                 .prepare_cached("SELECT doc FROM clients WHERE id = ?1")
                 .and_then(|mut st| st.query_row(params![id.as_str()], |r| r.get(0)).optional())
                 .map_err(backend)?;
-            doc.as_deref().map(from_doc).transpose()
+            let client: Option<Client> = doc.as_deref().map(from_doc).transpose()?;
+            if let Some(c) = &client {
+                inner.clients.insert(id, Arc::new(c.clone()));
+            }
+            Ok(client)
         })
+        .await
     }
 
     async fn replace(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
         let c = client.clone();
         let doc = to_doc(&c)?;
-        self.write(move |conn| {
+        self.write(move |conn, inner| {
             let n = conn
                 .execute(
                     "UPDATE clients SET version = ?1, doc = ?2 WHERE id = ?3 AND version = ?4",
                     params![c.version as i64, doc, c.id.as_str(), expected_version as i64],
                 )
                 .map_err(backend)?;
-            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+            if n != 1 {
+                return Err(StoreError::Conflict);
+            }
+            inner.clients.insert(c.id.clone(), Arc::new(c));
+            Ok(())
         })
         .await
     }

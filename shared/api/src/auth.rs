@@ -106,7 +106,7 @@ impl Authorized {
     /// The handler's outcome as a response, carrying the rate-limit headers either way.
     pub fn respond(&self, outcome: Result<Reply, ApiError>) -> Response<Body> {
         let mut resp = match outcome {
-            Ok(reply) => crate::http::json_response(reply.status, &reply.body),
+            Ok(reply) => reply.into_response(),
             Err(e) => e.into_response(),
         };
         if let Some(d) = &self.rate {
@@ -161,7 +161,7 @@ pub async fn renew_and_revoke(deps: &Deps, req: Request) -> Response<Body> {
             ApiError::Internal
         })?;
         tracing::info!(client = %next.id, generation = next.token_generation, "client tokens revoked and renewed");
-        Ok(Reply { status: StatusCode::OK, body: json!({"token": token, "tokenType": "bearer"}) })
+        Reply::json(StatusCode::OK, &json!({"token": token, "tokenType": "bearer"}))
     };
     auth.respond(outcome.await)
 }
@@ -190,7 +190,7 @@ pub async fn session(deps: &Deps, req: Request) -> Response<Body> {
             tracing::error!(error = %e, "token signing failed");
             ApiError::Internal
         })?;
-        Ok(Reply { status: StatusCode::OK, body: json!({"accessToken": token, "tokenType": "bearer"}) })
+        Reply::json(StatusCode::OK, &json!({"accessToken": token, "tokenType": "bearer"}))
     })();
     auth.respond(outcome)
 }

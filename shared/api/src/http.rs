@@ -4,14 +4,18 @@
 use crate::error::ApiError;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use smartenroll_domain::ratelimit::RateDecision;
 
 /// Largest JSON body the configuration endpoints take (a base64 logo fits; API Gateway allows 10 MB).
 pub const MAX_JSON_BODY: usize = 1024 * 1024;
 
 pub fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
-    let mut resp = Response::new(Body::Text(body.to_string()));
+    text_response(status, body.to_string())
+}
+
+fn text_response(status: StatusCode, body: String) -> Response<Body> {
+    let mut resp = Response::new(Body::Text(body));
     *resp.status_mut() = status;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     resp
@@ -29,15 +33,35 @@ pub fn set_rate_headers(resp: &mut Response<Body>, d: &RateDecision) {
     set_header(resp, "x-ratelimit-reset", &d.reset_at.to_string());
 }
 
-/// A successful answer: the status and the whole JSON body (`{data, ...}`).
+/// A successful answer: the status and the whole JSON body (`{data, ...}`), serialised once,
+/// straight from the domain's views.
 pub struct Reply {
     pub status: StatusCode,
-    pub body: Value,
+    pub body: String,
+}
+
+#[derive(serde::Serialize)]
+struct Data<'a, T> {
+    data: &'a T,
 }
 
 impl Reply {
-    pub fn data(status: StatusCode, data: Value) -> Self {
-        Self { status, body: json!({ "data": data }) }
+    /// Any serialisable body as it is.
+    pub fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Result<Self, ApiError> {
+        match serde_json::to_string(body) {
+            Ok(body) => Ok(Self { status, body }),
+            Err(e) => {
+                tracing::error!(error = %e, "response serialisation failed");
+                Err(ApiError::Internal)
+            }
+        }
+    }
+    /// The `{data: ...}` envelope.
+    pub fn data<T: serde::Serialize>(status: StatusCode, data: &T) -> Result<Self, ApiError> {
+        Self::json(status, &Data { data })
+    }
+    pub fn into_response(self) -> Response<Body> {
+        text_response(self.status, self.body)
     }
 }
 

@@ -12,9 +12,26 @@ use serde_json::json;
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, ProjectId};
 use smartenroll_domain::lifecycle::{self, WriteCtx};
-use smartenroll_domain::project::{Project, Reveal};
+use smartenroll_domain::project::{Project, ProjectView, Reveal};
 use smartenroll_domain::query::ProjectQuery;
 use smartenroll_domain::ratelimit::Category;
+
+/// `{data, total, limit, page, pages}`
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    data: Vec<ProjectView<'a>>,
+    total: u64,
+    limit: u32,
+    page: u32,
+    pages: u64,
+}
+
+/// `{data, status: "completed"}`, the reference's update answer.
+#[derive(serde::Serialize)]
+struct Updated<'a> {
+    data: ProjectView<'a>,
+    status: &'static str,
+}
 
 /// A lost optimistic-concurrency race is retried this many times (re-read, re-merge) before the
 /// caller gets a 409: racing partial updates of different sections then all apply.
@@ -43,7 +60,7 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
         let project = lifecycle::create(&auth.client.id, &body, &ctx(deps))?;
         deps.projects.insert(&project).await?;
         tracing::info!(client = %project.client, project = %project.id, last_step = project.last_step, "project created");
-        Ok(Reply::data(StatusCode::CREATED, project.to_api_json(Reveal::DemoOtp)))
+        Reply::data(StatusCode::CREATED, &project.api_view(Reveal::DemoOtp))
     };
     auth.respond(outcome.await)
 }
@@ -57,7 +74,7 @@ pub async fn get(deps: &Deps, req: Request) -> Response<Body> {
     let outcome = async {
         let id = project_id(&req)?;
         let project = load(deps, &auth.client.id, &id).await?;
-        Ok(Reply::data(StatusCode::OK, project.to_api_json(Reveal::Hidden)))
+        Reply::data(StatusCode::OK, &project.api_view(Reveal::Hidden))
     };
     auth.respond(outcome.await)
 }
@@ -71,12 +88,9 @@ pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
     let outcome = async {
         let query = ProjectQuery::parse(&query_pairs(&req)).map_err(ApiError::Validation)?;
         let page = deps.projects.list(&auth.client.id, &query).await?;
-        let data: Vec<_> = page.items.iter().map(|p| p.to_api_json(Reveal::Hidden)).collect();
+        let data: Vec<_> = page.items.iter().map(|p| p.api_view(Reveal::Hidden)).collect();
         let pages = page.total.div_ceil(u64::from(query.limit));
-        Ok(Reply {
-            status: StatusCode::OK,
-            body: json!({"data": data, "total": page.total, "limit": query.limit, "page": query.page, "pages": pages}),
-        })
+        Reply::json(StatusCode::OK, &Listed { data, total: page.total, limit: query.limit, page: query.page, pages })
     };
     auth.respond(outcome.await)
 }
@@ -101,7 +115,7 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
                     }
                     let reveal =
                         if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
-                    return Ok(Reply { status: StatusCode::OK, body: json!({"data": next.to_api_json(reveal), "status": "completed"}) });
+                    return Reply::json(StatusCode::OK, &Updated { data: next.api_view(reveal), status: "completed" });
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -124,7 +138,7 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         lifecycle::check_deletable(&project)?;
         deps.projects.delete(&auth.client.id, &id, project.version).await?;
         tracing::info!(project = %id, "project deleted");
-        Ok(Reply::data(StatusCode::OK, json!({"_id": project.id, "name": project.config.name, "status": "deleted"})))
+        Reply::data(StatusCode::OK, &json!({"_id": project.id, "name": project.config.name, "status": "deleted"}))
     };
     auth.respond(outcome.await)
 }

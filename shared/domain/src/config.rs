@@ -16,6 +16,7 @@ pub const NAME_MAX: usize = 60;
 
 /// A score bounded to a documented range; constructed only through [`Score::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Score(f64);
 impl Score {
     pub fn parse(v: f64, min: f64, max: f64) -> Option<Score> {
@@ -29,8 +30,19 @@ impl Score {
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($variant),+ }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown value {s}")))
+            }
+        }
         impl $name {
             /// Case-insensitive; documented aliases accepted.
             pub fn parse(s: &str) -> Option<Self> {
@@ -94,6 +106,7 @@ string_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DataProtection {
     pub name: String,
     pub email: String,
@@ -188,6 +201,7 @@ pub struct AdditionalField {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SignUpForm {
     pub full_name: bool,
     pub full_name_style: FullNameStyle,
@@ -203,12 +217,16 @@ pub struct SignUpForm {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Steps {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<StepMode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness: Option<StepMode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DocumentTemplate {
     pub prompt_template: String,
     pub required: Requiredness,
@@ -217,7 +235,9 @@ pub struct DocumentTemplate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentConfiguration {
     pub active: bool,
+    #[serde(rename = "documentCategory")]
     pub category: DocumentCategory,
+    #[serde(rename = "documentTemplates")]
     pub templates: Vec<DocumentTemplate>,
 }
 
@@ -228,6 +248,7 @@ pub struct DocumentType {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Documents {
     pub attempt_limit: u8,
     pub verification_methods: Vec<VerificationMethod>,
@@ -238,6 +259,7 @@ pub struct Documents {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Liveness {
     pub attempt_limit: u8,
     pub min_score: Score,
@@ -247,6 +269,7 @@ pub struct Liveness {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Integrations {
     pub redirect_url: Option<String>,
     pub webhook: Option<String>,
@@ -1005,145 +1028,109 @@ impl Branding {
     pub fn to_json_set(&self) -> Value {
         Value::Object(self.values.iter().map(|(k, v)| (k.clone(), v.clone().map_or(Value::Null, Value::String))).collect())
     }
-    /// Every field, defaults filled in, plus the read-only fields GET responses carry.
-    pub fn to_json_full(&self) -> Value {
-        let mut m = Map::new();
-        for (key, default, _) in BRANDING_FIELDS {
-            let v = match self.values.get(key) {
-                Some(v) => v.clone(),
-                None => default.map(str::to_string),
-            };
-            m.insert(key.to_string(), v.map_or(Value::Null, Value::String));
-        }
-        m.insert("backgroundImage".into(), Value::Null);
-        m.insert("backgroundImageColor".into(), Value::String(String::new()));
-        Value::Object(m)
-    }
     pub fn is_configured(&self) -> bool {
         !self.values.is_empty()
     }
-}
-
-impl FlowConfig {
-    /// The flow sections in API form (without ids, status and timestamps).
-    pub fn to_json(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("type".into(), json!(self.flow_type.as_str()));
-        m.insert("target".into(), json!(self.target.as_str()));
-        if let Some(s) = &self.sign_up_form {
-            m.insert(
-                "signUpForm".into(),
-                json!({
-                    "fullName": s.full_name,
-                    "fullNameStyle": s.full_name_style.as_str(),
-                    "email": s.email,
-                    "emailGateway": s.email_gateway.as_str(),
-                    "phone": s.phone,
-                    "phoneGateway": s.phone_gateway.as_str(),
-                    "countryCode": s.country_code,
-                    "allowAdditionalFields": s.allow_additional_fields,
-                    "additionalFields": s.additional_fields,
-                    "showPrivacyNotice": s.show_privacy_notice,
-                    "showTermsAndConditions": s.show_terms_and_conditions,
-                }),
-            );
-        }
-        let mut steps = Map::new();
-        if let Some(d) = self.steps.document {
-            steps.insert("document".into(), json!(d.as_str()));
-        }
-        if let Some(l) = self.steps.liveness {
-            steps.insert("liveness".into(), json!(l.as_str()));
-        }
-        m.insert("steps".into(), Value::Object(steps));
-        if let Some(d) = &self.documents {
-            let types: Vec<Value> = d
-                .document_types
-                .iter()
-                .map(|t| {
-                    json!({
-                        "country": t.country.display_name(),
-                        "configurations": t.configurations.iter().map(|c| json!({
-                            "active": c.active,
-                            "documentCategory": c.category.as_str(),
-                            "documentTemplates": c.templates.iter().map(|t| json!({
-                                "promptTemplate": t.prompt_template,
-                                "required": t.required.as_str(),
-                            })).collect::<Vec<_>>(),
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            m.insert(
-                "documents".into(),
-                json!({
-                    "attemptLimit": d.attempt_limit,
-                    "verificationMethods": d.verification_methods.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-                    "documentTypes": types,
-                    "informationVerification": d.information_verification,
-                    "screening": d.screening,
-                    "criminalHistoryVerification": d.criminal_history_verification,
-                }),
-            );
-        }
-        if let Some(l) = &self.liveness {
-            m.insert(
-                "liveness".into(),
-                json!({
-                    "attemptLimit": l.attempt_limit,
-                    "minScore": l.min_score.value(),
-                    "searchMinScore": l.search_min_score.value(),
-                    "searchMode": l.search_mode.as_str(),
-                    "mode": l.mode.as_str(),
-                }),
-            );
-        }
-        if let Some(i) = &self.integrations {
-            m.insert(
-                "integrations".into(),
-                json!({
-                    "redirectUrl": i.redirect_url,
-                    "webhook": i.webhook,
-                    "webhookUrl": i.webhook_url,
-                    "source": i.source.as_str(),
-                    "strategy": i.strategy.as_str(),
-                    "apiUrl": i.api_url,
-                    "apiTestType": i.api_test_type.map(|t| t.as_str()),
-                    "apiTestValue": i.api_test_value,
-                    "failMode": i.fail_mode.as_str(),
-                }),
-            );
-        }
-        m
+    /// Every field, defaults filled in, plus the read-only fields GET responses carry.
+    pub fn full(&self) -> BrandingFull<'_> {
+        BrandingFull(self)
     }
 }
 
+/// Branding as responses show it: every v3 field, defaults filled in.
+pub struct BrandingFull<'a>(&'a Branding);
+
+impl Serialize for BrandingFull<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(BRANDING_FIELDS.len() + 2))?;
+        for (key, default, _) in BRANDING_FIELDS {
+            let v = match self.0.values.get(key) {
+                Some(v) => v.as_deref(),
+                None => default,
+            };
+            m.serialize_entry(key, &v)?;
+        }
+        m.serialize_entry("backgroundImage", &Option::<&str>::None)?;
+        m.serialize_entry("backgroundImageColor", "")?;
+        m.end()
+    }
+}
+
+/// The flow's configured sections in API form (no ids, status or timestamps).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowSections<'a> {
+    #[serde(rename = "type")]
+    pub flow_type: FlowType,
+    pub target: Target,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_up_form: Option<&'a SignUpForm>,
+    pub steps: &'a Steps,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<&'a Documents>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<&'a Liveness>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrations: Option<&'a Integrations>,
+}
+
+impl FlowConfig {
+    pub fn sections(&self) -> FlowSections<'_> {
+        FlowSections {
+            flow_type: self.flow_type,
+            target: self.target,
+            sign_up_form: self.sign_up_form.as_ref(),
+            steps: &self.steps,
+            documents: self.documents.as_ref(),
+            liveness: self.liveness.as_ref(),
+            integrations: self.integrations.as_ref(),
+        }
+    }
+}
+
+/// The project-level settings of steps 1 and 6 that responses and the merge base share.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Basics<'a> {
+    pub name: &'a str,
+    pub allowed_countries: &'a AllowedCountries,
+    pub contact_email: &'a Option<String>,
+    pub privacy_url: &'a Option<String>,
+    pub terms_and_conditions_url: &'a Option<String>,
+    pub data_protection: &'a Option<DataProtection>,
+    pub default_language: &'a str,
+    pub identifier: &'a Option<String>,
+    pub target: Target,
+    pub demo_mode: bool,
+}
+
 impl ProjectConfig {
+    pub fn basics(&self) -> Basics<'_> {
+        Basics {
+            name: &self.name,
+            allowed_countries: &self.allowed_countries,
+            contact_email: &self.contact_email,
+            privacy_url: &self.privacy_url,
+            terms_and_conditions_url: &self.terms_and_conditions_url,
+            data_protection: &self.data_protection,
+            default_language: &self.default_language,
+            identifier: &self.identifier,
+            target: self.target,
+            demo_mode: self.demo_mode,
+        }
+    }
+
     /// The writable part in API form: what [`read_config`] reads back into an equal configuration.
     pub fn to_json(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("name".into(), json!(self.name));
-        m.insert("allowedCountries".into(), json!(self.allowed_countries.display_names()));
-        m.insert("contactEmail".into(), json!(self.contact_email));
-        m.insert("privacyUrl".into(), json!(self.privacy_url));
-        m.insert("termsAndConditionsUrl".into(), json!(self.terms_and_conditions_url));
-        m.insert(
-            "dataProtection".into(),
-            self.data_protection.as_ref().map_or(Value::Null, |d| {
-                json!({
-                    "name": d.name, "email": d.email, "address": d.address, "address2": d.address2,
-                    "city": d.city, "country": d.country, "postalCode": d.postal_code,
-                })
-            }),
-        );
-        m.insert("defaultLanguage".into(), json!(self.default_language));
-        m.insert("identifier".into(), json!(self.identifier));
-        m.insert("target".into(), json!(self.target.as_str()));
-        m.insert("demoMode".into(), json!(self.demo_mode));
+        let mut m = match serde_json::to_value(self.basics()) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
         m.insert("demoOTP".into(), json!(self.demo_otp));
         m.insert("branding".into(), self.branding.to_json_set());
         if let Some(flow) = &self.flow {
-            m.insert("projectFlow".into(), Value::Object(flow.to_json()));
+            m.insert("projectFlow".into(), serde_json::to_value(flow.sections()).unwrap_or(Value::Null));
             m.insert("projectFlowType".into(), json!(flow.flow_type.as_str()));
         }
         // Nulls mean "absent" to the reader; leave them out so the merge base is minimal.

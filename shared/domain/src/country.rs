@@ -49,7 +49,8 @@ const TABLE: [(&str, &str, &str); 38] = [
 /// Display names that older pages of the reference use for the same country.
 const ALIASES: [(&str, &str); 1] = [("United States of America", "USA")];
 
-/// A supported country (a row of the table); stored and serialised as its ISO alpha-3 code.
+/// A supported country (a row of the table), identified by its ISO alpha-3 code. Serialised as
+/// its display name, the API's form; parsed from either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Country(u8);
@@ -89,16 +90,35 @@ impl TryFrom<String> for Country {
 }
 impl From<Country> for String {
     fn from(c: Country) -> String {
-        c.alpha3().to_string()
+        c.display_name().to_string()
     }
 }
 
-/// `allowedCountries`: every supported country, or a list.
+/// `allowedCountries`: every supported country, or a list. Serialised as the API shows it: display
+/// names, or `["All"]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(try_from = "Vec<String>", into = "Vec<&'static str>")]
 pub enum AllowedCountries {
     All,
     Only(Vec<Country>),
+}
+
+impl TryFrom<Vec<String>> for AllowedCountries {
+    type Error = String;
+    fn try_from(v: Vec<String>) -> Result<Self, String> {
+        if v.iter().any(|s| s.eq_ignore_ascii_case("all")) {
+            return Ok(AllowedCountries::All);
+        }
+        v.iter()
+            .map(|s| Country::parse(s).ok_or_else(|| format!("unsupported country {s}")))
+            .collect::<Result<_, _>>()
+            .map(AllowedCountries::Only)
+    }
+}
+impl From<AllowedCountries> for Vec<&'static str> {
+    fn from(a: AllowedCountries) -> Self {
+        a.display_names()
+    }
 }
 
 impl AllowedCountries {

@@ -2,10 +2,10 @@
 //! ([`ProjectConfig`]), its lifecycle status, wizard progress and an optimistic-concurrency version.
 
 use crate::clock::Timestamp;
-use crate::config::ProjectConfig;
+use crate::config::{Basics, BrandingFull, FlowSections, ProjectConfig};
 use crate::ids::{ClientId, FlowId, ProjectId};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 /// `draft` (configuring) → `active` (enrolling) ⇄ `paused` (no new enrollments).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -68,59 +68,89 @@ pub enum Reveal {
     Hidden,
 }
 
+/// A project flow as responses show it (`projectFlows[i]`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlowView<'a> {
+    #[serde(rename = "_id")]
+    pub id: &'a FlowId,
+    pub client: &'a ClientId,
+    pub project: &'a ProjectId,
+    pub status: ProjectStatus,
+    pub version: u8,
+    #[serde(flatten)]
+    pub sections: FlowSections<'a>,
+    /// Mirrors of `integrations.redirectUrl`/`webhookUrl`, where legacy clients read them.
+    pub redirect_url: Option<&'a str>,
+    pub webhook_url: Option<&'a str>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The project object as the v3 API returns it, with its flow embedded in `projectFlows`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectView<'a> {
+    #[serde(rename = "_id")]
+    pub id: &'a ProjectId,
+    pub client: &'a ClientId,
+    #[serde(flatten)]
+    pub basics: Basics<'a>,
+    #[serde(rename = "demoOTP")]
+    pub demo_otp: Option<&'a str>,
+    pub branding: BrandingFull<'a>,
+    pub status: ProjectStatus,
+    pub current_step: u8,
+    pub last_step: u8,
+    /// The reference's project schema version (always 2 in its examples).
+    pub version: u8,
+    pub project_flows: Vec<FlowView<'a>>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(rename = "__v")]
+    pub revision: u64,
+}
+
 impl Project {
-    /// The project object as the v3 API returns it, with the flow embedded in `projectFlows`.
-    pub fn to_api_json(&self, reveal: Reveal) -> Value {
+    pub fn api_view(&self, reveal: Reveal) -> ProjectView<'_> {
         let c = &self.config;
-        let flows: Vec<Value> = match (&self.flow, &c.flow) {
+        let flows = match (&self.flow, &c.flow) {
             (Some(rec), Some(flow)) => {
-                let mut f = flow.to_json();
-                let redirect = f.get("integrations").and_then(|i| i.get("redirectUrl")).cloned().unwrap_or(Value::Null);
-                let webhook_url = f.get("integrations").and_then(|i| i.get("webhookUrl")).cloned().unwrap_or(Value::Null);
-                f.insert("_id".into(), json!(rec.id));
-                f.insert("client".into(), json!(self.client));
-                f.insert("project".into(), json!(self.id));
-                f.insert("status".into(), json!(self.status.as_str()));
-                f.insert("version".into(), json!(3));
-                f.insert("redirectUrl".into(), redirect);
-                f.insert("webhookUrl".into(), webhook_url);
-                f.insert("createdAt".into(), json!(rec.created_at.to_iso()));
-                f.insert("updatedAt".into(), json!(self.updated_at.to_iso()));
-                vec![Value::Object(f)]
+                let integrations = flow.integrations.as_ref();
+                vec![FlowView {
+                    id: &rec.id,
+                    client: &self.client,
+                    project: &self.id,
+                    status: self.status,
+                    version: 3,
+                    sections: flow.sections(),
+                    redirect_url: integrations.and_then(|i| i.redirect_url.as_deref()),
+                    webhook_url: integrations.and_then(|i| i.webhook_url.as_deref()),
+                    created_at: rec.created_at,
+                    updated_at: self.updated_at,
+                }]
             }
             _ => Vec::new(),
         };
-        let mut m = Map::new();
-        m.insert("_id".into(), json!(self.id));
-        m.insert("client".into(), json!(self.client));
-        m.insert("name".into(), json!(c.name));
-        m.insert("allowedCountries".into(), json!(c.allowed_countries.display_names()));
-        m.insert("contactEmail".into(), json!(c.contact_email));
-        m.insert("privacyUrl".into(), json!(c.privacy_url));
-        m.insert("termsAndConditionsUrl".into(), json!(c.terms_and_conditions_url));
-        m.insert(
-            "dataProtection".into(),
-            c.data_protection.as_ref().map_or(Value::Null, |d| {
-                json!({
-                    "name": d.name, "email": d.email, "address": d.address, "address2": d.address2,
-                    "city": d.city, "country": d.country, "postalCode": d.postal_code,
-                })
-            }),
-        );
-        m.insert("defaultLanguage".into(), json!(c.default_language));
-        m.insert("identifier".into(), json!(c.identifier));
-        m.insert("target".into(), json!(c.target.as_str()));
-        m.insert("demoMode".into(), json!(c.demo_mode));
-        m.insert("demoOTP".into(), if reveal == Reveal::DemoOtp { json!(c.demo_otp) } else { Value::Null });
-        m.insert("branding".into(), c.branding.to_json_full());
-        m.insert("status".into(), json!(self.status.as_str()));
-        m.insert("currentStep".into(), json!(self.current_step));
-        m.insert("lastStep".into(), json!(self.last_step));
-        m.insert("version".into(), json!(2));
-        m.insert("projectFlows".into(), Value::Array(flows));
-        m.insert("createdAt".into(), json!(self.created_at.to_iso()));
-        m.insert("updatedAt".into(), json!(self.updated_at.to_iso()));
-        m.insert("__v".into(), json!(self.version));
-        Value::Object(m)
+        ProjectView {
+            id: &self.id,
+            client: &self.client,
+            basics: c.basics(),
+            demo_otp: if reveal == Reveal::DemoOtp { c.demo_otp.as_deref() } else { None },
+            branding: c.branding.full(),
+            status: self.status,
+            current_step: self.current_step,
+            last_step: self.last_step,
+            version: 2,
+            project_flows: flows,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            revision: self.version,
+        }
+    }
+
+    /// The API form as a JSON value (tests and tools; handlers serialise the view directly).
+    pub fn to_api_json(&self, reveal: Reveal) -> Value {
+        serde_json::to_value(self.api_view(reveal)).unwrap_or(Value::Null)
     }
 }
