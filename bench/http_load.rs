@@ -37,6 +37,18 @@ fn hello_boxed<'a>(deps: &'a Deps, req: Request) -> BoxResponse<'a> {
 }
 static HELLO: [Route; 1] = [Route { method: "GET", path: "/bench/hello", function: "bench-hello", handler: hello_boxed }];
 
+/// A project configured through step 3: the GET scenario reads it, the PUT scenario edits step 4.
+fn bench_project() -> serde_json::Value {
+    json!({
+        "name": "Bench project", "allowedCountries": ["Colombia"], "contactEmail": "p@acme.example",
+        "privacyUrl": "https://acme.example/p", "termsAndConditionsUrl": "https://acme.example/t",
+        "dataProtection": {"name": "DPO", "email": "dpo@acme.example", "address": "1 Main", "city": "Bogota", "country": "Colombia", "postalCode": "110111"},
+        "projectFlowType": "onboarding",
+        "projectFlow": {"signUpForm": {"email": true}, "steps": {"document": "mandatory", "liveness": "mandatory"},
+            "documents": {"verificationMethods": ["SCAN_PROMPT"], "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "government_id"}]}]}}
+    })
+}
+
 struct Outcome {
     name: &'static str,
     rps: f64,
@@ -108,16 +120,7 @@ fn main() {
     // A client, a token, and a project configured through step 3, created through the handlers' ports.
     let token = server_rt.block_on(async {
         let now = deps.clock.now();
-        let client = Client {
-            id: ClientId::parse(&deps.ids.object_id()).expect("id"),
-            name: "Bench".into(),
-            contact_email: None,
-            contact_phone: None,
-            token_generation: 0,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
+        let client = Client::new(ClientId::parse(&deps.ids.object_id()).expect("id"), "Bench".into(), None, None, now);
         deps.clients.insert(&client).await.expect("client");
         deps.jwt.issue_client_token(&client, now, 3600).expect("token")
     });
@@ -138,17 +141,18 @@ fn main() {
         let http = reqwest::Client::new();
         let mut ids = Vec::new();
         for _ in 0..concurrency {
-        let body = json!({
-            "name": "Bench project", "allowedCountries": ["Colombia"], "contactEmail": "p@acme.example",
-            "privacyUrl": "https://acme.example/p", "termsAndConditionsUrl": "https://acme.example/t",
-            "dataProtection": {"name": "DPO", "email": "dpo@acme.example", "address": "1 Main", "city": "Bogota", "country": "Colombia", "postalCode": "110111"},
-            "projectFlowType": "onboarding",
-            "projectFlow": {"signUpForm": {"email": true}, "steps": {"document": "mandatory", "liveness": "mandatory"},
-                "documents": {"verificationMethods": ["SCAN_PROMPT"], "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "government_id"}]}]}}
-        });
-        let r: serde_json::Value =
-            http.post(format!("{base}/v3/projects")).bearer_auth(&token).json(&body).send().await.expect("create").json().await.expect("json");
-        ids.push(r["data"]["_id"].as_str().expect("id").to_string());
+            let body = bench_project();
+            let r: serde_json::Value = http
+                .post(format!("{base}/v3/projects"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .expect("create")
+                .json()
+                .await
+                .expect("json");
+            ids.push(r["data"]["_id"].as_str().expect("id").to_string());
         }
         (token, ids)
     });
@@ -205,37 +209,50 @@ fn micro(rt: &tokio::runtime::Runtime, deps: &Deps, token: &str) {
     rt.block_on(async {
         let claims = deps.jwt.verify_client_token(token, deps.clock.now()).expect("verify");
         let cid = ClientId::parse(&claims.client_id).expect("id");
-        let body = json!({
-            "name": "Bench project", "allowedCountries": ["Colombia"], "contactEmail": "p@acme.example",
-            "privacyUrl": "https://acme.example/p", "termsAndConditionsUrl": "https://acme.example/t",
-            "dataProtection": {"name": "DPO", "email": "dpo@acme.example", "address": "1 Main", "city": "Bogota", "country": "Colombia", "postalCode": "110111"},
-            "projectFlowType": "onboarding",
-            "projectFlow": {"signUpForm": {"email": true}, "steps": {"document": "mandatory", "liveness": "mandatory"},
-                "documents": {"verificationMethods": ["SCAN_PROMPT"], "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "government_id"}]}]}}
-        });
-        let p = smartenroll_domain::lifecycle::create(&cid, body.as_object().expect("o"), &smartenroll_domain::lifecycle::WriteCtx { ids: deps.ids.as_ref(), codes: deps.codes.as_ref(), now: deps.clock.now() }).expect("p");
+        let body = bench_project();
+        let p = smartenroll_domain::lifecycle::create(
+            &cid,
+            body.as_object().expect("o"),
+            &smartenroll_domain::lifecycle::WriteCtx { ids: deps.ids.as_ref(), codes: deps.codes.as_ref(), now: deps.clock.now() },
+        )
+        .expect("p");
         deps.projects.insert(&p).await.expect("insert");
         let n = 20_000;
         let t = Instant::now();
-        for _ in 0..n { let _c = deps.jwt.verify_client_token(token, deps.clock.now()); }
+        for _ in 0..n {
+            let _c = deps.jwt.verify_client_token(token, deps.clock.now());
+        }
         println!("jwt verify      {:>8.1} µs", t.elapsed().as_micros() as f64 / n as f64);
         let t = Instant::now();
-        for _ in 0..n { let _c = deps.clients.get(&cid).await; }
+        for _ in 0..n {
+            let _c = deps.clients.get(&cid).await;
+        }
         println!("clients.get     {:>8.1} µs", t.elapsed().as_micros() as f64 / n as f64);
         let t = Instant::now();
-        for _ in 0..n { let _c = deps.projects.get(&cid, &p.id).await; }
+        for _ in 0..n {
+            let _c = deps.projects.get(&cid, &p.id).await;
+        }
         println!("projects.get    {:>8.1} µs", t.elapsed().as_micros() as f64 / n as f64);
         let t = Instant::now();
-        for _ in 0..n { let _c = serde_json::to_string(&p.api_view(Reveal::Hidden)); }
+        for _ in 0..n {
+            let _c = serde_json::to_string(&p.api_view(Reveal::Hidden));
+        }
         println!("render          {:>8.1} µs", t.elapsed().as_micros() as f64 / n as f64);
         let doc = serde_json::to_string(&p).expect("doc");
         let t = Instant::now();
-        for _ in 0..n { let _c: smartenroll_domain::project::Project = serde_json::from_str(&doc).expect("p"); }
+        for _ in 0..n {
+            let _c: smartenroll_domain::project::Project = serde_json::from_str(&doc).expect("p");
+        }
         println!("parse doc       {:>8.1} µs ({} bytes)", t.elapsed().as_micros() as f64 / n as f64, doc.len());
         let t = Instant::now();
         for _ in 0..n {
-            let req = lambda_http::http::Request::builder().uri(format!("/v3/projects/{}", p.id)).header("authorization", format!("Bearer {token}")).body(Body::Empty).expect("req");
-            let req = lambda_http::RequestExt::with_path_parameters(req, std::collections::HashMap::from([("id".to_string(), p.id.to_string())]));
+            let req = lambda_http::http::Request::builder()
+                .uri(format!("/v3/projects/{}", p.id))
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::Empty)
+                .expect("req");
+            let req =
+                lambda_http::RequestExt::with_path_parameters(req, std::collections::HashMap::from([("id".to_string(), p.id.to_string())]));
             let _r = smartenroll_api::projects::get(deps, req).await;
         }
         println!("whole handler   {:>8.1} µs", t.elapsed().as_micros() as f64 / n as f64);

@@ -21,16 +21,7 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
     data.clock = Arc::new(FixedClock(Timestamp::from_unix_seconds(NOW)));
     let deps = data.deps(Default::default()).expect("deps");
     let now = deps.clock.now();
-    let client = Client {
-        id: ClientId::parse("0123456789abcdef01234567").expect("id"),
-        name: "Fixture client".into(),
-        contact_email: None,
-        contact_phone: None,
-        token_generation: 0,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let client = Client::new(ClientId::parse("0123456789abcdef01234567").expect("id"), "Fixture client".into(), None, None, now);
     deps.clients.insert(&client).await.expect("client");
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");

@@ -129,16 +129,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let now = dir.clock.now();
             let deps = dir.deps(Default::default()).map_err(|e| e.to_string())?;
             let id = ClientId::parse(&deps.ids.object_id()).map_err(|e| e.to_string())?;
-            let client = Client {
-                id: id.clone(),
-                name,
-                contact_email: email,
-                contact_phone: phone,
-                token_generation: 0,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
+            let client = Client::new(id.clone(), name, email, phone, now);
             deps.clients.insert(&client).await.map_err(|e| e.to_string())?;
             println!("{id}");
             Ok(())

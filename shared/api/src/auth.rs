@@ -95,6 +95,18 @@ fn bearer(req: &Request) -> Result<&str, ApiError> {
     })
 }
 
+/// `let auth = authorized!(deps, req, Some(Category::Projects));` — the authorised caller, or an
+/// early return of the 401/429 response.
+#[macro_export]
+macro_rules! authorized {
+    ($deps:expr, $req:expr, $category:expr) => {
+        match $crate::auth::authorize($deps, &$req, $category).await {
+            Ok(auth) => auth,
+            Err(response) => return response,
+        }
+    };
+}
+
 /// A request that passed authentication and its rate limit.
 pub struct Authorized {
     pub client: Client,
@@ -145,10 +157,7 @@ pub async fn authorize(deps: &Deps, req: &Request, category: Option<Category>) -
 
 /// `POST /v2/auth/renew-and-revoke`: a new 30-day token; every token issued before it stops working.
 pub async fn renew_and_revoke(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = async {
         let now = deps.clock.now();
         let mut next = auth.client.clone();
@@ -169,10 +178,7 @@ pub async fn renew_and_revoke(deps: &Deps, req: Request) -> Response<Body> {
 /// `GET /v2/auth/session?origin=refresh&expiresIn=<months>`: a fresh token for the same client
 /// (earlier tokens stay valid). `expiresIn` (or the GitBook spelling `expireIn`) is 1–12 months.
 pub async fn session(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = (|| {
         let pairs = crate::http::query_pairs(&req);
         let months = pairs.iter().find(|(k, _)| k == "expiresIn" || k == "expireIn").map(|(_, v)| v.trim().parse::<i64>());

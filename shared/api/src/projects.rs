@@ -3,7 +3,6 @@
 //! HTTP and the domain; the domain decides.
 
 use crate::Deps;
-use crate::auth::authorize;
 use crate::error::ApiError;
 use crate::http::{Reply, json_object, path_param, query_pairs};
 use lambda_http::http::StatusCode;
@@ -51,10 +50,7 @@ fn ctx(deps: &Deps) -> WriteCtx<'_> {
 
 /// `POST /v3/projects` — step 1, or the complete project in one request. 201 `{data}`.
 pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = async {
         let body = json_object(&req)?;
         let project = lifecycle::create(&auth.client.id, &body, &ctx(deps))?;
@@ -67,10 +63,7 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
 
 /// `GET /v3/projects/{id}` — another client's project is a 404, like a missing one.
 pub async fn get(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = async {
         let id = project_id(&req)?;
         let project = load(deps, &auth.client.id, &id).await?;
@@ -81,10 +74,7 @@ pub async fn get(deps: &Deps, req: Request) -> Response<Body> {
 
 /// `GET /v3/projects` — `{data, total, limit, page, pages}`, newest first.
 pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = async {
         let query = ProjectQuery::parse(&query_pairs(&req)).map_err(ApiError::Validation)?;
         let page = deps.projects.list(&auth.client.id, &query).await?;
@@ -98,10 +88,7 @@ pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
 /// `PUT /v3/projects/{id}` — a partial update merged into the stored configuration and
 /// re-validated whole; also the status changes (activate, pause, resume). 200 `{data, status}`.
 pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = async {
         let id = project_id(&req)?;
         let body = json_object(&req)?;
@@ -128,10 +115,7 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
 
 /// `DELETE /v3/projects/{id}` — only draft or paused projects; `{data:{_id, name, status:"deleted"}}`.
 pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = match authorize(deps, &req, Some(Category::Projects)).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = async {
         let id = project_id(&req)?;
         let project = load(deps, &auth.client.id, &id).await?;

@@ -17,3 +17,10 @@ pub struct Client {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
+
+impl Client {
+    /// A new client at token generation 0.
+    pub fn new(id: ClientId, name: String, contact_email: Option<String>, contact_phone: Option<String>, now: Timestamp) -> Self {
+        Self { id, name, contact_email, contact_phone, token_generation: 0, version: 1, created_at: now, updated_at: now }
+    }
+}

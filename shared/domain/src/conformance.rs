@@ -127,16 +127,7 @@ pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectSt
 pub async fn clients_are_stored_and_versioned(store: &dyn ClientStore, seed: u32) {
     let id = client_id(seed, 9);
     let t = Timestamp::from_unix_seconds(1_700_000_000);
-    let c = Client {
-        id: id.clone(),
-        name: "Acme Bank".into(),
-        contact_email: Some("ops@acme.test".into()),
-        contact_phone: None,
-        token_generation: 0,
-        version: 1,
-        created_at: t,
-        updated_at: t,
-    };
+    let c = Client::new(id.clone(), "Acme Bank".into(), Some("ops@acme.test".into()), None, t);
     store.insert(&c).await.expect("insert");
     assert!(matches!(store.insert(&c).await, Err(StoreError::Duplicate)));
     assert_eq!(store.get(&id).await.expect("get").as_ref(), Some(&c));
