@@ -1,6 +1,8 @@
-//! Entrypoints. `bootstrap` opens a data directory and wires the adapters into `Deps` (once per
-//! process); `server` is the single-node HTTP server that dispatches through the shared routing
-//! table to the same handlers each Lambda function runs.
+//! Entrypoints. `bootstrap` opens a data directory and wires the embedded adapters into `Deps`
+//! (once per process); `aws` wires the DynamoDB adapters and runs a Lambda function; `server` is
+//! the single-node HTTP server that dispatches through the shared routing table to the same
+//! handlers each Lambda function runs.
 
+pub mod aws;
 pub mod bootstrap;
 pub mod server;

@@ -1,6 +1,8 @@
 //! The product's one integration-test binary: the real `smartenroll` binary driven over HTTP
-//! (end to end), and every `events/` fixture run through its handler as API Gateway delivers it.
+//! (end to end), every `events/` fixture run through its handler as API Gateway delivers it, and
+//! the per-endpoint Lambda binaries run against a local Lambda Runtime API.
 
 mod e2e;
 mod events;
 mod helpers;
+mod lambda;

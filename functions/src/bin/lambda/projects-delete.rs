@@ -1,0 +1,9 @@
+//! Lambda function `projects-delete`: DELETE /v3/projects/{id}, DELETE /v2/projects/{id}.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    smartenroll_functions::aws::run_lambda("projects-delete").await
+}

@@ -1,0 +1,176 @@
+//! The per-endpoint Lambda binaries, run for real: each is started against a minimal local Lambda
+//! Runtime API (the two calls the runtime makes: `invocation/next` and `invocation/{id}/response`)
+//! and fed API Gateway events from `events/`, over the DynamoDB adapters on the local AWS-protocol
+//! server that scripts/test starts. Also reports each function's time from process start to its
+//! first answered invocation (a debug build here; the README's figure is the release build's).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use smartenroll_aws::dynamo::DynamoStore;
+use smartenroll_domain::client::Client;
+use smartenroll_domain::clock::Timestamp;
+use smartenroll_domain::ids::ClientId;
+use smartenroll_domain::ports::ClientStore;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, mpsc};
+
+const SECRET: &str = "lambda-test-secret-at-least-32-bytes-long";
+
+struct RuntimeApi {
+    events: Mutex<mpsc::Receiver<(String, String)>>,
+    responses: mpsc::Sender<(String, serde_json::Value)>,
+}
+
+async fn next(State(api): State<Arc<RuntimeApi>>) -> axum::response::Response {
+    let Some((id, event)) = api.events.lock().await.recv().await else {
+        return axum::response::Response::builder().status(500).body(axum::body::Body::empty()).expect("response");
+    };
+    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_millis() + 30_000;
+    axum::response::Response::builder()
+        .header("lambda-runtime-aws-request-id", &id)
+        .header("lambda-runtime-deadline-ms", deadline.to_string())
+        .header("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:123456789012:function:test")
+        .header("lambda-runtime-trace-id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(event))
+        .expect("response")
+}
+
+async fn respond(State(api): State<Arc<RuntimeApi>>, Path(id): Path<String>, body: String) -> &'static str {
+    let value = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+    api.responses.send((id, value)).await.expect("the test is listening");
+    "{}"
+}
+
+async fn error(State(api): State<Arc<RuntimeApi>>, Path(id): Path<String>, body: String) -> &'static str {
+    api.responses.send((id, serde_json::json!({"runtimeError": body}))).await.expect("the test is listening");
+    "{}"
+}
+
+async fn init_error(body: String) -> &'static str {
+    panic!("the function failed to initialise: {body}");
+}
+
+/// A running function binary with its own runtime API.
+struct Function {
+    child: std::process::Child,
+    events: mpsc::Sender<(String, String)>,
+    responses: mpsc::Receiver<(String, serde_json::Value)>,
+    started: Instant,
+    n: u32,
+}
+
+impl Function {
+    async fn start(name: &str, table: &str) -> Function {
+        let (etx, erx) = mpsc::channel(8);
+        let (rtx, rrx) = mpsc::channel(8);
+        let api = Arc::new(RuntimeApi { events: Mutex::new(erx), responses: rtx });
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(api);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let exe = std::path::Path::new(crate::helpers::BIN).with_file_name(name);
+        let started = Instant::now();
+        let child = Command::new(exe)
+            .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+            .env("SMARTENROLL_TABLE", table)
+            .env("SMARTENROLL_JWT_SECRET", SECRET)
+            .env("SMARTENROLL_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn the function binary");
+        Function { child, events: etx, responses: rrx, started, n: 0 }
+    }
+
+    /// Delivers one event and returns the function's API Gateway response.
+    async fn invoke(&mut self, event: String) -> serde_json::Value {
+        self.n += 1;
+        let id = format!("req-{}", self.n);
+        self.events.send((id.clone(), event)).await.expect("runtime API alive");
+        let (got, response) =
+            tokio::time::timeout(Duration::from_secs(20), self.responses.recv()).await.expect("answered in time").expect("response");
+        assert_eq!(got, id);
+        assert!(response.get("runtimeError").is_none(), "the handler failed: {response}");
+        response
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        if self.child.kill().is_ok() && self.child.wait().is_err() {
+            eprintln!("could not reap the function process");
+        }
+    }
+}
+
+fn event(path: &str, token: &str, project: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+    std::fs::read_to_string(root.join(path)).expect("event").replace("{{TOKEN}}", token).replace("{{PROJECT_ID}}", project)
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (scripts/test sets it)");
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "refusing a non-loopback AWS endpoint: {endpoint}");
+    let mut suffix = [0u8; 6];
+    getrandom::fill(&mut suffix).expect("random");
+    let table = format!("lambda-{}", hex::encode(suffix));
+    let store = DynamoStore::from_conf(&smartenroll_aws::sdk_config().await, &table);
+    store.create_table().await.expect("table");
+    let now =
+        Timestamp::from_unix_seconds(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64);
+    let client = Client::new(ClientId::parse("0123456789abcdef01234567").expect("id"), "Lambda client".into(), None, None, now);
+    ClientStore::insert(&store, &client).await.expect("client");
+    let keys = smartenroll_api::auth::JwtKeys::from_secret(SECRET.as_bytes()).expect("keys");
+    let token = keys.issue_client_token(&client, now, 3600).expect("token");
+
+    let mut create = Function::start("projects-create", &table).await;
+    let r = create.invoke(event("projects-create/step-one.201.json", &token, "")).await;
+    eprintln!("projects-create: first response {} ms after process start (debug build)", create.started.elapsed().as_millis());
+    assert_eq!(r["statusCode"], 201, "{r}");
+    let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
+    let id = body["data"]["_id"].as_str().expect("id").to_string();
+    let r = create.invoke(event("projects-create/min-score-out-of-range.422.json", &token, "")).await;
+    assert_eq!(r["statusCode"], 422, "a warm function answers the next event too");
+
+    let mut get = Function::start("projects-get", &table).await;
+    let r = get.invoke(event("projects-get/existing.200.json", &token, &id)).await;
+    assert_eq!(r["statusCode"], 200, "{r}");
+    let r = get.invoke(event("projects-get/unknown-id.404.json", &token, &id)).await;
+    assert_eq!(r["statusCode"], 404);
+
+    let mut update = Function::start("projects-update", &table).await;
+    let r = update.invoke(event("projects-update/step-two-sign-up-form.200.json", &token, &id)).await;
+    assert_eq!(r["statusCode"], 200, "{r}");
+
+    let mut list = Function::start("projects-list", &table).await;
+    let r = list.invoke(event("projects-list/first-page.200.json", &token, &id)).await;
+    let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
+    assert_eq!(body["total"], 1);
+    assert_eq!(body["data"][0]["projectFlows"][0]["signUpForm"]["email"], true, "the update is visible to another function");
+
+    let mut delete = Function::start("projects-delete", &table).await;
+    let r = delete.invoke(event("projects-delete/draft.200.json", &token, &id)).await;
+    assert_eq!(r["statusCode"], 200, "{r}");
+
+    for name in ["auth-session", "auth-renew-and-revoke"] {
+        let mut f = Function::start(name, &table).await;
+        let file = if name == "auth-session" { "auth-session/refresh.200.json" } else { "auth-renew-and-revoke/renew.200.json" };
+        let r = f.invoke(event(file, &token, &id)).await;
+        assert_eq!(r["statusCode"], 200, "{name}: {r}");
+    }
+}
