@@ -15,14 +15,36 @@ use std::sync::Arc;
 
 /// The DynamoDB table holding clients, projects and rate-limit counters.
 pub const TABLE_ENV: &str = "SMARTENROLL_TABLE";
+/// The Secrets Manager secret holding the JWT signing secret (what the SAM template sets).
+pub const SECRET_ARN_ENV: &str = "SMARTENROLL_JWT_SECRET_ARN";
 
-/// Handlers' dependencies over DynamoDB. In AWS mode the JWT secret must come from the
-/// environment (the template fills it from Secrets Manager); there is no data directory.
+/// The DynamoDB actions each function's handler performs (on the table, and on its `gsi1` index
+/// where it lists). The SAM template grants exactly these and nothing else; a test compares them.
+pub const TABLE_ACTIONS: &[(&str, &[&str])] = &[
+    ("projects-create", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+    ("projects-list", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]),
+    ("projects-get", &["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+    ("projects-update", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+    ("projects-delete", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]),
+    ("auth-renew-and-revoke", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+    ("auth-session", &["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+];
+
+/// Functions that query the table's `gsi1` index.
+pub const USES_INDEX: &[&str] = &["projects-list"];
+
+/// Handlers' dependencies over DynamoDB. The JWT secret is read from Secrets Manager
+/// (`SMARTENROLL_JWT_SECRET_ARN`, how the template configures functions) or, for local runs,
+/// taken from `SMARTENROLL_JWT_SECRET`; there is no data directory in AWS mode.
 pub async fn deps_from_env(limits: RateLimits) -> Result<(Deps, DynamoStore), BootError> {
     let table = std::env::var(TABLE_ENV).map_err(|_| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
-    let secret = std::env::var(SECRET_ENV).map_err(|_| BootError::Config(format!("{SECRET_ENV} must be set in AWS mode")))?;
-    let jwt = JwtKeys::from_secret(secret.as_bytes()).map_err(|e| BootError::Config(format!("{SECRET_ENV}: {e}")))?;
     let conf = smartenroll_aws::sdk_config().await;
+    let secret = match (std::env::var(SECRET_ARN_ENV), std::env::var(SECRET_ENV)) {
+        (Ok(arn), _) if !arn.is_empty() => smartenroll_aws::secrets::secret_string(&conf, &arn).await.map_err(BootError::Config)?,
+        (_, Ok(secret)) if !secret.is_empty() => secret,
+        _ => return Err(BootError::Config(format!("set {SECRET_ARN_ENV} (or {SECRET_ENV} for local runs)"))),
+    };
+    let jwt = JwtKeys::from_secret(secret.as_bytes()).map_err(|e| BootError::Config(format!("JWT secret: {e}")))?;
     let store = DynamoStore::from_conf(&conf, table);
     let shared = Arc::new(store.clone());
     let mut process = [0u8; 5];

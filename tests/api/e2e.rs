@@ -6,7 +6,18 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn the_six_steps_configure_a_project_progressively_through_its_whole_lifecycle() {
-    let server = Server::start(&[]);
+    whole_lifecycle(&Server::start(&[])).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn the_whole_lifecycle_also_works_on_the_aws_backend() {
+    let server = Server::start_aws(&[]);
+    whole_lifecycle(&server).await;
+    tenant_isolation(&server).await;
+}
+
+async fn whole_lifecycle(server: &Server) {
     let t = server.new_client("Acme Bank");
     let tok = Some(t.token.as_str());
 
@@ -244,7 +255,10 @@ async fn tokens_that_are_missing_forged_expired_or_revoked_get_401() {
 
 #[tokio::test]
 async fn another_clients_project_is_not_found_for_every_operation() {
-    let server = Server::start(&[]);
+    tenant_isolation(&Server::start(&[])).await;
+}
+
+async fn tenant_isolation(server: &Server) {
     let a = server.new_client("Tenant A");
     let b = server.new_client("Tenant B");
     let r = server.call(Method::POST, "/v3/projects", Some(&a.token), Some(&step_one("A's project"))).await;

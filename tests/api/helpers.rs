@@ -15,15 +15,19 @@ pub struct Server {
     pub data_dir: PathBuf,
     _dir: Option<tempfile::TempDir>,
     pub http: reqwest::Client,
+    /// Environment for the server and every CLI call (the AWS backend's settings).
+    env: Vec<(String, String)>,
 }
 
-fn command(data_dir: &Path) -> Command {
+fn command(data_dir: &Path, env: &[(String, String)]) -> Command {
     let mut c = Command::new(BIN);
     c.arg("--data-dir")
         .arg(data_dir)
         .env_remove("SMARTENROLL_JWT_SECRET")
         .env_remove("SMARTENROLL_RATE_LIMITS")
+        .env_remove("SMARTENROLL_BACKEND")
         .env("SMARTENROLL_LOG", "warn");
+    c.envs(env.iter().map(|(k, v)| (k, v)));
     c
 }
 
@@ -39,7 +43,31 @@ impl Server {
 
     /// A server on an existing data directory; `Err(stderr)` if it exits instead of listening.
     pub fn start_on(data_dir: &Path, args: &[&str]) -> Result<Server, String> {
-        let mut child = command(data_dir)
+        Server::start_with(data_dir, args, Vec::new())
+    }
+
+    /// A server on the AWS backend: DynamoDB on the local AWS-protocol server (scripts/test points
+    /// `AWS_ENDPOINT_URL` at it), a fresh table created by the server itself.
+    pub fn start_aws(args: &[&str]) -> Server {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (scripts/test sets it)");
+        assert!(endpoint.starts_with("http://127.0.0.1:"), "refusing a non-loopback AWS endpoint: {endpoint}");
+        let mut suffix = [0u8; 6];
+        getrandom::fill(&mut suffix).expect("random");
+        let env = vec![
+            ("SMARTENROLL_BACKEND".to_string(), "aws".to_string()),
+            ("SMARTENROLL_TABLE".to_string(), format!("e2e-{}", hex::encode(suffix))),
+            ("SMARTENROLL_JWT_SECRET".to_string(), "e2e-secret-that-is-at-least-32-bytes-long".to_string()),
+        ];
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut args = args.to_vec();
+        args.push("--create-table");
+        let mut s = Server::start_with(dir.path(), &args, env).expect("server starts on the AWS backend");
+        s._dir = Some(dir);
+        s
+    }
+
+    fn start_with(data_dir: &Path, args: &[&str], env: Vec<(String, String)>) -> Result<Server, String> {
+        let mut child = command(data_dir, &env)
             .arg("serve")
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
@@ -54,12 +82,12 @@ impl Server {
             let out = child.wait_with_output().expect("wait");
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         };
-        Ok(Server { base: base.to_string(), child, data_dir: data_dir.to_path_buf(), _dir: None, http: reqwest::Client::new() })
+        Ok(Server { base: base.to_string(), child, data_dir: data_dir.to_path_buf(), _dir: None, http: reqwest::Client::new(), env })
     }
 
     /// Runs the operator CLI on this server's data directory; `Ok(stdout)` or `Err(stderr)`.
     pub fn cli(&self, args: &[&str]) -> Result<String, String> {
-        let out = command(&self.data_dir).args(args).output().expect("run the CLI");
+        let out = command(&self.data_dir, &self.env).args(args).output().expect("run the CLI");
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
         } else {

@@ -5,10 +5,11 @@
 //! - `smartenroll token issue --client <clientId> [--days 30]`
 
 use clap::{Parser, Subcommand};
+use smartenroll_api::Deps;
 use smartenroll_api::auth::CLIENT_TOKEN_DAYS;
 use smartenroll_domain::client::Client;
 use smartenroll_domain::ids::ClientId;
-use smartenroll_domain::ports::ClientStore;
+use smartenroll_domain::ratelimit::RateLimits;
 use smartenroll_functions::bootstrap::{self, DataDir};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +20,14 @@ struct Cli {
     /// Where the single-node store, the JWT secret and the server lock live.
     #[arg(long, global = true, default_value = "./data", env = "SMARTENROLL_DATA_DIR")]
     data_dir: PathBuf,
+    /// `embedded` (SQLite in the data dir) or `aws` (DynamoDB from the standard AWS environment,
+    /// `AWS_ENDPOINT_URL` included; table `SMARTENROLL_TABLE`; secret `SMARTENROLL_JWT_SECRET_ARN`
+    /// or `SMARTENROLL_JWT_SECRET`).
+    #[arg(long, global = true, value_enum, default_value_t = Backend::Embedded, env = "SMARTENROLL_BACKEND")]
+    backend: Backend,
+    /// With `--backend aws`: create the table first if it does not exist (local AWS-protocol servers).
+    #[arg(long, global = true)]
+    create_table: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +52,12 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+enum Backend {
+    Embedded,
+    Aws,
 }
 
 #[derive(Subcommand)]
@@ -104,19 +119,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// The handlers' dependencies over the chosen backend, and the embedded backend's server lock
+/// when `lock` is asked for (held for as long as it lives).
+async fn open(cli: &Cli, limits: RateLimits, lock: bool) -> Result<(Deps, Option<std::fs::File>), String> {
+    match cli.backend {
+        Backend::Embedded => {
+            let dir = DataDir::open(&cli.data_dir).map_err(|e| e.to_string())?;
+            let held = if lock { Some(dir.lock_for_server().map_err(|e| e.to_string())?) } else { None };
+            Ok((dir.deps(limits).map_err(|e| e.to_string())?, held))
+        }
+        Backend::Aws => {
+            let (deps, store) = smartenroll_functions::aws::deps_from_env(limits).await.map_err(|e| e.to_string())?;
+            if cli.create_table {
+                store.create_table().await.map_err(|e| e.to_string())?;
+            }
+            Ok((deps, None))
+        }
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
-    let dir = DataDir::open(&cli.data_dir).map_err(|e| e.to_string())?;
-    match cli.command {
+    match &cli.command {
         Command::Serve { addr, rate_limits } => {
             let limits = bootstrap::rate_limits(rate_limits.as_deref()).map_err(|e| e.to_string())?;
-            let _lock = dir.lock_for_server().map_err(|e| e.to_string())?;
-            let data_dir = dir.path.display().to_string();
-            let deps = dir.deps(limits).map_err(|e| e.to_string())?;
-            let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            let (deps, _lock) = open(&cli, limits, true).await?;
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             // Tests and scripts wait for this line (the port is chosen by the OS with --addr ...:0).
             println!("smartenroll listening on http://{local}");
-            tracing::info!(%local, data_dir, "serving");
+            tracing::info!(%local, backend = ?cli.backend, "serving");
             smartenroll_functions::server::serve(listener, deps, &[], shutdown_signal()).await.map_err(|e| e.to_string())?;
             tracing::info!("stopped");
             Ok(())
@@ -126,24 +157,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             if name.is_empty() || name.chars().count() > 100 {
                 return Err("--name must be 1 to 100 characters".into());
             }
-            let now = dir.clock.now();
-            let deps = dir.deps(Default::default()).map_err(|e| e.to_string())?;
+            let (deps, _) = open(&cli, RateLimits::default(), false).await?;
             let id = ClientId::parse(&deps.ids.object_id()).map_err(|e| e.to_string())?;
-            let client = Client::new(id.clone(), name, email, phone, now);
+            let client = Client::new(id.clone(), name, email.clone(), phone.clone(), deps.clock.now());
             deps.clients.insert(&client).await.map_err(|e| e.to_string())?;
             println!("{id}");
             Ok(())
         }
         Command::Token { command: TokenCommand::Issue { client, days } } => {
-            if !(1..=365).contains(&days) {
+            if !(1..=365).contains(days) {
                 return Err("--days must be from 1 to 365".into());
             }
-            let id = ClientId::parse(&client).map_err(|_| format!("--client: {client:?} is not a client id"))?;
-            let record = ClientStore::get(&dir.store, &id)
+            let id = ClientId::parse(client).map_err(|_| format!("--client: {client:?} is not a client id"))?;
+            let (deps, _) = open(&cli, RateLimits::default(), false).await?;
+            let record = deps
+                .clients
+                .get(&id)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("unknown client {id}: create it first with `smartenroll client create`"))?;
-            let token = dir.jwt.issue_client_token(&record, dir.clock.now(), days * 86_400)?;
+            let token = deps.jwt.issue_client_token(&record, deps.clock.now(), days * 86_400)?;
             println!("{token}");
             Ok(())
         }

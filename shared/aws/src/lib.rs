@@ -5,6 +5,7 @@
 //! `AWS_ENDPOINT_URL` for a local server), read once by [`sdk_config`].
 
 pub mod dynamo;
+pub mod secrets;
 
 /// The shared SDK configuration from the standard AWS environment variables and profiles.
 pub async fn sdk_config() -> aws_config::SdkConfig {
