@@ -1,8 +1,9 @@
 //! The per-endpoint Lambda binaries, run for real: each is started against a minimal local Lambda
 //! Runtime API (the two calls the runtime makes: `invocation/next` and `invocation/{id}/response`)
 //! and fed API Gateway events from `events/`, over the DynamoDB adapters on the local AWS-protocol
-//! server that scripts/test starts. Also reports each function's time from process start to its
-//! first answered invocation (a debug build here; the README's figure is the release build's).
+//! server that scripts/test starts. Also prints each function's time from process start to its
+//! first answered invocation; `bench/cold-start` runs this against release binaries for the
+//! README's figures (no timing is asserted here).
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -61,6 +62,7 @@ struct Function {
     responses: mpsc::Receiver<(String, serde_json::Value)>,
     started: Instant,
     n: u32,
+    name: String,
 }
 
 impl Function {
@@ -77,7 +79,11 @@ impl Function {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await });
-        let exe = std::path::Path::new(crate::helpers::BIN).with_file_name(name);
+        // `SMARTENROLL_LAMBDA_BIN_DIR` picks other builds of the functions (bench/cold-start: release).
+        let exe = match std::env::var("SMARTENROLL_LAMBDA_BIN_DIR") {
+            Ok(dir) => std::path::Path::new(&dir).join(name),
+            Err(_) => std::path::Path::new(crate::helpers::BIN).with_file_name(name),
+        };
         let started = Instant::now();
         let child = Command::new(exe)
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
@@ -92,7 +98,7 @@ impl Function {
             .stdout(Stdio::null())
             .spawn()
             .expect("spawn the function binary");
-        Function { child, events: etx, responses: rrx, started, n: 0 }
+        Function { child, events: etx, responses: rrx, started, n: 0, name: name.to_string() }
     }
 
     /// Delivers one event and returns the function's API Gateway response.
@@ -104,6 +110,13 @@ impl Function {
             tokio::time::timeout(Duration::from_secs(20), self.responses.recv()).await.expect("answered in time").expect("response");
         assert_eq!(got, id);
         assert!(response.get("runtimeError").is_none(), "the handler failed: {response}");
+        if self.n == 1 {
+            eprintln!(
+                "cold start: {} answered its first invocation {} ms after process start",
+                self.name,
+                self.started.elapsed().as_millis()
+            );
+        }
         response
     }
 }
@@ -140,7 +153,6 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
 
     let mut create = Function::start("projects-create", &table).await;
     let r = create.invoke(event("projects-create/step-one.201.json", &token, "")).await;
-    eprintln!("projects-create: first response {} ms after process start (debug build)", create.started.elapsed().as_millis());
     assert_eq!(r["statusCode"], 201, "{r}");
     let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
     let id = body["data"]["_id"].as_str().expect("id").to_string();

@@ -121,6 +121,28 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// A PutItem under `condition`; a failed condition becomes `on_fail` (Duplicate or Conflict).
+    async fn put_if(&self, item: Item, condition: &str, expected: Option<u64>, on_fail: StoreError) -> Result<(), StoreError> {
+        let mut put = self.ddb.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        if let Some(v) = expected {
+            put = put.expression_attribute_values(":expected", n(v));
+        }
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(on_fail),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    fn client_item(c: &Client) -> Result<Item, StoreError> {
+        Ok(HashMap::from([
+            ("pk".into(), s(client_pk(&c.id))),
+            ("sk".into(), s("CLIENT")),
+            ("doc".into(), s(to_doc(c)?)),
+            ("ver".into(), n(c.version)),
+        ]))
+    }
+
     fn project_item(p: &Project) -> Result<Item, StoreError> {
         let created = p.created_at.to_iso();
         Ok(HashMap::from([
@@ -141,19 +163,7 @@ impl DynamoStore {
 #[async_trait]
 impl ProjectStore for DynamoStore {
     async fn insert(&self, project: &Project) -> Result<(), StoreError> {
-        let r = self
-            .ddb
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(Self::project_item(project)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(StoreError::Duplicate),
-            Err(e) => Err(backend(e)),
-        }
+        self.put_if(Self::project_item(project)?, "attribute_not_exists(pk)", None, StoreError::Duplicate).await
     }
 
     async fn get(&self, client: &ClientId, id: &ProjectId) -> Result<Option<Project>, StoreError> {
@@ -171,20 +181,7 @@ impl ProjectStore for DynamoStore {
     }
 
     async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
-        let r = self
-            .ddb
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(Self::project_item(project)?))
-            .condition_expression("ver = :expected")
-            .expression_attribute_values(":expected", n(expected_version))
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(StoreError::Conflict),
-            Err(e) => Err(backend(e)),
-        }
+        self.put_if(Self::project_item(project)?, "ver = :expected", Some(expected_version), StoreError::Conflict).await
     }
 
     async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError> {
@@ -275,19 +272,7 @@ impl ProjectStore for DynamoStore {
 #[async_trait]
 impl ClientStore for DynamoStore {
     async fn insert(&self, client: &Client) -> Result<(), StoreError> {
-        let item = HashMap::from([
-            ("pk".into(), s(client_pk(&client.id))),
-            ("sk".into(), s("CLIENT")),
-            ("doc".into(), s(to_doc(client)?)),
-            ("ver".into(), n(client.version)),
-        ]);
-        let r =
-            self.ddb.put_item().table_name(&self.table).set_item(Some(item)).condition_expression("attribute_not_exists(pk)").send().await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(StoreError::Duplicate),
-            Err(e) => Err(backend(e)),
-        }
+        self.put_if(Self::client_item(client)?, "attribute_not_exists(pk)", None, StoreError::Duplicate).await
     }
 
     async fn get(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
@@ -305,26 +290,7 @@ impl ClientStore for DynamoStore {
     }
 
     async fn replace(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
-        let item = HashMap::from([
-            ("pk".into(), s(client_pk(&client.id))),
-            ("sk".into(), s("CLIENT")),
-            ("doc".into(), s(to_doc(client)?)),
-            ("ver".into(), n(client.version)),
-        ]);
-        let r = self
-            .ddb
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("ver = :expected")
-            .expression_attribute_values(":expected", n(expected_version))
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(StoreError::Conflict),
-            Err(e) => Err(backend(e)),
-        }
+        self.put_if(Self::client_item(client)?, "ver = :expected", Some(expected_version), StoreError::Conflict).await
     }
 }
 
