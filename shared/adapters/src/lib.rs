@@ -4,8 +4,12 @@
 //!   every write is durable and transactional, and the operator CLI can read and write the same data
 //!   directory while the server runs (SQLite coordinates processes; an in-process-only engine would
 //!   not let `smartenroll token issue` look up a client next to a running server).
+//! - [`queue::SqliteQueue`]: durable job queues in the same database, with SQS's semantics.
+//! - [`files::FsBlobs`]: documents and selfies as files, written atomically.
 //! - [`memory::MemoryRateLimiter`]: fixed-window counters in process memory. Exact under
 //!   concurrency (one mutex), and durability is not needed: one server process owns a data dir.
 
+pub mod files;
 pub mod memory;
+pub mod queue;
 pub mod sqlite;

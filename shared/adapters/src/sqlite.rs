@@ -26,7 +26,8 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = [
+    "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
         version INTEGER NOT NULL,
@@ -44,14 +45,28 @@ const MIGRATIONS: [&str; 1] = ["
         PRIMARY KEY (client, id)
     ) WITHOUT ROWID;
     CREATE INDEX projects_newest_first ON projects (client, created_at DESC, id DESC);
-"];
+",
+    // Job queues (see `queue`): a job is visible when `visible_at` (unix ms) has passed; `dead`
+    // marks a job that used up its receives (the dead-letter queue).
+    "
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        queue TEXT NOT NULL,
+        body TEXT NOT NULL,
+        visible_at INTEGER NOT NULL,
+        receives INTEGER NOT NULL DEFAULT 0,
+        dead INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_ready ON jobs (queue, dead, visible_at, id);
+",
+];
 
 /// Records kept parsed in memory, per kind.
 const CACHED_RECORDS: usize = 10_000;
 
 type ProjectKey = (ClientId, ProjectId);
 
-struct Inner {
+pub(crate) struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
@@ -65,7 +80,7 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
@@ -100,7 +115,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` with the writer connection and the caches, inside the writer's critical section.
-    async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -127,7 +142,7 @@ impl SqliteStore {
     }
 
     /// Scans (lists) run on the blocking pool: their cost grows with the data.
-    async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {

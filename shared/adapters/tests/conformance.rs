@@ -1,9 +1,12 @@
 //! Runs the domain's port conformance suites against the embedded adapters (a real SQLite file in
 //! a temporary directory). The AWS adapters run the same suites in their own issue.
 
+use smartenroll_adapters::files::FsBlobs;
 use smartenroll_adapters::memory::MemoryRateLimiter;
+use smartenroll_adapters::queue::SqliteQueue;
 use smartenroll_adapters::sqlite::SqliteStore;
 use smartenroll_domain::conformance as suite;
+use smartenroll_domain::ports::JobQueue;
 
 fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -87,4 +90,48 @@ async fn data_survives_reopening_the_database() {
     }
     let s = SqliteStore::open(&path).expect("reopen");
     assert_eq!(s.get(&ids, &p.id).await.expect("get"), Some(p));
+}
+
+#[tokio::test]
+async fn files_blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    suite::blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted(&FsBlobs::open(dir.path()).expect("open"), 7).await;
+}
+
+#[tokio::test]
+async fn files_deleting_a_folder_removes_exactly_that_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    suite::deleting_a_folder_removes_exactly_that_folder(&FsBlobs::open(dir.path()).expect("open"), 8).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_job_is_redelivered_until_it_is_acknowledged() {
+    let (_d, s) = store();
+    suite::a_job_is_redelivered_until_it_is_acknowledged(&SqliteQueue::new(s, "jobs", 5)).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_batch_is_delivered_whole() {
+    let (_d, s) = store();
+    suite::a_batch_is_delivered_whole(&SqliteQueue::new(s, "jobs", 5)).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_job_failing_every_attempt_ends_in_the_dead_letter_queue() {
+    let (_d, s) = store();
+    suite::a_job_failing_every_attempt_ends_in_the_dead_letter_queue(&SqliteQueue::new(s, "jobs", 2)).await;
+}
+
+#[tokio::test]
+async fn sqlite_queued_jobs_survive_a_restart_and_queues_do_not_mix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("smartenroll.db");
+    {
+        let s = SqliteStore::open(&path).expect("open");
+        SqliteQueue::new(s.clone(), "webhooks", 5).send("w").await.expect("send");
+        SqliteQueue::new(s, "jobs", 5).send("j").await.expect("send");
+    }
+    let s = SqliteStore::open(&path).expect("reopen");
+    let got = SqliteQueue::new(s, "jobs", 5).receive(10, 30).await.expect("receive");
+    assert_eq!(got.into_iter().map(|d| d.body).collect::<Vec<_>>(), vec!["j"]);
 }

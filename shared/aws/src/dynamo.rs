@@ -10,9 +10,9 @@
 //! Every key starts with the client id, so tenant scoping is in the key itself. Writes are
 //! conditional on the version read (`ver`), so concurrent writers cannot lose an update.
 
+use crate::backend;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client as Ddb;
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
@@ -37,10 +37,6 @@ type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     ddb: Ddb,
     table: String,
-}
-
-fn backend<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
-    StoreError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {

@@ -4,19 +4,32 @@
 //! misconfigured environment can never reach real AWS.
 
 use smartenroll_aws::dynamo::DynamoStore;
+use smartenroll_aws::s3::S3Blobs;
+use smartenroll_aws::sqs::SqsQueue;
+use smartenroll_domain::blob::{Blob, BlobKey, PRESIGN_MAX_SECONDS};
 use smartenroll_domain::conformance as suite;
+use smartenroll_domain::ports::BlobStore;
 
-async fn store() -> DynamoStore {
+fn local_endpoint() {
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL must point at the local AWS-protocol server (scripts/test sets it)");
     assert!(
         endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:"),
         "refusing a non-loopback AWS endpoint: {endpoint}"
     );
-    let conf = smartenroll_aws::sdk_config().await;
+}
+
+/// A name no other test (or earlier run against the same server) uses.
+fn unique(prefix: &str) -> String {
     let mut suffix = [0u8; 6];
     getrandom::fill(&mut suffix).expect("random");
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&conf), format!("conformance-{}", hex::encode(suffix)));
+    format!("{prefix}-{}", hex::encode(suffix))
+}
+
+async fn store() -> DynamoStore {
+    local_endpoint();
+    let conf = smartenroll_aws::sdk_config().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&conf), unique("conformance"));
     store.create_table().await.expect("create table");
     store
 }
@@ -55,4 +68,83 @@ async fn dynamodb_clients_are_stored_and_versioned() {
 #[ignore = "needs the local AWS-protocol server: run scripts/test"]
 async fn dynamodb_the_request_over_the_limit_is_refused_and_the_next_window_starts_fresh() {
     suite::the_request_over_the_limit_is_refused_and_the_next_window_starts_fresh(&store().await, 6).await;
+}
+
+async fn bucket() -> S3Blobs {
+    local_endpoint();
+    let blobs = S3Blobs::from_conf(&smartenroll_aws::sdk_config().await, unique("conformance"));
+    blobs.create_bucket().await.expect("create bucket");
+    blobs
+}
+
+async fn queue(max_receives: u32) -> SqsQueue {
+    local_endpoint();
+    let sqs = aws_sdk_sqs::Client::new(&smartenroll_aws::sdk_config().await);
+    SqsQueue::create(sqs, &unique("conformance"), max_receives).await.expect("create queues")
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn s3_blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted() {
+    suite::blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted(&bucket().await, 7).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn s3_deleting_a_folder_removes_exactly_that_folder() {
+    suite::deleting_a_folder_removes_exactly_that_folder(&bucket().await, 8).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn s3_objects_are_stored_with_server_side_encryption() {
+    let blobs = bucket().await;
+    let key = BlobKey::new(&suite::client_id(9, 1), "selfie.jpg").expect("key");
+    blobs.put(&key, Blob { content_type: "image/jpeg".into(), bytes: b"jpeg".to_vec() }).await.expect("put");
+    assert_eq!(blobs.encryption_of(&key).await.expect("head").as_deref(), Some("AES256"));
+}
+
+/// What the emulator can show: a presigned PUT and GET work over plain HTTP without credentials
+/// and carry a short expiry. What it cannot (moto does not check signatures or expiry, so it
+/// accepts a tampered or expired URL) is left to real S3 and claimed by no test.
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn s3_presigned_urls_upload_and_download_without_credentials_and_expire_soon() {
+    let blobs = bucket().await;
+    let key = BlobKey::new(&suite::client_id(10, 1), "projects/p1/front.jpg").expect("key");
+    let put = blobs.presign_put(&key, "image/jpeg", 3600).await.expect("presign").expect("S3 presigns");
+    assert_eq!(put.method, "PUT");
+    assert!(put.url.contains("X-Amz-Expires=900"), "an asked-for hour must be cut to {PRESIGN_MAX_SECONDS} s: {}", put.url);
+    assert!(put.url.contains("X-Amz-Signature="), "the URL must carry its signature");
+    let http = reqwest::Client::new();
+    let mut req = http.put(&put.url).body(b"front of the card".to_vec());
+    for (k, v) in &put.headers {
+        req = req.header(k, v);
+    }
+    assert!(req.send().await.expect("upload").status().is_success(), "the presigned upload must be accepted");
+    let stored = blobs.get(&key).await.expect("get").expect("uploaded object");
+    assert_eq!((stored.content_type.as_str(), stored.bytes.as_slice()), ("image/jpeg", b"front of the card".as_slice()));
+    assert_eq!(blobs.encryption_of(&key).await.expect("head").as_deref(), Some("AES256"), "uploads are encrypted too");
+    let get = blobs.presign_get(&key, 60).await.expect("presign").expect("S3 presigns");
+    assert!(get.url.contains("X-Amz-Expires=60"));
+    let body = http.get(&get.url).send().await.expect("download").bytes().await.expect("body");
+    assert_eq!(body.as_ref(), b"front of the card");
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn sqs_a_job_is_redelivered_until_it_is_acknowledged() {
+    suite::a_job_is_redelivered_until_it_is_acknowledged(&queue(5).await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn sqs_a_batch_is_delivered_whole() {
+    suite::a_batch_is_delivered_whole(&queue(5).await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn sqs_a_job_failing_every_attempt_ends_in_the_dead_letter_queue() {
+    suite::a_job_failing_every_attempt_ends_in_the_dead_letter_queue(&queue(2).await).await;
 }

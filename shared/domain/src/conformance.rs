@@ -2,12 +2,13 @@
 //! once and run against each one (embedded SQLite today, DynamoDB next). Each function panics with
 //! a message naming the broken promise; adapter crates call them from their own tests.
 
+use crate::blob::{Blob, BlobKey};
 use crate::client::Client;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
 use crate::ids::{ClientId, CodeGenerator, IdGenerator, ProjectId};
 use crate::lifecycle::{WriteCtx, create};
-use crate::ports::{ClientStore, ProjectStore, RateLimiter};
+use crate::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter};
 use crate::project::{Project, ProjectStatus};
 use crate::query::ProjectQuery;
 use crate::ratelimit::{Category, RateKey};
@@ -157,4 +158,89 @@ pub async fn the_request_over_the_limit_is_refused_and_the_next_window_starts_fr
     let d = limiter.hit(&next, 3, Timestamp::from_unix_seconds(t0 + 60)).await.expect("hit");
     assert!(d.allowed && d.remaining == 2, "a new window starts from zero");
     assert_eq!(d.reset_at, next.window_start + 60);
+}
+
+fn blob(content_type: &str, bytes: &[u8]) -> Blob {
+    Blob { content_type: content_type.into(), bytes: bytes.to_vec() }
+}
+
+pub async fn blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted(store: &dyn BlobStore, seed: u32) {
+    let c = client_id(seed, 1);
+    let key = BlobKey::new(&c, "projects/p1/documents/front.jpg").expect("key");
+    assert_eq!(store.get(&key).await.expect("get"), None, "a missing object must read as None");
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    store.put(&key, blob("image/jpeg", &bytes)).await.expect("put");
+    assert_eq!(store.get(&key).await.expect("get"), Some(blob("image/jpeg", &bytes)), "an object must read back byte for byte");
+    store.put(&key, blob("image/png", b"second")).await.expect("replace");
+    assert_eq!(store.get(&key).await.expect("get"), Some(blob("image/png", b"second")), "a put must replace the object");
+    store.delete(&key).await.expect("delete");
+    assert_eq!(store.get(&key).await.expect("get"), None, "a deleted object must be gone");
+    store.delete(&key).await.expect("deleting a missing object must succeed");
+}
+
+pub async fn deleting_a_folder_removes_exactly_that_folder(store: &dyn BlobStore, seed: u32) {
+    let (a, b) = (client_id(seed, 1), client_id(seed, 2));
+    let k = |c: &ClientId, p: &str| BlobKey::new(c, p).expect("key");
+    for path in ["projects/p1/a.jpg", "projects/p1/sub/b.jpg", "projects/p10/c.jpg", "projects/p2/d.jpg"] {
+        store.put(&k(&a, path), blob("image/jpeg", path.as_bytes())).await.expect("put");
+    }
+    store.put(&k(&b, "projects/p1/a.jpg"), blob("image/jpeg", b"other tenant")).await.expect("put");
+    assert_eq!(store.delete_folder(&k(&a, "projects/p1")).await.expect("purge"), 2, "the folder held two objects");
+    assert_eq!(store.get(&k(&a, "projects/p1/a.jpg")).await.expect("get"), None);
+    assert_eq!(store.get(&k(&a, "projects/p1/sub/b.jpg")).await.expect("get"), None);
+    assert!(store.get(&k(&a, "projects/p10/c.jpg")).await.expect("get").is_some(), "a sibling with a longer name must survive");
+    assert!(store.get(&k(&a, "projects/p2/d.jpg")).await.expect("get").is_some(), "another folder must survive");
+    assert!(store.get(&k(&b, "projects/p1/a.jpg")).await.expect("get").is_some(), "another client's folder must survive");
+    assert_eq!(store.delete_folder(&k(&a, "projects/p1")).await.expect("purge again"), 0, "purging twice deletes nothing more");
+}
+
+/// Receives until the queue answers empty (a standard queue may return fewer than asked).
+async fn drain(queue: &dyn JobQueue, visibility: u32) -> Vec<crate::jobs::Delivery> {
+    let mut all = Vec::new();
+    for _ in 0..20 {
+        let got = queue.receive(10, visibility).await.expect("receive");
+        if got.is_empty() {
+            break;
+        }
+        all.extend(got);
+    }
+    all
+}
+
+pub async fn a_job_is_redelivered_until_it_is_acknowledged(queue: &dyn JobQueue) {
+    queue.send(r#"{"n":1}"#).await.expect("send");
+    let first = drain(queue, 30).await;
+    assert_eq!(first.len(), 1, "one job sent, one delivered");
+    assert_eq!((first[0].body.as_str(), first[0].receive_count), (r#"{"n":1}"#, 1));
+    assert!(drain(queue, 30).await.is_empty(), "a received job is hidden from other receivers");
+    queue.retry_later(&first[0].receipt, 0).await.expect("retry later");
+    let second = drain(queue, 30).await;
+    assert_eq!(second.len(), 1, "a failed attempt makes the job visible again");
+    assert_eq!(second[0].receive_count, 2, "the redelivery counts as the second receive");
+    queue.ack(&second[0].receipt).await.expect("ack");
+    queue.retry_later(&second[0].receipt, 0).await.ok();
+    assert!(drain(queue, 0).await.is_empty(), "an acknowledged job is never delivered again");
+}
+
+pub async fn a_batch_is_delivered_whole(queue: &dyn JobQueue) {
+    let bodies: Vec<String> = (0..25).map(|i| format!(r#"{{"n":{i}}}"#)).collect();
+    queue.send_batch(&bodies).await.expect("send batch");
+    let mut got: Vec<String> = drain(queue, 30).await.into_iter().map(|d| d.body).collect();
+    got.sort();
+    let mut want = bodies.clone();
+    want.sort();
+    assert_eq!(got, want, "every job of a 25-job batch must arrive exactly once");
+}
+
+/// `queue` must allow at most two receives per job.
+pub async fn a_job_failing_every_attempt_ends_in_the_dead_letter_queue(queue: &dyn JobQueue) {
+    queue.send("poison").await.expect("send");
+    for attempt in 1..=2 {
+        let got = drain(queue, 30).await;
+        assert_eq!(got.len(), 1, "attempt {attempt} must deliver the job");
+        queue.retry_later(&got[0].receipt, 0).await.expect("retry later");
+    }
+    assert!(drain(queue, 30).await.is_empty(), "after its last attempt the job must leave the queue");
+    let dead = queue.dead_letters(10).await.expect("dead letters");
+    assert_eq!(dead.iter().map(|d| d.body.as_str()).collect::<Vec<_>>(), vec!["poison"], "and land in the dead-letter queue");
 }

@@ -3,12 +3,14 @@
 //! implement. Pure Rust: no AWS SDK, no lambda_http, no runtime, no I/O — so every rule here is unit
 //! tested in microseconds and the same decisions run in the single-node server and in each Lambda.
 
+pub mod blob;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod country;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod lifecycle;
 pub mod ports;
 pub mod project;

@@ -2,10 +2,12 @@
 //! embedded implementation (single node) and, from the AWS issue on, a DynamoDB one; both run the
 //! same conformance suite (`conformance`, behind the feature of that name).
 
+use crate::blob::{Blob, BlobKey, PresignedRequest};
 use crate::client::Client;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
 use crate::ids::{ClientId, ProjectId};
+use crate::jobs::Delivery;
 use crate::project::Project;
 use crate::query::ProjectQuery;
 use crate::ratelimit::{RateDecision, RateKey};
@@ -44,4 +46,38 @@ pub trait RateLimiter: Send + Sync {
     /// Counts one request against `key` and says whether it is within `limit`. A refused request
     /// still leaves the counter at or above the limit, never below.
     async fn hit(&self, key: &RateKey, limit: u32, now: Timestamp) -> Result<RateDecision, StoreError>;
+}
+
+/// Private object storage for enrollee documents and selfies (S3 in AWS, files in single node).
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Stores (or replaces) the object, encrypted at rest where the backend offers it.
+    async fn put(&self, key: &BlobKey, blob: Blob) -> Result<(), StoreError>;
+    async fn get(&self, key: &BlobKey) -> Result<Option<Blob>, StoreError>;
+    /// Idempotent: deleting a missing object succeeds.
+    async fn delete(&self, key: &BlobKey) -> Result<(), StoreError>;
+    /// Deletes every object under `folder` (`folder/…`), returning how many there were.
+    async fn delete_folder(&self, folder: &BlobKey) -> Result<u64, StoreError>;
+    /// A direct upload for `ttl_seconds` (at most [`crate::blob::PRESIGN_MAX_SECONDS`]), or
+    /// `None` when this backend takes uploads through the API itself (the single-node server,
+    /// which has no payload limit to work around).
+    async fn presign_put(&self, key: &BlobKey, content_type: &str, ttl_seconds: u32) -> Result<Option<PresignedRequest>, StoreError>;
+    /// A direct download, as for [`BlobStore::presign_put`].
+    async fn presign_get(&self, key: &BlobKey, ttl_seconds: u32) -> Result<Option<PresignedRequest>, StoreError>;
+}
+
+/// An at-least-once job queue with a dead-letter queue (SQS in AWS, a SQLite table in single node).
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    async fn send(&self, body: &str) -> Result<(), StoreError>;
+    /// Sends all of `bodies` (in as many backend batches as needed) or fails.
+    async fn send_batch(&self, bodies: &[String]) -> Result<(), StoreError>;
+    /// Up to `max` visible jobs, each hidden from other receivers for `visibility_seconds`.
+    async fn receive(&self, max: u32, visibility_seconds: u32) -> Result<Vec<Delivery>, StoreError>;
+    /// The job is done: it is never delivered again.
+    async fn ack(&self, receipt: &str) -> Result<(), StoreError>;
+    /// The attempt failed: deliver the job again after `delay_seconds`.
+    async fn retry_later(&self, receipt: &str, delay_seconds: u32) -> Result<(), StoreError>;
+    /// Jobs that were received the queue's maximum number of times without being acknowledged.
+    async fn dead_letters(&self, max: u32) -> Result<Vec<Delivery>, StoreError>;
 }

@@ -1,0 +1,56 @@
+//! Asynchronous work: the jobs the product queues and the delivery a queue hands to a worker.
+//! Queues carry a job's JSON text; the worker parses it back into [`Job`] (an unknown or malformed
+//! body is a failed delivery that ends in the dead-letter queue, never a silent drop).
+
+use serde::{Deserialize, Serialize};
+
+/// One unit of asynchronous work. Tagged by `kind`, so new kinds can be added without touching old
+/// messages still in flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum Job {
+    /// Delete every stored object under a client's folder (e.g. a deleted project's documents and
+    /// selfies). Idempotent: running it twice deletes nothing the second time.
+    #[serde(rename = "blobs.purge", rename_all = "camelCase")]
+    PurgeBlobs { client_id: String, folder: String },
+}
+
+impl Job {
+    pub fn to_body(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_body(body: &str) -> Result<Self, String> {
+        serde_json::from_str(body).map_err(|e| format!("not a job this version understands: {e}"))
+    }
+}
+
+/// A received message: hidden from other consumers until acknowledged or until its visibility
+/// timeout passes. `receipt` is valid for this receive only (a redelivery gets a new one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub receipt: String,
+    pub body: String,
+    /// 1 on the first delivery; the queue moves a job to its dead-letter queue once this would
+    /// exceed the queue's maximum.
+    pub receive_count: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_survives_its_trip_through_a_queue_body() {
+        let job = Job::PurgeBlobs { client_id: "c1".into(), folder: "projects/p1".into() };
+        let body = job.to_body();
+        assert_eq!(body, r#"{"kind":"blobs.purge","clientId":"c1","folder":"projects/p1"}"#);
+        assert_eq!(Job::from_body(&body), Ok(job));
+    }
+
+    #[test]
+    fn an_unknown_kind_is_an_error_not_a_default() {
+        assert!(Job::from_body(r#"{"kind":"nope"}"#).is_err());
+        assert!(Job::from_body("not json").is_err());
+    }
+}
