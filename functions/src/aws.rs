@@ -1,15 +1,23 @@
-//! Wiring for AWS mode: `Deps` over DynamoDB from the environment, and the Lambda entrypoint every
-//! per-endpoint function binary calls. Config is read once per cold start; SDK clients are built
-//! once and reused by every invocation.
+//! Wiring for AWS mode: `Deps` over DynamoDB, S3 and SQS from the environment, and the entrypoints
+//! every per-endpoint function binary calls. Config is read once per cold start; SDK clients are
+//! built once and reused by every invocation.
 
 use crate::bootstrap::{BootError, SECRET_ENV};
+use async_trait::async_trait;
 use smartenroll_api::Deps;
 use smartenroll_api::auth::JwtKeys;
 use smartenroll_api::deps::OsCodes;
+use smartenroll_api::jobs::JobDeps;
 use smartenroll_api::routes::handler_for;
 use smartenroll_aws::dynamo::DynamoStore;
+use smartenroll_aws::s3::S3Blobs;
+use smartenroll_aws::sqs::SqsQueue;
+use smartenroll_domain::blob::{Blob, BlobKey, PresignedRequest};
 use smartenroll_domain::clock::{Clock, SystemClock};
+use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::ObjectIdGenerator;
+use smartenroll_domain::jobs::Delivery;
+use smartenroll_domain::ports::{BlobStore, JobQueue};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
@@ -17,36 +25,157 @@ use std::sync::Arc;
 pub const TABLE_ENV: &str = "SMARTENROLL_TABLE";
 /// The Secrets Manager secret holding the JWT signing secret (what the SAM template sets).
 pub const SECRET_ARN_ENV: &str = "SMARTENROLL_JWT_SECRET_ARN";
+/// The S3 bucket for documents and selfies.
+pub const BUCKET_ENV: &str = "SMARTENROLL_BUCKET";
+/// The SQS queue URL for jobs, and its dead-letter queue's URL (optional; for the operator CLI).
+pub const JOBS_QUEUE_ENV: &str = "SMARTENROLL_JOBS_QUEUE_URL";
+pub const JOBS_DLQ_ENV: &str = "SMARTENROLL_JOBS_DLQ_URL";
 
-/// The DynamoDB actions each function's handler performs (on the table, and on its `gsi1` index
-/// where it lists). The SAM template grants exactly these and nothing else; a test compares them.
-pub const TABLE_ACTIONS: &[(&str, &[&str])] = &[
-    ("projects-create", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
-    ("projects-list", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]),
-    ("projects-get", &["dynamodb:GetItem", "dynamodb:UpdateItem"]),
-    ("projects-update", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
-    ("projects-delete", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]),
-    ("auth-renew-and-revoke", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
-    ("auth-session", &["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+/// What one function may do to one resource of the template. Resources are named as in the
+/// template: `table`, `index` (its `gsi1`), `secret`, `bucket`, `objects` (the bucket's
+/// `clients/*`), `jobs-queue`.
+pub type Grants = &'static [(&'static str, &'static [&'static str])];
+
+const SECRET: (&str, &[&str]) = ("secret", &["secretsmanager:GetSecretValue"]);
+
+/// Every function's permissions, from what its handler does. The SAM template grants exactly
+/// these and nothing else; a test compares the two.
+pub const GRANTS: &[(&str, Grants)] = &[
+    ("projects-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "projects-list",
+        &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
+    ),
+    ("projects-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("projects-update", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "projects-delete",
+        &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("jobs-queue", &["sqs:SendMessage"]), SECRET],
+    ),
+    ("auth-renew-and-revoke", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("auth-session", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    // Receiving and deleting its messages is granted by SAM's SQS event source (see the template).
+    ("jobs-worker", &[("bucket", &["s3:ListBucket"]), ("objects", &["s3:DeleteObject"])]),
 ];
 
-/// Functions that query the table's `gsi1` index.
-pub const USES_INDEX: &[&str] = &["projects-list"];
+/// The queue consumers (functions outside the HTTP routing table).
+pub const WORKERS: &[&str] = &["jobs-worker"];
 
-/// Handlers' dependencies over DynamoDB. The JWT secret is read from Secrets Manager
+/// Stands in for an adapter whose environment variable is not set: every call fails with a clear
+/// message (logged; a 500 to the caller), so a function that does not use it need not be given it.
+struct Unconfigured(&'static str);
+
+impl Unconfigured {
+    fn err(&self) -> StoreError {
+        StoreError::Backend(format!("{} is not set", self.0))
+    }
+}
+
+#[async_trait]
+impl BlobStore for Unconfigured {
+    async fn put(&self, _: &BlobKey, _: Blob) -> Result<(), StoreError> {
+        Err(self.err())
+    }
+    async fn get(&self, _: &BlobKey) -> Result<Option<Blob>, StoreError> {
+        Err(self.err())
+    }
+    async fn delete(&self, _: &BlobKey) -> Result<(), StoreError> {
+        Err(self.err())
+    }
+    async fn delete_folder(&self, _: &BlobKey) -> Result<u64, StoreError> {
+        Err(self.err())
+    }
+    async fn presign_put(&self, _: &BlobKey, _: &str, _: u32) -> Result<Option<PresignedRequest>, StoreError> {
+        Err(self.err())
+    }
+    async fn presign_get(&self, _: &BlobKey, _: u32) -> Result<Option<PresignedRequest>, StoreError> {
+        Err(self.err())
+    }
+}
+
+#[async_trait]
+impl JobQueue for Unconfigured {
+    async fn send(&self, _: &str) -> Result<(), StoreError> {
+        Err(self.err())
+    }
+    async fn send_batch(&self, _: &[String]) -> Result<(), StoreError> {
+        Err(self.err())
+    }
+    async fn receive(&self, _: u32, _: u32) -> Result<Vec<Delivery>, StoreError> {
+        Err(self.err())
+    }
+    async fn ack(&self, _: &str) -> Result<(), StoreError> {
+        Err(self.err())
+    }
+    async fn retry_later(&self, _: &str, _: u32) -> Result<(), StoreError> {
+        Err(self.err())
+    }
+    async fn dead_letters(&self, _: u32) -> Result<Vec<Delivery>, StoreError> {
+        Err(self.err())
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn blobs_from_env(conf: &aws_config::SdkConfig) -> (Arc<dyn BlobStore>, Option<S3Blobs>) {
+    match env(BUCKET_ENV) {
+        Some(bucket) => {
+            let s3 = S3Blobs::from_conf(conf, bucket);
+            (Arc::new(s3.clone()), Some(s3))
+        }
+        None => (Arc::new(Unconfigured(BUCKET_ENV)), None),
+    }
+}
+
+fn jobs_from_env(conf: &aws_config::SdkConfig) -> Arc<dyn JobQueue> {
+    match env(JOBS_QUEUE_ENV) {
+        Some(url) => Arc::new(SqsQueue::from_conf(conf, url, env(JOBS_DLQ_ENV))),
+        None => Arc::new(Unconfigured(JOBS_QUEUE_ENV)),
+    }
+}
+
+/// The AWS resources behind `Deps`, for `--create-table` on a local AWS-protocol server.
+pub struct Resources {
+    pub table: DynamoStore,
+    pub bucket: Option<S3Blobs>,
+    pub jobs_queue_url: Option<String>,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl Resources {
+    /// Creates what does not exist yet: the table, the bucket, and the jobs queue with its
+    /// dead-letter queue (named by the last segment of `SMARTENROLL_JOBS_QUEUE_URL`).
+    pub async fn create(&self) -> Result<(), StoreError> {
+        self.table.create_table().await?;
+        if let Some(bucket) = &self.bucket {
+            bucket.create_bucket().await?;
+        }
+        if let Some(url) = &self.jobs_queue_url {
+            let name = url.rsplit('/').next().unwrap_or_default();
+            let created = SqsQueue::create(self.sqs.clone(), name, 5).await?;
+            drop(created);
+        }
+        Ok(())
+    }
+}
+
+/// Handlers' dependencies over DynamoDB, S3 and SQS. The JWT secret is read from Secrets Manager
 /// (`SMARTENROLL_JWT_SECRET_ARN`, how the template configures functions) or, for local runs,
 /// taken from `SMARTENROLL_JWT_SECRET`; there is no data directory in AWS mode.
-pub async fn deps_from_env(limits: RateLimits) -> Result<(Deps, DynamoStore), BootError> {
-    let table = std::env::var(TABLE_ENV).map_err(|_| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
+pub async fn deps_from_env(limits: RateLimits) -> Result<(Deps, Resources), BootError> {
+    let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
     let conf = smartenroll_aws::sdk_config().await;
-    let secret = match (std::env::var(SECRET_ARN_ENV), std::env::var(SECRET_ENV)) {
-        (Ok(arn), _) if !arn.is_empty() => smartenroll_aws::secrets::secret_string(&conf, &arn).await.map_err(BootError::Config)?,
-        (_, Ok(secret)) if !secret.is_empty() => secret,
+    let secret = match (env(SECRET_ARN_ENV), env(SECRET_ENV)) {
+        (Some(arn), _) => smartenroll_aws::secrets::secret_string(&conf, &arn).await.map_err(BootError::Config)?,
+        (_, Some(secret)) => secret,
         _ => return Err(BootError::Config(format!("set {SECRET_ARN_ENV} (or {SECRET_ENV} for local runs)"))),
     };
     let jwt = JwtKeys::from_secret(secret.as_bytes()).map_err(|e| BootError::Config(format!("JWT secret: {e}")))?;
     let store = DynamoStore::from_conf(&conf, table);
     let shared = Arc::new(store.clone());
+    let (blobs, bucket) = blobs_from_env(&conf);
     let mut process = [0u8; 5];
     let mut counter = [0u8; 4];
     getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
@@ -55,24 +184,39 @@ pub async fn deps_from_env(limits: RateLimits) -> Result<(Deps, DynamoStore), Bo
         projects: shared.clone(),
         clients: shared.clone(),
         rate_limiter: shared,
+        blobs,
+        jobs: jobs_from_env(&conf),
         limits,
         jwt,
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
         codes: Arc::new(OsCodes),
     };
-    Ok((deps, store))
+    let resources = Resources { table: store, bucket, jobs_queue_url: env(JOBS_QUEUE_ENV), sqs: aws_sdk_sqs::Client::new(&conf) };
+    Ok((deps, resources))
 }
 
-/// The whole `main` of a per-endpoint Lambda function: JSON logs, `Deps` once, then the runtime
-/// loop calling the shared handler for `function` (a name from the routing table).
-pub async fn run_lambda(function: &'static str) -> Result<(), lambda_http::Error> {
+/// What the `jobs-worker` function needs: the bucket only (no secret, no table).
+pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
+    env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
+    let conf = smartenroll_aws::sdk_config().await;
+    Ok(JobDeps { blobs: blobs_from_env(&conf).0 })
+}
+
+/// JSON lines to CloudWatch, filtered by `SMARTENROLL_LOG` (default `info`).
+pub fn init_json_logs() {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SMARTENROLL_LOG").unwrap_or_else(|_| "info".into()))
         .with_current_span(false)
         .without_time()
         .init();
+}
+
+/// The whole `main` of a per-endpoint Lambda function: JSON logs, `Deps` once, then the runtime
+/// loop calling the shared handler for `function` (a name from the routing table).
+pub async fn run_lambda(function: &'static str) -> Result<(), lambda_http::Error> {
+    init_json_logs();
     let handler = handler_for(function).ok_or_else(|| format!("{function} is not in the routing table"))?;
     let limits = crate::bootstrap::rate_limits(None)?;
     let (deps, _) = deps_from_env(limits).await?;

@@ -1,7 +1,9 @@
 //! Wiring for the single-node mode: the data directory (SQLite database, JWT secret, server lock),
 //! the adapters and the `Deps` every handler receives. The only place that reads the environment.
 
+use smartenroll_adapters::files::FsBlobs;
 use smartenroll_adapters::memory::MemoryRateLimiter;
+use smartenroll_adapters::queue::SqliteQueue;
 use smartenroll_adapters::sqlite::SqliteStore;
 use smartenroll_api::Deps;
 use smartenroll_api::auth::JwtKeys;
@@ -19,6 +21,11 @@ pub const RATE_LIMITS_ENV: &str = "SMARTENROLL_RATE_LIMITS";
 const SECRET_FILE: &str = "jwt-secret";
 const DB_FILE: &str = "smartenroll.db";
 const LOCK_FILE: &str = "server.lock";
+/// Documents and selfies, one file per object.
+pub const BLOBS_DIR: &str = "blobs";
+/// The jobs queue in the embedded database, and how often a job is tried before it is dead.
+const JOBS_QUEUE: &str = "jobs";
+const JOB_MAX_RECEIVES: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootError {
@@ -73,10 +80,14 @@ impl DataDir {
         let mut process = [0u8; 5];
         let mut counter = [0u8; 4];
         getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
+        let blobs = FsBlobs::open(&self.path.join(BLOBS_DIR)).map_err(|e| BootError::Store(e.to_string()))?;
+        let jobs = SqliteQueue::new(self.store.clone(), JOBS_QUEUE, JOB_MAX_RECEIVES);
         let store = Arc::new(self.store);
         Ok(Deps {
             projects: store.clone(),
             clients: store,
+            blobs: Arc::new(blobs),
+            jobs: Arc::new(jobs),
             rate_limiter: Arc::new(MemoryRateLimiter::new()),
             limits,
             jwt: self.jwt,

@@ -3,6 +3,9 @@
 use crate::helpers::{Server, step_one, steps_two_to_six};
 use reqwest::Method;
 use serde_json::{Value, json};
+use smartenroll_domain::blob::{Blob, BlobKey};
+use smartenroll_domain::ids::ClientId;
+use smartenroll_domain::ports::BlobStore;
 
 #[tokio::test]
 async fn the_six_steps_configure_a_project_progressively_through_its_whole_lifecycle() {
@@ -15,6 +18,44 @@ async fn the_whole_lifecycle_also_works_on_the_aws_backend() {
     let server = Server::start_aws(&[]);
     whole_lifecycle(&server).await;
     tenant_isolation(&server).await;
+    let bucket = server.env_value("SMARTENROLL_BUCKET").expect("bucket").to_string();
+    let blobs = smartenroll_aws::s3::S3Blobs::from_conf(&smartenroll_aws::sdk_config().await, bucket);
+    deleting_a_project_purges_its_files(&server, &blobs).await;
+}
+
+#[tokio::test]
+async fn deleting_a_project_purges_its_stored_files_in_the_background() {
+    let server = Server::start(&[]);
+    let blobs = smartenroll_adapters::files::FsBlobs::open(&server.data_dir.join("blobs")).expect("blobs");
+    deleting_a_project_purges_its_files(&server, &blobs).await;
+}
+
+/// Files under a deleted project's folder disappear (the server's worker runs the queued purge);
+/// another project's files stay.
+async fn deleting_a_project_purges_its_files(server: &Server, blobs: &dyn BlobStore) {
+    let t = server.new_client("Purge Co");
+    let client = ClientId::parse(&t.id).expect("client id");
+    let mut ids = Vec::new();
+    for name in ["Purged", "Kept"] {
+        let r = server.call(Method::POST, "/v3/projects", Some(&t.token), Some(&step_one(name))).await;
+        ids.push(r.body["data"]["_id"].as_str().expect("id").to_string());
+    }
+    let key = |id: &str| BlobKey::new(&client, &format!("projects/{id}/documents/front.jpg")).expect("key");
+    for id in &ids {
+        blobs.put(&key(id), Blob { content_type: "image/jpeg".into(), bytes: b"jpeg".to_vec() }).await.expect("put");
+    }
+    let r = server.call(Method::DELETE, &format!("/v3/projects/{}", ids[0]), Some(&t.token), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut gone = false;
+    for _ in 0..150 {
+        if blobs.get(&key(&ids[0])).await.expect("get").is_none() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the deleted project's files must be purged within 15 s");
+    assert!(blobs.get(&key(&ids[1])).await.expect("get").is_some(), "another project's files stay");
 }
 
 async fn whole_lifecycle(server: &Server) {

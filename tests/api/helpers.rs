@@ -57,6 +57,9 @@ impl Server {
             ("SMARTENROLL_BACKEND".to_string(), "aws".to_string()),
             ("SMARTENROLL_TABLE".to_string(), format!("e2e-{}", hex::encode(suffix))),
             ("SMARTENROLL_JWT_SECRET".to_string(), "e2e-secret-that-is-at-least-32-bytes-long".to_string()),
+            ("SMARTENROLL_BUCKET".to_string(), format!("e2e-{}", hex::encode(suffix))),
+            // moto's queue URL scheme; `--create-table` creates the queue (and its DLQ) by this name.
+            ("SMARTENROLL_JOBS_QUEUE_URL".to_string(), format!("{endpoint}/123456789012/e2e-{}", hex::encode(suffix))),
         ];
         let dir = tempfile::tempdir().expect("temp dir");
         let mut args = args.to_vec();
@@ -83,6 +86,11 @@ impl Server {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         };
         Ok(Server { base: base.to_string(), child, data_dir: data_dir.to_path_buf(), _dir: None, http: reqwest::Client::new(), env })
+    }
+
+    /// A setting of the server's environment (AWS backend: table, bucket, queue).
+    pub fn env_value(&self, name: &str) -> Option<&str> {
+        self.env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Runs the operator CLI on this server's data directory; `Ok(stdout)` or `Err(stderr)`.

@@ -1,11 +1,12 @@
 //! The SAM template against the code: the template's routes are exactly the routing table's, each
 //! route is served by the function the table names, and each function's policy grants exactly the
-//! DynamoDB actions its handler is declared to use (plus reading the JWT secret), nothing more.
+//! actions on exactly the resources its handler is declared to use (`GRANTS`), nothing more.
 
 use serde_json::Value;
+use serde_json::json;
 use smartenroll_api::routes::ROUTES;
-use smartenroll_functions::aws::{TABLE_ACTIONS, USES_INDEX};
-use std::collections::{BTreeMap, BTreeSet};
+use smartenroll_functions::aws::{GRANTS, WORKERS};
+use std::collections::BTreeSet;
 
 fn template() -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
@@ -29,7 +30,9 @@ fn the_template_routes_are_exactly_the_routing_table() {
     let mut declared = BTreeSet::new();
     for (binary, resource) in functions(&t) {
         for event in resource["Properties"]["Events"].as_object().expect("Events").values() {
-            assert_eq!(event["Type"], "HttpApi");
+            if event["Type"] != "HttpApi" {
+                continue;
+            }
             let method = event["Properties"]["Method"].as_str().expect("Method").to_string();
             let path = event["Properties"]["Path"].as_str().expect("Path").to_string();
             assert!(declared.insert((method, path, binary.clone())), "route declared twice");
@@ -39,47 +42,64 @@ fn the_template_routes_are_exactly_the_routing_table() {
     assert_eq!(declared, table);
 }
 
+/// The template's name for a policy resource (see `GRANTS` in functions/src/aws.rs), or a panic.
+fn resource_name(binary: &str, r: &Value) -> &'static str {
+    let named = [
+        (json!({"Fn::GetAtt": ["Table", "Arn"]}), "table"),
+        (json!({"Fn::Sub": "${Table.Arn}/index/gsi1"}), "index"),
+        (json!({"Ref": "JwtSecretArn"}), "secret"),
+        (json!({"Fn::GetAtt": ["Blobs", "Arn"]}), "bucket"),
+        (json!({"Fn::Sub": "${Blobs.Arn}/clients/*"}), "objects"),
+        (json!({"Fn::GetAtt": ["JobsQueue", "Arn"]}), "jobs-queue"),
+    ];
+    named.iter().find(|(v, _)| v == r).map(|(_, name)| *name).unwrap_or_else(|| panic!("{binary}: unexpected resource {r}"))
+}
+
 #[test]
-fn each_function_is_granted_exactly_the_table_actions_its_handler_uses() {
+fn each_function_is_granted_exactly_the_actions_on_exactly_the_resources_its_handler_uses() {
     let t = template();
-    let declared: BTreeMap<&str, BTreeSet<&str>> = TABLE_ACTIONS.iter().map(|(f, a)| (*f, a.iter().copied().collect())).collect();
     let mut seen = BTreeSet::new();
     for (binary, resource) in functions(&t) {
         let policies = resource["Properties"]["Policies"].as_array().expect("inline policies only");
-        let mut table_actions = BTreeSet::new();
-        let mut secret_actions = BTreeSet::new();
+        let mut granted = BTreeSet::new();
         for policy in policies {
-            let statements = policy["Statement"].as_array().expect("a policy document, not a managed policy");
-            for st in statements {
+            for st in policy["Statement"].as_array().expect("a policy document, not a managed policy") {
                 assert_eq!(st["Effect"], "Allow");
-                let actions: BTreeSet<String> =
-                    st["Action"].as_array().expect("Action list").iter().map(|a| a.as_str().expect("action").to_string()).collect();
-                let resources = st["Resource"].as_array().expect("Resource list");
-                let on_table = resources.iter().any(|r| r["Fn::GetAtt"] == serde_json::json!(["Table", "Arn"]));
-                let on_index = resources.iter().any(|r| r["Fn::Sub"] == "${Table.Arn}/index/gsi1");
-                let on_secret = resources.iter().any(|r| r["Ref"] == "JwtSecretArn");
-                assert_eq!(
-                    resources.len(),
-                    usize::from(on_table) + usize::from(on_index) + usize::from(on_secret),
-                    "{binary}: unexpected resource"
-                );
-                assert!(!resources.iter().any(|r| r.as_str() == Some("*")), "{binary}: wildcard resource");
-                if on_table {
-                    assert_eq!(on_index, USES_INDEX.contains(&binary.as_str()), "{binary}: index access");
-                    table_actions.extend(actions);
-                } else if on_secret {
-                    secret_actions.extend(actions);
+                for r in st["Resource"].as_array().expect("Resource list") {
+                    for a in st["Action"].as_array().expect("Action list") {
+                        granted.insert((resource_name(&binary, r), a.as_str().expect("action").to_string()));
+                    }
                 }
             }
         }
-        let want = declared.get(binary.as_str()).unwrap_or_else(|| panic!("{binary} declares no table actions"));
-        let got: BTreeSet<&str> = table_actions.iter().map(String::as_str).collect();
-        assert_eq!(&got, want, "{binary}");
-        assert_eq!(secret_actions, BTreeSet::from(["secretsmanager:GetSecretValue".to_string()]), "{binary}");
+        let declared = GRANTS.iter().find(|(f, _)| *f == binary).unwrap_or_else(|| panic!("{binary} declares no grants")).1;
+        let want: BTreeSet<(&str, String)> =
+            declared.iter().flat_map(|(r, actions)| actions.iter().map(move |a| (*r, a.to_string()))).collect();
+        assert_eq!(granted, want, "{binary}: the template's grants differ from what the handler declares");
         seen.insert(binary);
     }
-    let all: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).collect();
-    assert_eq!(seen, all, "one function per routing-table function");
+    let all: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).chain(WORKERS.iter().map(|w| w.to_string())).collect();
+    assert_eq!(seen, all, "one function per routing-table function and per worker");
+}
+
+#[test]
+fn queues_have_dead_letter_queues_and_workers_report_partial_batch_failures() {
+    let t = template();
+    let queue = &t["Resources"]["JobsQueue"]["Properties"];
+    assert_eq!(queue["RedrivePolicy"]["deadLetterTargetArn"], json!({"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]}));
+    let worker = &t["Resources"]["JobsWorkerFunction"]["Properties"];
+    let timeout = worker["Timeout"].as_u64().expect("worker timeout");
+    assert!(queue["VisibilityTimeout"].as_u64().expect("visibility") >= 6 * timeout, "visibility must outlast retries of a batch");
+    let event = &worker["Events"]["Jobs"];
+    assert_eq!(event["Type"], "SQS");
+    assert_eq!(event["Properties"]["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]));
+    let bucket = &t["Resources"]["Blobs"]["Properties"];
+    assert_eq!(bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"], true);
+    assert_eq!(
+        bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+    assert!(bucket["LifecycleConfiguration"]["Rules"].as_array().is_some_and(|r| !r.is_empty()));
 }
 
 #[test]

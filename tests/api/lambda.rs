@@ -9,10 +9,14 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use smartenroll_aws::dynamo::DynamoStore;
+use smartenroll_aws::s3::S3Blobs;
+use smartenroll_aws::sqs::SqsQueue;
+use smartenroll_domain::blob::{Blob, BlobKey};
 use smartenroll_domain::client::Client;
 use smartenroll_domain::clock::Timestamp;
 use smartenroll_domain::ids::ClientId;
 use smartenroll_domain::ports::ClientStore;
+use smartenroll_domain::ports::{BlobStore, JobQueue};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,7 +70,7 @@ struct Function {
 }
 
 impl Function {
-    async fn start(name: &str, table: &str) -> Function {
+    async fn start(name: &str, env: &[(&str, &str)]) -> Function {
         let (etx, erx) = mpsc::channel(8);
         let (rtx, rrx) = mpsc::channel(8);
         let api = Arc::new(RuntimeApi { events: Mutex::new(erx), responses: rtx });
@@ -92,7 +96,7 @@ impl Function {
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
-            .env("SMARTENROLL_TABLE", table)
+            .envs(env.iter().copied())
             .env("SMARTENROLL_JWT_SECRET", SECRET)
             .env("SMARTENROLL_LOG", "warn")
             .stdout(Stdio::null())
@@ -110,6 +114,7 @@ impl Function {
             tokio::time::timeout(Duration::from_secs(20), self.responses.recv()).await.expect("answered in time").expect("response");
         assert_eq!(got, id);
         assert!(response.get("runtimeError").is_none(), "the handler failed: {response}");
+        assert!(response.get("errorType").is_none(), "the handler failed: {response}");
         if self.n == 1 {
             eprintln!(
                 "cold start: {} answered its first invocation {} ms after process start",
@@ -142,8 +147,15 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
     let mut suffix = [0u8; 6];
     getrandom::fill(&mut suffix).expect("random");
     let table = format!("lambda-{}", hex::encode(suffix));
-    let store = DynamoStore::from_conf(&smartenroll_aws::sdk_config().await, &table);
+    let conf = smartenroll_aws::sdk_config().await;
+    let store = DynamoStore::from_conf(&conf, &table);
     store.create_table().await.expect("table");
+    let bucket = S3Blobs::from_conf(&conf, &table);
+    bucket.create_bucket().await.expect("bucket");
+    let queue = SqsQueue::create(aws_sdk_sqs::Client::new(&conf), &table, 5).await.expect("queue");
+    let queue_url = queue_url(&queue);
+    let env =
+        [("SMARTENROLL_TABLE", table.as_str()), ("SMARTENROLL_BUCKET", table.as_str()), ("SMARTENROLL_JOBS_QUEUE_URL", queue_url.as_str())];
     let now =
         Timestamp::from_unix_seconds(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64);
     let client = Client::new(ClientId::parse("0123456789abcdef01234567").expect("id"), "Lambda client".into(), None, None, now);
@@ -151,7 +163,7 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
     let keys = smartenroll_api::auth::JwtKeys::from_secret(SECRET.as_bytes()).expect("keys");
     let token = keys.issue_client_token(&client, now, 3600).expect("token");
 
-    let mut create = Function::start("projects-create", &table).await;
+    let mut create = Function::start("projects-create", &env).await;
     let r = create.invoke(event("projects-create/step-one.201.json", &token, "")).await;
     assert_eq!(r["statusCode"], 201, "{r}");
     let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
@@ -159,30 +171,50 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
     let r = create.invoke(event("projects-create/min-score-out-of-range.422.json", &token, "")).await;
     assert_eq!(r["statusCode"], 422, "a warm function answers the next event too");
 
-    let mut get = Function::start("projects-get", &table).await;
+    let mut get = Function::start("projects-get", &env).await;
     let r = get.invoke(event("projects-get/existing.200.json", &token, &id)).await;
     assert_eq!(r["statusCode"], 200, "{r}");
     let r = get.invoke(event("projects-get/unknown-id.404.json", &token, &id)).await;
     assert_eq!(r["statusCode"], 404);
 
-    let mut update = Function::start("projects-update", &table).await;
+    let mut update = Function::start("projects-update", &env).await;
     let r = update.invoke(event("projects-update/step-two-sign-up-form.200.json", &token, &id)).await;
     assert_eq!(r["statusCode"], 200, "{r}");
 
-    let mut list = Function::start("projects-list", &table).await;
+    let mut list = Function::start("projects-list", &env).await;
     let r = list.invoke(event("projects-list/first-page.200.json", &token, &id)).await;
     let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
     assert_eq!(body["total"], 1);
     assert_eq!(body["data"][0]["projectFlows"][0]["signUpForm"]["email"], true, "the update is visible to another function");
 
-    let mut delete = Function::start("projects-delete", &table).await;
+    let selfie = BlobKey::new(&client.id, &format!("projects/{id}/selfie.jpg")).expect("key");
+    bucket.put(&selfie, Blob { content_type: "image/jpeg".into(), bytes: b"jpeg".to_vec() }).await.expect("put");
+    let mut delete = Function::start("projects-delete", &env).await;
     let r = delete.invoke(event("projects-delete/draft.200.json", &token, &id)).await;
     assert_eq!(r["statusCode"], 200, "{r}");
+    let queued = queue.receive(10, 30).await.expect("receive");
+    assert_eq!(queued.len(), 1, "the delete queued the purge of the project's files");
+
+    // The queue consumer, fed the event SQS would deliver for that message plus one it cannot read.
+    let mut worker = Function::start("jobs-worker", &env).await;
+    let sqs_event = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/jobs-worker/purge-and-unknown-kind.partial-failure.json"),
+    )
+    .expect("fixture")
+    .replace("{{CLIENT_ID}}", client.id.as_str())
+    .replace("{{PROJECT_ID}}", &id);
+    let r = worker.invoke(sqs_event).await;
+    assert_eq!(r, serde_json::json!({"batchItemFailures": [{"itemIdentifier": "2e1424d4-f796-459a-8184-9c92662be6da"}]}));
+    assert_eq!(bucket.get(&selfie).await.expect("get"), None, "the worker purged the deleted project's files from S3");
 
     for name in ["auth-session", "auth-renew-and-revoke"] {
-        let mut f = Function::start(name, &table).await;
+        let mut f = Function::start(name, &env).await;
         let file = if name == "auth-session" { "auth-session/refresh.200.json" } else { "auth-renew-and-revoke/renew.200.json" };
         let r = f.invoke(event(file, &token, &id)).await;
         assert_eq!(r["statusCode"], 200, "{name}: {r}");
     }
+}
+
+fn queue_url(queue: &SqsQueue) -> String {
+    queue.url().to_string()
 }

@@ -25,8 +25,9 @@ struct Cli {
     /// or `SMARTENROLL_JWT_SECRET`).
     #[arg(long, global = true, value_enum, default_value_t = Backend::Embedded, env = "SMARTENROLL_BACKEND")]
     backend: Backend,
-    /// With `--backend aws`: create the table first if it does not exist (local AWS-protocol servers).
-    #[arg(long, global = true)]
+    /// With `--backend aws`: create the table, bucket and jobs queue first if they do not exist
+    /// (local AWS-protocol servers).
+    #[arg(long, global = true, alias = "create-resources")]
     create_table: bool,
     #[command(subcommand)]
     command: Command,
@@ -129,9 +130,9 @@ async fn open(cli: &Cli, limits: RateLimits, lock: bool) -> Result<(Deps, Option
             Ok((dir.deps(limits).map_err(|e| e.to_string())?, held))
         }
         Backend::Aws => {
-            let (deps, store) = smartenroll_functions::aws::deps_from_env(limits).await.map_err(|e| e.to_string())?;
+            let (deps, resources) = smartenroll_functions::aws::deps_from_env(limits).await.map_err(|e| e.to_string())?;
             if cli.create_table {
-                store.create_table().await.map_err(|e| e.to_string())?;
+                resources.create().await.map_err(|e| e.to_string())?;
             }
             Ok((deps, None))
         }
@@ -148,7 +149,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             // Tests and scripts wait for this line (the port is chosen by the OS with --addr ...:0).
             println!("smartenroll listening on http://{local}");
             tracing::info!(%local, backend = ?cli.backend, "serving");
+            // The server also works its job queue (in AWS the jobs-worker function does).
+            let job_deps = smartenroll_api::jobs::JobDeps { blobs: deps.blobs.clone() };
+            let worker = tokio::spawn(smartenroll_functions::worker::run_local(job_deps, deps.jobs.clone()));
             smartenroll_functions::server::serve(listener, deps, &[], shutdown_signal()).await.map_err(|e| e.to_string())?;
+            // A job cut short is not lost: it is delivered again after its visibility timeout.
+            worker.abort();
             tracing::info!("stopped");
             Ok(())
         }

@@ -18,7 +18,7 @@ use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, ProjectId};
 use smartenroll_domain::ports::{ClientStore, Page, ProjectStore};
 use smartenroll_domain::project::Project;
-use smartenroll_domain::query::ProjectQuery;
+use smartenroll_domain::query::{ListCursor, ProjectQuery};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -277,7 +277,7 @@ impl ProjectStore for SqliteStore {
             }
             if let Some(statuses) = &q.statuses {
                 if statuses.is_empty() {
-                    return Ok(Page { items: vec![], total: 0 });
+                    return Ok(Page { items: vec![], total: 0, next: None });
                 }
                 filter.push_str(&format!(" AND status IN ({})", vec!["?"; statuses.len()].join(",")));
                 args.extend(statuses.iter().map(|s| s.as_str().to_string()));
@@ -292,23 +292,33 @@ impl ProjectStore for SqliteStore {
                 args.push(prefix.clone());
             }
             let tx = conn.transaction().map_err(backend)?;
+            let mut page_filter = filter.clone();
+            let mut page_args = args.clone();
+            if let Some(after) = &q.after {
+                page_filter.push_str(" AND (created_at, id) < (?, ?)");
+                page_args.push(after.created.clone());
+                page_args.push(after.id.clone());
+            }
             let total: i64 = tx
                 .query_row(&format!("SELECT COUNT(*) FROM projects WHERE {filter}"), params_from_iter(args.iter()), |r| r.get(0))
                 .map_err(backend)?;
-            let mut page_args = args.clone();
-            page_args.push(q.limit.to_string());
+            // One more than the page, to know whether a next page exists.
+            page_args.push((q.limit + 1).to_string());
             page_args.push(q.offset().to_string());
             let mut st = tx
                 .prepare(&format!(
-                    "SELECT doc FROM projects WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
+                    "SELECT doc FROM projects WHERE {page_filter} ORDER BY created_at DESC, id DESC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
                 ))
                 .map_err(backend)?;
             let docs: Vec<String> = st
                 .query_map(params_from_iter(page_args.iter()), |r| r.get(0))
                 .and_then(|rows| rows.collect())
                 .map_err(backend)?;
-            let items = docs.iter().map(|d| from_doc(d)).collect::<Result<Vec<Project>, _>>()?;
-            Ok(Page { items, total: total as u64 })
+            let mut items = docs.iter().map(|d| from_doc(d)).collect::<Result<Vec<Project>, _>>()?;
+            let more = items.len() > q.limit as usize;
+            items.truncate(q.limit as usize);
+            let next = if more { items.last().map(ListCursor::of) } else { None };
+            Ok(Page { items, total: total as u64, next })
         })
         .await
     }

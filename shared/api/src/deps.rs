@@ -3,7 +3,7 @@
 use crate::auth::JwtKeys;
 use smartenroll_domain::clock::Clock;
 use smartenroll_domain::ids::{CodeGenerator, IdGenerator};
-use smartenroll_domain::ports::{ClientStore, ProjectStore, RateLimiter};
+use smartenroll_domain::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
@@ -11,6 +11,10 @@ pub struct Deps {
     pub projects: Arc<dyn ProjectStore>,
     pub clients: Arc<dyn ClientStore>,
     pub rate_limiter: Arc<dyn RateLimiter>,
+    /// Documents and selfies.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Asynchronous work (see [`crate::jobs`]).
+    pub jobs: Arc<dyn JobQueue>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod deps;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod projects;
 pub mod routes;
 

@@ -10,6 +10,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, ProjectId};
+use smartenroll_domain::jobs::Job;
 use smartenroll_domain::lifecycle::{self, WriteCtx};
 use smartenroll_domain::project::{Project, ProjectView, Reveal};
 use smartenroll_domain::query::ProjectQuery;
@@ -23,6 +24,9 @@ struct Listed<'a> {
     limit: u32,
     page: u32,
     pages: u64,
+    /// Present when more items follow: pass it back as `cursor` for the next page.
+    #[serde(rename = "nextCursor", skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
 
 /// `{data, status: "completed"}`, the reference's update answer.
@@ -80,7 +84,17 @@ pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
         let page = deps.projects.list(&auth.client.id, &query).await?;
         let data: Vec<_> = page.items.iter().map(|p| p.api_view(Reveal::Hidden)).collect();
         let pages = page.total.div_ceil(u64::from(query.limit));
-        Reply::json(StatusCode::OK, &Listed { data, total: page.total, limit: query.limit, page: query.page, pages })
+        Reply::json(
+            StatusCode::OK,
+            &Listed {
+                data,
+                total: page.total,
+                limit: query.limit,
+                page: query.page,
+                pages,
+                next_cursor: page.next.as_ref().map(|c| c.encode()),
+            },
+        )
     };
     auth.respond(outcome.await)
 }
@@ -122,6 +136,14 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         lifecycle::check_deletable(&project)?;
         deps.projects.delete(&auth.client.id, &id, project.version).await?;
         tracing::info!(project = %id, "project deleted");
+        // Its stored documents and selfies go too, asynchronously. Queued after the delete so a
+        // refused delete can never purge a live project's files. If queueing fails the project is
+        // still deleted and the files are orphaned under a folder no project names: logged as an
+        // error; the outbox of the webhooks issue makes this atomic.
+        let purge = Job::PurgeBlobs { client_id: auth.client.id.to_string(), folder: format!("projects/{id}") };
+        if let Err(e) = deps.jobs.send(&purge.to_body()).await {
+            tracing::error!(project = %id, error = %e, "could not queue the purge of a deleted project's files");
+        }
         Reply::data(StatusCode::OK, &json!({"_id": project.id, "name": project.config.name, "status": "deleted"}))
     };
     auth.respond(outcome.await)

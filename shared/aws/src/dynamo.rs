@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | client | `CLIENT#<clientId>` | `CLIENT` | `doc`, `ver` |
 //! | project | `CLIENT#<clientId>` | `PROJECT#<projectId>` | `doc`, `ver`, `status`, `target`, `name_lower`, `created`, `gsi1pk` = `CLIENT#<clientId>#PROJECTS`, `gsi1sk` = `<createdAt>#<projectId>` |
+//! | per-status project counts | `CLIENT#<clientId>` | `PROJECTS#COUNT` | `draft`, `active`, `paused` (numbers, kept in step by every project write's transaction) |
 //! | rate counter | `RATE#<clientId>#<category>#<windowStart>` | `RATE` | `n`, `expires_at` (TTL) |
 //!
 //! Every key starts with the client id, so tenant scoping is in the key itself. Writes are
@@ -13,21 +14,26 @@
 use crate::backend;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client as Ddb;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes,
+    Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use smartenroll_domain::client::Client;
 use smartenroll_domain::clock::Timestamp;
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, ProjectId};
 use smartenroll_domain::ports::{ClientStore, Page, ProjectStore, RateLimiter};
-use smartenroll_domain::project::Project;
-use smartenroll_domain::query::ProjectQuery;
+use smartenroll_domain::project::{Project, ProjectStatus};
+use smartenroll_domain::query::{ListCursor, ProjectQuery};
 use smartenroll_domain::ratelimit::{RateDecision, RateKey};
 use std::collections::HashMap;
 
 pub const GSI1: &str = "gsi1";
+/// The attributes the catalog index carries besides its keys: what list filters read.
+pub const GSI1_ATTRIBUTES: [&str; 4] = ["status", "target", "name_lower", "created"];
+/// Sort key of a client's per-status project counts.
+const COUNTS_SK: &str = "PROJECTS#COUNT";
 /// Counter items outlive their window by this much, then DynamoDB's TTL removes them.
 const COUNTER_TTL_SECONDS: i64 = 120;
 
@@ -83,7 +89,12 @@ impl DynamoStore {
             .index_name(GSI1)
             .key_schema(key("gsi1pk", KeyType::Hash).map_err(build)?)
             .key_schema(key("gsi1sk", KeyType::Range).map_err(build)?)
-            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::Include)
+                    .set_non_key_attributes(Some(GSI1_ATTRIBUTES.iter().map(|a| a.to_string()).collect()))
+                    .build(),
+            )
             .build()
             .map_err(build)?;
         let created = self
@@ -156,55 +167,96 @@ impl DynamoStore {
     }
 }
 
-#[async_trait]
-impl ProjectStore for DynamoStore {
-    async fn insert(&self, project: &Project) -> Result<(), StoreError> {
-        self.put_if(Self::project_item(project)?, "attribute_not_exists(pk)", None, StoreError::Duplicate).await
+/// The page window of a list: skip `skip` matches, keep `take`, and look one further to learn
+/// whether a next page exists.
+struct Window {
+    skip: usize,
+    take: usize,
+}
+
+impl DynamoStore {
+    fn project_key(client: &ClientId, id: &str) -> Item {
+        HashMap::from([("pk".into(), s(client_pk(client))), ("sk".into(), s(format!("PROJECT#{id}")))])
     }
 
-    async fn get(&self, client: &ClientId, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+    fn counts_key(client: &ClientId) -> Item {
+        HashMap::from([("pk".into(), s(client_pk(client))), ("sk".into(), s(COUNTS_SK))])
+    }
+
+    /// `ADD <status> :delta` on the client's counts item, as one action of a transaction.
+    fn count_change(&self, client: &ClientId, changes: &[(&str, i64)]) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder().table_name(&self.table).set_key(Some(Self::counts_key(client)));
+        let mut adds = Vec::new();
+        for (i, (status, delta)) in changes.iter().enumerate() {
+            adds.push(format!("#s{i} :d{i}"));
+            update = update.expression_attribute_names(format!("#s{i}"), *status).expression_attribute_values(format!(":d{i}"), n(delta));
+        }
+        let update = update.update_expression(format!("ADD {}", adds.join(", "))).build().map_err(build_err)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Runs a transaction whose first action carries the condition; its failure becomes `on_fail`.
+    async fn transact(&self, items: Vec<TransactWriteItem>, on_fail: StoreError) -> Result<(), StoreError> {
+        match self.ddb.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let failed_condition = e.as_service_error().and_then(|s| match s {
+                    TransactWriteItemsError::TransactionCanceledException(c) => {
+                        Some(c.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed"))
+                    }
+                    _ => None,
+                });
+                if failed_condition == Some(true) { Err(on_fail) } else { Err(backend(e)) }
+            }
+        }
+    }
+
+    /// The stored status and version of a project (strongly consistent), if it exists.
+    async fn status_of(&self, client: &ClientId, id: &str) -> Result<Option<(String, u64)>, StoreError> {
         let out = self
             .ddb
             .get_item()
             .table_name(&self.table)
-            .key("pk", s(client_pk(client)))
-            .key("sk", s(format!("PROJECT#{id}")))
+            .set_key(Some(Self::project_key(client, id)))
+            .projection_expression("#st, ver")
+            .expression_attribute_names("#st", "status")
             .consistent_read(true)
             .send()
             .await
             .map_err(backend)?;
-        out.item().map(doc_of).transpose()
+        Ok(out.item().and_then(|item| {
+            let status = item.get("status")?.as_s().ok()?.clone();
+            let ver = item.get("ver")?.as_n().ok()?.parse().ok()?;
+            Some((status, ver))
+        }))
     }
 
-    async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
-        self.put_if(Self::project_item(project)?, "ver = :expected", Some(expected_version), StoreError::Conflict).await
-    }
-
-    async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError> {
-        let r = self
+    /// The client's maintained per-status counts (a missing item is all zeros).
+    async fn counts(&self, client: &ClientId) -> Result<HashMap<String, u64>, StoreError> {
+        let out = self
             .ddb
-            .delete_item()
+            .get_item()
             .table_name(&self.table)
-            .key("pk", s(client_pk(client)))
-            .key("sk", s(format!("PROJECT#{id}")))
-            .condition_expression("ver = :expected")
-            .expression_attribute_values(":expected", n(expected_version))
+            .set_key(Some(Self::counts_key(client)))
+            .consistent_read(true)
             .send()
-            .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(StoreError::Conflict),
-            Err(e) => Err(backend(e)),
-        }
+            .await
+            .map_err(backend)?;
+        Ok(out
+            .item()
+            .map(|item| item.iter().filter_map(|(k, v)| Some((k.clone(), v.as_n().ok()?.parse::<i64>().ok()?.max(0) as u64))).collect())
+            .unwrap_or_default())
     }
 
-    /// Newest first from the per-client index. Filters are applied while reading the index, and
-    /// the page is cut from the matches, so `total` is exact. This reads the client's whole index
-    /// per request; maintained counters and a cursor for very large tenants are the next step.
-    async fn list(&self, client: &ClientId, query: &ProjectQuery) -> Result<Page<Project>, StoreError> {
-        if query.statuses.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Page { items: vec![], total: 0 });
-        }
+    /// Reads the catalog index newest first, keeping the keys of the matches in `window` (and one
+    /// more). With `count_all`, reads to the end to count every match; otherwise stops early.
+    async fn scan_catalog(
+        &self,
+        query: &ProjectQuery,
+        client: &ClientId,
+        window: &Window,
+        count_all: bool,
+    ) -> Result<(Vec<Item>, u64), StoreError> {
         let mut filters = Vec::new();
         let mut values: Item = HashMap::from([(":p".into(), s(format!("{}#PROJECTS", client_pk(client))))]);
         let mut names: HashMap<String, String> = HashMap::new();
@@ -229,10 +281,14 @@ impl ProjectStore for DynamoStore {
             filters.push("begins_with(created, :created)".into());
             values.insert(":created".into(), s(prefix.clone()));
         }
-        let (start, end) = (query.offset() as usize, query.offset() as usize + query.limit as usize);
-        let mut matched = 0usize;
-        let mut items = Vec::new();
-        let mut cursor: Option<Item> = None;
+        let mut start_key = query.after.as_ref().map(|after| {
+            let mut key = Self::project_key(client, &after.id);
+            key.insert("gsi1pk".into(), s(format!("{}#PROJECTS", client_pk(client))));
+            key.insert("gsi1sk".into(), s(format!("{}#{}", after.created, after.id)));
+            key
+        });
+        let wanted = window.skip + window.take + 1;
+        let (mut matched, mut keys) = (0usize, Vec::new());
         loop {
             let mut q = self
                 .ddb
@@ -242,8 +298,13 @@ impl ProjectStore for DynamoStore {
                 .key_condition_expression("gsi1pk = :p")
                 .set_expression_attribute_values(Some(values.clone()))
                 .scan_index_forward(false)
-                .set_exclusive_start_key(cursor.take());
-            if !filters.is_empty() {
+                .set_exclusive_start_key(start_key.take());
+            if filters.is_empty() {
+                if !count_all {
+                    // Without filters every item read is a match: read no more than needed.
+                    q = q.limit((wanted - matched).min(1000) as i32);
+                }
+            } else {
                 q = q.filter_expression(filters.join(" AND "));
             }
             if !names.is_empty() {
@@ -251,17 +312,142 @@ impl ProjectStore for DynamoStore {
             }
             let out = q.send().await.map_err(backend)?;
             for item in out.items() {
-                if (start..end).contains(&matched) {
-                    items.push(doc_of(item)?);
+                if matched >= window.skip && matched < wanted {
+                    keys.push(Self::project_key(client, item.get("sk").and_then(|v| v.as_s().ok()).map_or("", |sk| &sk[8..])));
                 }
                 matched += 1;
             }
             match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => cursor = Some(k.clone()),
+                Some(k) if !k.is_empty() && (count_all || matched < wanted) => start_key = Some(k.clone()),
                 _ => break,
             }
         }
-        Ok(Page { items, total: matched as u64 })
+        Ok((keys, matched as u64))
+    }
+
+    /// The projects under `keys`, in the order of `keys` (strongly consistent reads).
+    async fn fetch(&self, keys: Vec<Item>) -> Result<Vec<Project>, StoreError> {
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
+        let order: Vec<String> = keys.iter().filter_map(|k| k.get("sk").and_then(|v| v.as_s().ok()).cloned()).collect();
+        let mut found: HashMap<String, Project> = HashMap::new();
+        let mut pending = Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(build_err)?);
+        for _ in 0..10 {
+            let Some(request) = pending.take() else { break };
+            let out = self.ddb.batch_get_item().request_items(&self.table, request).send().await.map_err(backend)?;
+            for item in out.responses().and_then(|r| r.get(&self.table)).map(Vec::as_slice).unwrap_or_default() {
+                if let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) {
+                    found.insert(sk.clone(), doc_of(item)?);
+                }
+            }
+            pending = out.unprocessed_keys().and_then(|u| u.get(&self.table)).filter(|k| !k.keys().is_empty()).cloned();
+        }
+        if pending.is_some() {
+            return Err(StoreError::Backend("the table kept throttling a page read".into()));
+        }
+        // A project deleted between the index read and this read is simply absent from the page.
+        Ok(order.iter().filter_map(|sk| found.remove(sk)).collect())
+    }
+}
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Every write of a project also keeps the client's per-status counts (`PROJECTS#COUNT`) in step,
+/// in the same transaction, so list totals need no scan.
+#[async_trait]
+impl ProjectStore for DynamoStore {
+    async fn insert(&self, project: &Project) -> Result<(), StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::project_item(project)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_err)?;
+        let items =
+            vec![TransactWriteItem::builder().put(put).build(), self.count_change(&project.client, &[(project.status.as_str(), 1)])?];
+        self.transact(items, StoreError::Duplicate).await
+    }
+
+    async fn get(&self, client: &ClientId, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::project_key(client, id.as_str())))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        out.item().map(doc_of).transpose()
+    }
+
+    /// A status change also moves one count from the old status to the new one; the old status
+    /// is read first and the version condition guarantees it is still the stored one.
+    async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
+        let Some((old_status, ver)) = self.status_of(&project.client, project.id.as_str()).await? else {
+            return Err(StoreError::Conflict);
+        };
+        if ver != expected_version {
+            return Err(StoreError::Conflict);
+        }
+        if old_status == project.status.as_str() {
+            return self.put_if(Self::project_item(project)?, "ver = :expected", Some(expected_version), StoreError::Conflict).await;
+        }
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::project_item(project)?))
+            .condition_expression("ver = :expected")
+            .expression_attribute_values(":expected", n(expected_version))
+            .build()
+            .map_err(build_err)?;
+        let counts = self.count_change(&project.client, &[(old_status.as_str(), -1), (project.status.as_str(), 1)])?;
+        self.transact(vec![TransactWriteItem::builder().put(put).build(), counts], StoreError::Conflict).await
+    }
+
+    async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError> {
+        let Some((status, _)) = self.status_of(client, id.as_str()).await? else {
+            return Err(StoreError::Conflict);
+        };
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::project_key(client, id.as_str())))
+            .condition_expression("ver = :expected")
+            .expression_attribute_values(":expected", n(expected_version))
+            .build()
+            .map_err(build_err)?;
+        let counts = self.count_change(client, &[(status.as_str(), -1)])?;
+        self.transact(vec![TransactWriteItem::builder().delete(delete).build(), counts], StoreError::Conflict).await
+    }
+
+    /// Newest first from the client's catalog index (`gsi1`, which projects only the filtered
+    /// attributes, so reading it costs a fraction of reading the documents), then one batch read
+    /// of the page's documents. Totals of unfiltered and status-only lists come from the
+    /// maintained counts, so such a page reads only up to its own end; other filters count by
+    /// reading the catalog through. `cursor` resumes after a key instead of skipping `offset`.
+    async fn list(&self, client: &ClientId, query: &ProjectQuery) -> Result<Page<Project>, StoreError> {
+        if query.statuses.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Page { items: vec![], total: 0, next: None });
+        }
+        let counted = query.name_contains.is_none() && query.target.is_none() && query.created_prefix.is_none();
+        let window = Window { skip: query.offset() as usize, take: query.limit as usize };
+        let (mut keys, matched) = self.scan_catalog(query, client, &window, !counted).await?;
+        let total = if counted {
+            let counts = self.counts(client).await?;
+            match &query.statuses {
+                Some(statuses) => statuses.iter().map(|st| counts.get(st.as_str()).copied().unwrap_or(0)).sum(),
+                None => ProjectStatus::ALL.iter().map(|st| counts.get(st.as_str()).copied().unwrap_or(0)).sum(),
+            }
+        } else {
+            matched
+        };
+        let more = keys.len() > window.take;
+        keys.truncate(window.take);
+        let items = self.fetch(keys).await?;
+        let next = if more { items.last().map(ListCursor::of) } else { None };
+        Ok(Page { items, total, next })
     }
 }
 

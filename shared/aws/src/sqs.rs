@@ -49,6 +49,10 @@ impl SqsQueue {
         Ok(Self::new(sqs, url, Some(dlq_url)))
     }
 
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     async fn receive_from(&self, url: &str, max: u32, visibility_seconds: u32) -> Result<Vec<Delivery>, StoreError> {
         let out = self
             .sqs

@@ -123,6 +123,48 @@ pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectSt
     let day = made[0].created_at.to_iso()[..10].to_string();
     let on_day = store.list(&c, &q(&|q| q.created_prefix = Some(day.clone()))).await.expect("list");
     assert_eq!(on_day.total, 7);
+
+    // A cursor walk visits every match once, newest first, and ends without a next cursor.
+    let mut walked = Vec::new();
+    let mut cursor = None;
+    for _ in 0..5 {
+        let page = store.list(&c, &q(&|q| q.after = cursor.clone())).await.expect("list");
+        assert_eq!(page.total, 7, "total counts every match, not only those after the cursor");
+        walked.extend(page.items.iter().map(|p| p.id.clone()));
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let newest_first: Vec<_> = made.iter().rev().map(|p| p.id.clone()).collect();
+    assert_eq!(walked, newest_first, "a cursor walk must list everything once, newest first");
+    let paused_after = store
+        .list(
+            &c,
+            &q(&|q| {
+                q.statuses = Some(vec![ProjectStatus::Paused]);
+                q.after = Some(crate::query::ListCursor::of(&made[6]));
+            }),
+        )
+        .await
+        .expect("list");
+    assert_eq!(paused_after.items.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec![made[5].id.clone()]);
+    assert_eq!(paused_after.next, None);
+
+    // Totals follow status changes and deletions.
+    let mut active = made[0].clone();
+    active.status = ProjectStatus::Active;
+    active.version += 1;
+    store.replace(&active, made[0].version).await.expect("replace");
+    store.delete(&c, &made[5].id, made[5].version).await.expect("delete");
+    let mut totals = Vec::new();
+    for s in [ProjectStatus::Draft, ProjectStatus::Active, ProjectStatus::Paused] {
+        totals.push(store.list(&c, &q(&|q| q.statuses = Some(vec![s]))).await.expect("list").total);
+    }
+    assert_eq!(totals, vec![4, 1, 1], "per-status totals after one activation and one deletion");
+    assert_eq!(store.list(&c, &q(&|_| {})).await.expect("list").total, 6);
+    let other = client_id(seed, 2);
+    assert_eq!(store.list(&other, &q(&|_| {})).await.expect("list").total, 0, "another client's totals are its own");
 }
 
 pub async fn clients_are_stored_and_versioned(store: &dyn ClientStore, seed: u32) {

@@ -18,6 +18,8 @@ use async_trait::async_trait;
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+    /// Where the next page starts, when there is one.
+    pub next: Option<crate::query::ListCursor>,
 }
 
 #[async_trait]

@@ -17,6 +17,8 @@ pub enum ProjectStatus {
 }
 
 impl ProjectStatus {
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Active, Self::Paused];
+
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "draft" => Some(Self::Draft),

@@ -1,0 +1,93 @@
+//! Queue consumers. In AWS, SQS invokes the `jobs-worker` function with a batch of up to ten
+//! messages; each is run on its own and only the failed ones are reported back
+//! (`batchItemFailures`, with `ReportBatchItemFailures` on the event source mapping), so one bad
+//! job neither blocks nor re-runs its neighbours; SQS retries it and, after the queue's
+//! `maxReceiveCount`, moves it to the dead-letter queue. In single node the server runs
+//! [`run_local`], the same loop over the embedded queue.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::LambdaEvent;
+use smartenroll_api::jobs::{self, JobDeps};
+use smartenroll_domain::ports::JobQueue;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a received job stays hidden while it runs (the SQS queue's own visibility timeout
+/// must likewise exceed the worker's timeout; see infra/template.yaml).
+const VISIBILITY_SECONDS: u32 = 60;
+/// Idle poll interval of the single-node loop.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// Runs every record of an SQS batch and names the ones that failed.
+pub async fn handle_sqs_batch(deps: &JobDeps, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for record in event.records {
+        let id = record.message_id.unwrap_or_default();
+        let outcome = match record.body.as_deref() {
+            Some(body) => jobs::run(deps, body).await,
+            None => Err("message without a body".to_string()),
+        };
+        if let Err(reason) = outcome {
+            let receives = record.attributes.get("ApproximateReceiveCount").map(String::as_str).unwrap_or("?");
+            tracing::warn!(message = %id, receives, reason, "job failed; SQS will retry it");
+            response.add_failure(id);
+        }
+    }
+    response
+}
+
+/// The retry delay after a failed attempt: 5 s, 10 s, 20 s … capped at 5 minutes.
+fn backoff(receive_count: u32) -> u32 {
+    5u32.saturating_mul(1 << receive_count.saturating_sub(1).min(6)).min(300)
+}
+
+/// The single-node worker: receives from `queue`, runs each job, acknowledges the done ones and
+/// schedules a retry for the failed ones, until the process ends.
+pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>) {
+    loop {
+        let batch = match queue.receive(10, VISIBILITY_SECONDS).await {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::error!(error = %e, "job queue unavailable");
+                tokio::time::sleep(IDLE_POLL * 10).await;
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            tokio::time::sleep(IDLE_POLL).await;
+            continue;
+        }
+        for delivery in batch {
+            let settled = match jobs::run(&deps, &delivery.body).await {
+                Ok(()) => queue.ack(&delivery.receipt).await,
+                Err(reason) => {
+                    tracing::warn!(receives = delivery.receive_count, reason, "job failed; it will be retried");
+                    queue.retry_later(&delivery.receipt, backoff(delivery.receive_count)).await
+                }
+            };
+            if let Err(e) = settled {
+                tracing::error!(error = %e, "could not settle a job; it will be delivered again");
+            }
+        }
+    }
+}
+
+/// The whole `main` of the `jobs-worker` Lambda function.
+pub async fn run_lambda_worker() -> Result<(), lambda_runtime::Error> {
+    crate::aws::init_json_logs();
+    let deps: &'static JobDeps = Box::leak(Box::new(crate::aws::job_deps_from_env().await?));
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, lambda_runtime::Error>(handle_sqs_batch(deps, event.payload).await)
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_five_minutes() {
+        assert_eq!((1..=9).map(backoff).collect::<Vec<_>>(), vec![5, 10, 20, 40, 80, 160, 300, 300, 300]);
+    }
+}
