@@ -61,13 +61,13 @@ pub const GRANTS: &[(&str, Grants)] = &[
 /// The queue consumers (functions outside the HTTP routing table).
 pub const WORKERS: &[&str] = &["jobs-worker"];
 
-/// Stands in for an adapter whose environment variable is not set: every call fails with a clear
-/// message (logged; a 500 to the caller), so a function that does not use it need not be given it.
+/// Stands in for an adapter a function does not have (not wired in, or its environment variable
+/// unset): every call fails with this message (logged; a 500 to the caller), never a silent no-op.
 struct Unconfigured(&'static str);
 
 impl Unconfigured {
     fn err(&self) -> StoreError {
-        StoreError::Backend(format!("{} is not set", self.0))
+        StoreError::Backend(self.0.to_string())
     }
 }
 
@@ -119,63 +119,71 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn blobs_from_env(conf: &aws_config::SdkConfig) -> (Arc<dyn BlobStore>, Option<S3Blobs>) {
+/// Which SDK clients a function links. A binary names its constructors here, and only the named
+/// ones end up in it: the others are never referenced, so the linker drops them (and their SDK
+/// crates' code) from that binary.
+#[derive(Clone, Copy)]
+pub struct Wiring {
+    pub blobs: fn(&aws_config::SdkConfig) -> Arc<dyn BlobStore>,
+    pub jobs: fn(&aws_config::SdkConfig) -> Arc<dyn JobQueue>,
+}
+
+/// The API functions that touch neither files nor queues.
+pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs };
+/// Everything (the operator CLI and the server on `--backend aws`).
+pub const ALL_ADAPTERS: Wiring = Wiring { blobs: s3_from_env, jobs: sqs_from_env };
+
+/// S3 from `SMARTENROLL_BUCKET`.
+pub fn s3_from_env(conf: &aws_config::SdkConfig) -> Arc<dyn BlobStore> {
     match env(BUCKET_ENV) {
-        Some(bucket) => {
-            let s3 = S3Blobs::from_conf(conf, bucket);
-            (Arc::new(s3.clone()), Some(s3))
-        }
-        None => (Arc::new(Unconfigured(BUCKET_ENV)), None),
+        Some(bucket) => Arc::new(S3Blobs::from_conf(conf, bucket)),
+        None => Arc::new(Unconfigured("SMARTENROLL_BUCKET is not set")),
     }
 }
 
-fn jobs_from_env(conf: &aws_config::SdkConfig) -> Arc<dyn JobQueue> {
+/// SQS from `SMARTENROLL_JOBS_QUEUE_URL` (and `SMARTENROLL_JOBS_DLQ_URL`).
+pub fn sqs_from_env(conf: &aws_config::SdkConfig) -> Arc<dyn JobQueue> {
     match env(JOBS_QUEUE_ENV) {
         Some(url) => Arc::new(SqsQueue::from_conf(conf, url, env(JOBS_DLQ_ENV))),
-        None => Arc::new(Unconfigured(JOBS_QUEUE_ENV)),
+        None => Arc::new(Unconfigured("SMARTENROLL_JOBS_QUEUE_URL is not set")),
     }
 }
 
-/// The AWS resources behind `Deps`, for `--create-table` on a local AWS-protocol server.
-pub struct Resources {
-    pub table: DynamoStore,
-    pub bucket: Option<S3Blobs>,
-    pub jobs_queue_url: Option<String>,
-    sqs: aws_sdk_sqs::Client,
+pub fn no_blobs(_: &aws_config::SdkConfig) -> Arc<dyn BlobStore> {
+    Arc::new(Unconfigured("this function is not wired to a bucket"))
 }
 
-impl Resources {
-    /// Creates what does not exist yet: the table, the bucket, and the jobs queue with its
-    /// dead-letter queue (named by the last segment of `SMARTENROLL_JOBS_QUEUE_URL`).
-    pub async fn create(&self) -> Result<(), StoreError> {
-        self.table.create_table().await?;
-        if let Some(bucket) = &self.bucket {
-            bucket.create_bucket().await?;
-        }
-        if let Some(url) = &self.jobs_queue_url {
-            let name = url.rsplit('/').next().unwrap_or_default();
-            let created = SqsQueue::create(self.sqs.clone(), name, 5).await?;
-            drop(created);
-        }
-        Ok(())
+pub fn no_jobs(_: &aws_config::SdkConfig) -> Arc<dyn JobQueue> {
+    Arc::new(Unconfigured("this function is not wired to a jobs queue"))
+}
+
+/// Creates what does not exist yet on a local AWS-protocol server: the table, the bucket, and the
+/// jobs queue with its dead-letter queue (named by the last segment of `SMARTENROLL_JOBS_QUEUE_URL`).
+pub async fn create_resources(conf: &aws_config::SdkConfig, table: &DynamoStore) -> Result<(), StoreError> {
+    table.create_table().await?;
+    if let Some(bucket) = env(BUCKET_ENV) {
+        S3Blobs::from_conf(conf, bucket).create_bucket().await?;
     }
+    if let Some(url) = env(JOBS_QUEUE_ENV) {
+        let name = url.rsplit('/').next().unwrap_or_default();
+        SqsQueue::create(aws_sdk_sqs::Client::new(conf), name, 5).await?;
+    }
+    Ok(())
 }
 
-/// Handlers' dependencies over DynamoDB, S3 and SQS. The JWT secret is read from Secrets Manager
-/// (`SMARTENROLL_JWT_SECRET_ARN`, how the template configures functions) or, for local runs,
-/// taken from `SMARTENROLL_JWT_SECRET`; there is no data directory in AWS mode.
-pub async fn deps_from_env(limits: RateLimits) -> Result<(Deps, Resources), BootError> {
+/// Handlers' dependencies over DynamoDB and what `wiring` names. The JWT secret is read from
+/// Secrets Manager (`SMARTENROLL_JWT_SECRET_ARN`, how the template configures functions) or, for
+/// local runs, taken from `SMARTENROLL_JWT_SECRET`; there is no data directory in AWS mode.
+pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wiring: Wiring) -> Result<(Deps, DynamoStore), BootError> {
     let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
-    let conf = smartenroll_aws::sdk_config().await;
     let secret = match (env(SECRET_ARN_ENV), env(SECRET_ENV)) {
-        (Some(arn), _) => smartenroll_aws::secrets::secret_string(&conf, &arn).await.map_err(BootError::Config)?,
+        (Some(arn), _) => smartenroll_aws::secrets::secret_string(conf, &arn).await.map_err(BootError::Config)?,
         (_, Some(secret)) => secret,
         _ => return Err(BootError::Config(format!("set {SECRET_ARN_ENV} (or {SECRET_ENV} for local runs)"))),
     };
     let jwt = JwtKeys::from_secret(secret.as_bytes()).map_err(|e| BootError::Config(format!("JWT secret: {e}")))?;
-    let store = DynamoStore::from_conf(&conf, table);
+    let store = DynamoStore::from_conf(conf, table);
     let shared = Arc::new(store.clone());
-    let (blobs, bucket) = blobs_from_env(&conf);
     let mut process = [0u8; 5];
     let mut counter = [0u8; 4];
     getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
@@ -184,23 +192,22 @@ pub async fn deps_from_env(limits: RateLimits) -> Result<(Deps, Resources), Boot
         projects: shared.clone(),
         clients: shared.clone(),
         rate_limiter: shared,
-        blobs,
-        jobs: jobs_from_env(&conf),
+        blobs: (wiring.blobs)(conf),
+        jobs: (wiring.jobs)(conf),
         limits,
         jwt,
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
         codes: Arc::new(OsCodes),
     };
-    let resources = Resources { table: store, bucket, jobs_queue_url: env(JOBS_QUEUE_ENV), sqs: aws_sdk_sqs::Client::new(&conf) };
-    Ok((deps, resources))
+    Ok((deps, store))
 }
 
 /// What the `jobs-worker` function needs: the bucket only (no secret, no table).
 pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
     env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
-    let conf = smartenroll_aws::sdk_config().await;
-    Ok(JobDeps { blobs: blobs_from_env(&conf).0 })
+    let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
+    Ok(JobDeps { blobs: s3_from_env(&conf) })
 }
 
 /// JSON lines to CloudWatch, filtered by `SMARTENROLL_LOG` (default `info`).
@@ -213,13 +220,15 @@ pub fn init_json_logs() {
         .init();
 }
 
-/// The whole `main` of a per-endpoint Lambda function: JSON logs, `Deps` once, then the runtime
-/// loop calling the shared handler for `function` (a name from the routing table).
-pub async fn run_lambda(function: &'static str) -> Result<(), lambda_http::Error> {
+/// The whole `main` of a per-endpoint Lambda function: JSON logs, `Deps` once (over the SDK
+/// clients `wiring` names), then the runtime loop calling the shared handler for `function` (a name
+/// from the routing table).
+pub async fn run_lambda(function: &'static str, wiring: Wiring) -> Result<(), lambda_http::Error> {
     init_json_logs();
     let handler = handler_for(function).ok_or_else(|| format!("{function} is not in the routing table"))?;
     let limits = crate::bootstrap::rate_limits(None)?;
-    let (deps, _) = deps_from_env(limits).await?;
+    let conf = smartenroll_aws::lambda_sdk_config()?;
+    let (deps, _) = deps_from_env(&conf, limits, wiring).await?;
     // Lives as long as the process, like the runtime loop that uses it.
     let deps: &'static Deps = Box::leak(Box::new(deps));
     lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, lambda_http::Error>(handler(deps, req).await) })).await

@@ -130,9 +130,11 @@ async fn open(cli: &Cli, limits: RateLimits, lock: bool) -> Result<(Deps, Option
             Ok((dir.deps(limits).map_err(|e| e.to_string())?, held))
         }
         Backend::Aws => {
-            let (deps, resources) = smartenroll_functions::aws::deps_from_env(limits).await.map_err(|e| e.to_string())?;
+            use smartenroll_functions::aws;
+            let conf = smartenroll_aws::sdk_config().await;
+            let (deps, table) = aws::deps_from_env(&conf, limits, aws::ALL_ADAPTERS).await.map_err(|e| e.to_string())?;
             if cli.create_table {
-                resources.create().await.map_err(|e| e.to_string())?;
+                aws::create_resources(&conf, &table).await.map_err(|e| e.to_string())?;
             }
             Ok((deps, None))
         }

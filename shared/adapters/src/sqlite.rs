@@ -220,8 +220,8 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
-    async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
-        let p = project.clone();
+    async fn replace(&self, project: &Project, previous: &Project) -> Result<(), StoreError> {
+        let (p, expected_version) = (project.clone(), previous.version);
         let doc = to_doc(&p)?;
         self.write(move |conn, inner| {
             let n = conn
@@ -248,8 +248,8 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
-    async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError> {
-        let (client, id) = (client.clone(), id.clone());
+    async fn delete(&self, project: &Project) -> Result<(), StoreError> {
+        let (client, id, expected_version) = (project.client.clone(), project.id.clone(), project.version);
         self.write(move |conn, inner| {
             let n = conn
                 .execute(

@@ -109,7 +109,7 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
         for _ in 0..WRITE_ATTEMPTS {
             let current = load(deps, &auth.client.id, &id).await?;
             let next = lifecycle::update(&current, &body, &ctx(deps))?;
-            match deps.projects.replace(&next, current.version).await {
+            match deps.projects.replace(&next, &current).await {
                 Ok(()) => {
                     if next.status != current.status {
                         tracing::info!(project = %id, from = current.status.as_str(), to = next.status.as_str(), "project status changed");
@@ -134,7 +134,7 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         let id = project_id(&req)?;
         let project = load(deps, &auth.client.id, &id).await?;
         lifecycle::check_deletable(&project)?;
-        deps.projects.delete(&auth.client.id, &id, project.version).await?;
+        deps.projects.delete(&project).await?;
         tracing::info!(project = %id, "project deleted");
         // Its stored documents and selfies go too, asynchronously. Queued after the delete so a
         // refused delete can never purge a live project's files. If queueing fails the project is

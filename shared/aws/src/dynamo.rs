@@ -211,26 +211,6 @@ impl DynamoStore {
         }
     }
 
-    /// The stored status and version of a project (strongly consistent), if it exists.
-    async fn status_of(&self, client: &ClientId, id: &str) -> Result<Option<(String, u64)>, StoreError> {
-        let out = self
-            .ddb
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::project_key(client, id)))
-            .projection_expression("#st, ver")
-            .expression_attribute_names("#st", "status")
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(out.item().and_then(|item| {
-            let status = item.get("status")?.as_s().ok()?.clone();
-            let ver = item.get("ver")?.as_n().ok()?.parse().ok()?;
-            Some((status, ver))
-        }))
-    }
-
     /// The client's maintained per-status counts (a missing item is all zeros).
     async fn counts(&self, client: &ClientId) -> Result<HashMap<String, u64>, StoreError> {
         let out = self
@@ -384,15 +364,11 @@ impl ProjectStore for DynamoStore {
         out.item().map(doc_of).transpose()
     }
 
-    /// A status change also moves one count from the old status to the new one; the old status
-    /// is read first and the version condition guarantees it is still the stored one.
-    async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
-        let Some((old_status, ver)) = self.status_of(&project.client, project.id.as_str()).await? else {
-            return Err(StoreError::Conflict);
-        };
-        if ver != expected_version {
-            return Err(StoreError::Conflict);
-        }
+    /// A status change also moves one count from the old status to the new one, in the same
+    /// transaction; the version condition guarantees `previous` is still the stored record, so its
+    /// status is the one to decrement.
+    async fn replace(&self, project: &Project, previous: &Project) -> Result<(), StoreError> {
+        let (old_status, expected_version) = (previous.status.as_str(), previous.version);
         if old_status == project.status.as_str() {
             return self.put_if(Self::project_item(project)?, "ver = :expected", Some(expected_version), StoreError::Conflict).await;
         }
@@ -403,22 +379,19 @@ impl ProjectStore for DynamoStore {
             .expression_attribute_values(":expected", n(expected_version))
             .build()
             .map_err(build_err)?;
-        let counts = self.count_change(&project.client, &[(old_status.as_str(), -1), (project.status.as_str(), 1)])?;
+        let counts = self.count_change(&project.client, &[(old_status, -1), (project.status.as_str(), 1)])?;
         self.transact(vec![TransactWriteItem::builder().put(put).build(), counts], StoreError::Conflict).await
     }
 
-    async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError> {
-        let Some((status, _)) = self.status_of(client, id.as_str()).await? else {
-            return Err(StoreError::Conflict);
-        };
+    async fn delete(&self, project: &Project) -> Result<(), StoreError> {
         let delete = Delete::builder()
             .table_name(&self.table)
-            .set_key(Some(Self::project_key(client, id.as_str())))
+            .set_key(Some(Self::project_key(&project.client, project.id.as_str())))
             .condition_expression("ver = :expected")
-            .expression_attribute_values(":expected", n(expected_version))
+            .expression_attribute_values(":expected", n(project.version))
             .build()
             .map_err(build_err)?;
-        let counts = self.count_change(client, &[(status.as_str(), -1)])?;
+        let counts = self.count_change(&project.client, &[(project.status.as_str(), -1)])?;
         self.transact(vec![TransactWriteItem::builder().delete(delete).build(), counts], StoreError::Conflict).await
     }
 

@@ -63,7 +63,9 @@ pub async fn another_clients_project_is_invisible(store: &dyn ProjectStore, seed
     assert!(store.list(&b, &ProjectQuery::default()).await.expect("list").items.is_empty(), "lists are per client");
     let unknown = ProjectId::parse("ffffffffffffffffffffffff").expect("id");
     assert_eq!(store.get(&a, &unknown).await.expect("get"), None);
-    assert!(store.delete(&b, &p.id, p.version).await.is_err(), "another client cannot delete it");
+    let mut as_b = p.clone();
+    as_b.client = b.clone();
+    assert!(store.delete(&as_b).await.is_err(), "another client cannot delete it");
     assert!(store.get(&a, &p.id).await.expect("get").is_some());
 }
 
@@ -75,16 +77,16 @@ pub async fn a_replace_with_a_stale_version_is_a_conflict(store: &dyn ProjectSto
     let mut v2 = p.clone();
     v2.config.name = "Versioned 2".into();
     v2.version = p.version + 1;
-    store.replace(&v2, p.version).await.expect("replace at the current version");
+    store.replace(&v2, &p).await.expect("replace at the current version");
     let mut stale = p.clone();
     stale.config.name = "Lost write".into();
     stale.version = p.version + 1;
-    assert!(matches!(store.replace(&stale, p.version).await, Err(StoreError::Conflict)), "stale replace must conflict");
+    assert!(matches!(store.replace(&stale, &p).await, Err(StoreError::Conflict)), "stale replace must conflict");
     assert_eq!(store.get(&c, &p.id).await.expect("get").map(|p| p.config.name), Some("Versioned 2".into()));
-    assert!(matches!(store.delete(&c, &p.id, p.version).await, Err(StoreError::Conflict)), "stale delete must conflict");
-    store.delete(&c, &p.id, v2.version).await.expect("delete at the current version");
+    assert!(matches!(store.delete(&p).await, Err(StoreError::Conflict)), "stale delete must conflict");
+    store.delete(&v2).await.expect("delete at the current version");
     assert_eq!(store.get(&c, &p.id).await.expect("get"), None);
-    assert!(store.replace(&v2, v2.version).await.is_err(), "replacing a deleted project must fail");
+    assert!(store.replace(&v2, &v2).await.is_err(), "replacing a deleted project must fail");
 }
 
 pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectStore, seed: u32) {
@@ -155,8 +157,8 @@ pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectSt
     let mut active = made[0].clone();
     active.status = ProjectStatus::Active;
     active.version += 1;
-    store.replace(&active, made[0].version).await.expect("replace");
-    store.delete(&c, &made[5].id, made[5].version).await.expect("delete");
+    store.replace(&active, &made[0]).await.expect("replace");
+    store.delete(&made[5]).await.expect("delete");
     let mut totals = Vec::new();
     for s in [ProjectStatus::Draft, ProjectStatus::Active, ProjectStatus::Paused] {
         totals.push(store.list(&c, &q(&|q| q.statuses = Some(vec![s]))).await.expect("list").total);

@@ -28,10 +28,13 @@ pub trait ProjectStore: Send + Sync {
     async fn insert(&self, project: &Project) -> Result<(), StoreError>;
     /// Scoped by client: another client's project is `None`.
     async fn get(&self, client: &ClientId, id: &ProjectId) -> Result<Option<Project>, StoreError>;
-    /// Writes `project` if the stored version is still `expected_version`, else `Conflict`.
-    async fn replace(&self, project: &Project, expected_version: u64) -> Result<(), StoreError>;
-    /// Deletes if the stored version is still `expected_version`, else `Conflict`.
-    async fn delete(&self, client: &ClientId, id: &ProjectId, expected_version: u64) -> Result<(), StoreError>;
+    /// Writes `project` over `previous` (the record as the caller read it) if the stored version is
+    /// still `previous.version`, else `Conflict`. Passing the whole previous record lets a backend
+    /// keep derived data (per-status counts) in step without reading it again.
+    async fn replace(&self, project: &Project, previous: &Project) -> Result<(), StoreError>;
+    /// Deletes `project` (scoped by its client) if the stored version is still its version, else
+    /// `Conflict`.
+    async fn delete(&self, project: &Project) -> Result<(), StoreError>;
     /// Newest first (creation time, then id), filtered and paginated.
     async fn list(&self, client: &ClientId, query: &ProjectQuery) -> Result<Page<Project>, StoreError>;
 }

@@ -1,9 +1,11 @@
 //! Lambda function `auth-renew-and-revoke`: POST /v2/auth/renew-and-revoke.
 
+use smartenroll_functions::aws;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    smartenroll_functions::aws::run_lambda("auth-renew-and-revoke").await
+    aws::run_lambda("auth-renew-and-revoke", aws::TABLE_ONLY).await
 }

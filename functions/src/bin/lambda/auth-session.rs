@@ -1,9 +1,11 @@
 //! Lambda function `auth-session`: GET /v2/auth/session.
 
+use smartenroll_functions::aws;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    smartenroll_functions::aws::run_lambda("auth-session").await
+    aws::run_lambda("auth-session", aws::TABLE_ONLY).await
 }

@@ -1,9 +1,11 @@
 //! Lambda function `projects-create`: POST /v3/projects, POST /v2/projects.
 
+use smartenroll_functions::aws;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    smartenroll_functions::aws::run_lambda("projects-create").await
+    aws::run_lambda("projects-create", aws::TABLE_ONLY).await
 }

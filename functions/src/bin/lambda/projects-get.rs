@@ -1,9 +1,11 @@
 //! Lambda function `projects-get`: GET /v3/projects/{id}, GET /v2/projects/{id}.
 
+use smartenroll_functions::aws;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    smartenroll_functions::aws::run_lambda("projects-get").await
+    aws::run_lambda("projects-get", aws::TABLE_ONLY).await
 }

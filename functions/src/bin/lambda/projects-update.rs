@@ -1,9 +1,11 @@
 //! Lambda function `projects-update`: PUT /v3/projects/{id}, PUT /v2/projects/{id}.
 
+use smartenroll_functions::aws;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    smartenroll_functions::aws::run_lambda("projects-update").await
+    aws::run_lambda("projects-update", aws::TABLE_ONLY).await
 }
