@@ -15,8 +15,10 @@ use std::time::Duration;
 /// How long a received job stays hidden while it runs (the SQS queue's own visibility timeout
 /// must likewise exceed the worker's timeout; see infra/template.yaml).
 const VISIBILITY_SECONDS: u32 = 60;
-/// Idle poll interval of the single-node loop.
+/// Idle poll interval of the single-node loop: from half a second, doubling while the queue stays
+/// empty, up to five seconds (a server on `--backend aws` polls SQS, where each poll is a request).
 const IDLE_POLL: Duration = Duration::from_millis(500);
+const IDLE_POLL_MAX: Duration = Duration::from_secs(5);
 
 /// Runs every record of an SQS batch and names the ones that failed.
 pub async fn handle_sqs_batch(deps: &JobDeps, event: SqsEvent) -> SqsBatchResponse {
@@ -44,6 +46,7 @@ fn backoff(receive_count: u32) -> u32 {
 /// The single-node worker: receives from `queue`, runs each job, acknowledges the done ones and
 /// schedules a retry for the failed ones, until the process ends.
 pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>) {
+    let mut idle = IDLE_POLL;
     loop {
         let batch = match queue.receive(10, VISIBILITY_SECONDS).await {
             Ok(batch) => batch,
@@ -54,9 +57,11 @@ pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>) {
             }
         };
         if batch.is_empty() {
-            tokio::time::sleep(IDLE_POLL).await;
+            tokio::time::sleep(idle).await;
+            idle = (idle * 2).min(IDLE_POLL_MAX);
             continue;
         }
+        idle = IDLE_POLL;
         for delivery in batch {
             let settled = match jobs::run(&deps, &delivery.body).await {
                 Ok(()) => queue.ack(&delivery.receipt).await,

@@ -151,12 +151,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             // Tests and scripts wait for this line (the port is chosen by the OS with --addr ...:0).
             println!("smartenroll listening on http://{local}");
             tracing::info!(%local, backend = ?cli.backend, "serving");
-            // The server also works its job queue (in AWS the jobs-worker function does).
+            // The server also works its job queue (in AWS the jobs-worker function does), unless on
+            // the AWS backend without a queue configured.
+            let has_queue =
+                cli.backend == Backend::Embedded || std::env::var(smartenroll_functions::aws::JOBS_QUEUE_ENV).is_ok_and(|v| !v.is_empty());
             let job_deps = smartenroll_api::jobs::JobDeps { blobs: deps.blobs.clone() };
-            let worker = tokio::spawn(smartenroll_functions::worker::run_local(job_deps, deps.jobs.clone()));
+            let worker = has_queue.then(|| tokio::spawn(smartenroll_functions::worker::run_local(job_deps, deps.jobs.clone())));
             smartenroll_functions::server::serve(listener, deps, &[], shutdown_signal()).await.map_err(|e| e.to_string())?;
             // A job cut short is not lost: it is delivered again after its visibility timeout.
-            worker.abort();
+            if let Some(worker) = worker {
+                worker.abort();
+            }
             tracing::info!("stopped");
             Ok(())
         }

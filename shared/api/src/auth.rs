@@ -135,30 +135,24 @@ pub async fn authorize(deps: &Deps, req: &Request, category: Option<Category>) -
     let step = async {
         let claims = deps.jwt.verify_client_token(bearer(req)?, now)?;
         let id = ClientId::parse(&claims.client_id).map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
-        // The revocation check and the rate-limit count are independent round trips to the store:
-        // run them together (one round trip of latency instead of two on every request). A request
-        // with a revoked token is therefore still counted against its client's limit, which is
-        // harmless: only a token we signed can get this far.
-        let rate = async {
-            match category {
-                Some(cat) => {
-                    let key = RateKey::at(&id, cat, now.unix_seconds());
-                    deps.rate_limiter.hit(&key, deps.limits.limit(cat), now).await.map(Some)
-                }
-                None => Ok(None),
-            }
-        };
-        let (client, rate) = tokio::join!(deps.clients.get(&id), rate);
-        let client = client?.ok_or(ApiError::Unauthorized("Invalid or expired token."))?;
+        let client = deps.clients.get(&id).await?.ok_or(ApiError::Unauthorized("Invalid or expired token."))?;
         if client.token_generation != claims.generation {
             return Err(ApiError::Unauthorized("Invalid or expired token."));
         }
-        let rate = rate?;
-        if let Some(decision) = rate
-            && !decision.allowed
-        {
-            return Err(ApiError::RateLimited { decision, retry_after: decision.reset_at - now.unix_seconds() });
-        }
+        // Counted only after the revocation check, never alongside it (which would save a round
+        // trip): otherwise a leaked token, once revoked, could still be replayed to keep its
+        // client at the limit.
+        let rate = match category {
+            Some(cat) => {
+                let key = RateKey::at(&client.id, cat, now.unix_seconds());
+                let decision = deps.rate_limiter.hit(&key, deps.limits.limit(cat), now).await?;
+                if !decision.allowed {
+                    return Err(ApiError::RateLimited { decision, retry_after: decision.reset_at - now.unix_seconds() });
+                }
+                Some(decision)
+            }
+            None => None,
+        };
         Ok(Authorized { client, claims, rate })
     };
     step.await.map_err(ApiError::into_response)

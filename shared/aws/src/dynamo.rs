@@ -34,6 +34,8 @@ pub const GSI1: &str = "gsi1";
 pub const GSI1_ATTRIBUTES: [&str; 4] = ["status", "target", "name_lower", "created"];
 /// Sort key of a client's per-status project counts.
 const COUNTS_SK: &str = "PROJECTS#COUNT";
+/// Tries of a transaction that keeps colliding with another on the same counts item.
+const TRANSACTION_ATTEMPTS: u32 = 5;
 /// Counter items outlive their window by this much, then DynamoDB's TTL removes them.
 const COUNTER_TTL_SECONDS: i64 = 120;
 
@@ -196,19 +198,33 @@ impl DynamoStore {
     }
 
     /// Runs a transaction whose first action carries the condition; its failure becomes `on_fail`.
+    /// Transactions touching one client's counts item at the same moment cancel each other
+    /// (`TransactionConflict`, which the SDK does not retry): those are retried here with a short
+    /// jittered backoff, and answered `Conflict` (retry later) if they keep colliding.
     async fn transact(&self, items: Vec<TransactWriteItem>, on_fail: StoreError) -> Result<(), StoreError> {
-        match self.ddb.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let failed_condition = e.as_service_error().and_then(|s| match s {
-                    TransactWriteItemsError::TransactionCanceledException(c) => {
-                        Some(c.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed"))
-                    }
-                    _ => None,
-                });
-                if failed_condition == Some(true) { Err(on_fail) } else { Err(backend(e)) }
+        for attempt in 0..TRANSACTION_ATTEMPTS {
+            let e = match self.ddb.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            let reasons: Vec<String> = match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect()
+                }
+                _ => return Err(backend(e)),
+            };
+            if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+                return Err(on_fail);
             }
+            if !reasons.iter().any(|r| r == "TransactionConflict") {
+                return Err(backend(e));
+            }
+            let mut jitter = [0u8; 1];
+            getrandom::fill(&mut jitter).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let pause = (10u64 << attempt) + u64::from(jitter[0] % 10);
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
         }
+        Err(StoreError::Conflict)
     }
 
     /// The client's maintained per-status counts (a missing item is all zeros).
@@ -228,15 +244,17 @@ impl DynamoStore {
             .unwrap_or_default())
     }
 
-    /// Reads the catalog index newest first, keeping the keys of the matches in `window` (and one
-    /// more). With `count_all`, reads to the end to count every match; otherwise stops early.
+    /// Reads the catalog index newest first from `after` (or the start), keeping the keys and
+    /// positions of the matches in `window` (and one more). With `count_all`, reads to the end to
+    /// count every match; otherwise stops early.
     async fn scan_catalog(
         &self,
         query: &ProjectQuery,
         client: &ClientId,
+        after: Option<&ListCursor>,
         window: &Window,
         count_all: bool,
-    ) -> Result<(Vec<Item>, u64), StoreError> {
+    ) -> Result<(Vec<(Item, ListCursor)>, u64), StoreError> {
         let mut filters = Vec::new();
         let mut values: Item = HashMap::from([(":p".into(), s(format!("{}#PROJECTS", client_pk(client))))]);
         let mut names: HashMap<String, String> = HashMap::new();
@@ -261,7 +279,7 @@ impl DynamoStore {
             filters.push("begins_with(created, :created)".into());
             values.insert(":created".into(), s(prefix.clone()));
         }
-        let mut start_key = query.after.as_ref().map(|after| {
+        let mut start_key = after.map(|after| {
             let mut key = Self::project_key(client, &after.id);
             key.insert("gsi1pk".into(), s(format!("{}#PROJECTS", client_pk(client))));
             key.insert("gsi1sk".into(), s(format!("{}#{}", after.created, after.id)));
@@ -293,7 +311,12 @@ impl DynamoStore {
             let out = q.send().await.map_err(backend)?;
             for item in out.items() {
                 if matched >= window.skip && matched < wanted {
-                    keys.push(Self::project_key(client, item.get("sk").and_then(|v| v.as_s().ok()).map_or("", |sk| &sk[8..])));
+                    let position = item.get("gsi1sk").and_then(|v| v.as_s().ok()).and_then(|sk| sk.split_once('#'));
+                    let Some((created, id)) = position else {
+                        return Err(StoreError::Backend("a catalog item without its sort key".into()));
+                    };
+                    let cursor = ListCursor { created: created.to_string(), id: id.to_string() };
+                    keys.push((Self::project_key(client, id), cursor));
                 }
                 matched += 1;
             }
@@ -406,20 +429,26 @@ impl ProjectStore for DynamoStore {
         }
         let counted = query.name_contains.is_none() && query.target.is_none() && query.created_prefix.is_none();
         let window = Window { skip: query.offset() as usize, take: query.limit as usize };
-        let (mut keys, matched) = self.scan_catalog(query, client, &window, !counted).await?;
+        let after = query.after.as_ref();
+        let (mut keys, matched) = self.scan_catalog(query, client, after, &window, !counted && after.is_none()).await?;
         let total = if counted {
             let counts = self.counts(client).await?;
             match &query.statuses {
                 Some(statuses) => statuses.iter().map(|st| counts.get(st.as_str()).copied().unwrap_or(0)).sum(),
                 None => ProjectStatus::ALL.iter().map(|st| counts.get(st.as_str()).copied().unwrap_or(0)).sum(),
             }
+        } else if after.is_some() {
+            // The total counts every match, not only those after the cursor: count from the start.
+            self.scan_catalog(query, client, None, &Window { skip: 0, take: 0 }, true).await?.1
         } else {
             matched
         };
         let more = keys.len() > window.take;
         keys.truncate(window.take);
-        let items = self.fetch(keys).await?;
-        let next = if more { items.last().map(ListCursor::of) } else { None };
+        // The cursor is the last position read from the index, so a project deleted between the
+        // index read and the document read neither repeats nor ends the walk early.
+        let next = if more { keys.last().map(|(_, position)| position.clone()) } else { None };
+        let items = self.fetch(keys.into_iter().map(|(key, _)| key).collect()).await?;
         Ok(Page { items, total, next })
     }
 }

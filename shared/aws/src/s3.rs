@@ -35,9 +35,10 @@ impl S3Blobs {
     }
 
     pub fn from_conf(conf: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
-        // Path-style addressing works against every S3-compatible endpoint (a local server has no
-        // per-bucket DNS names); against real AWS it costs nothing.
-        let s3 = S3::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build());
+        // A custom endpoint (a local AWS-protocol server, an S3-compatible store) has no per-bucket
+        // DNS names: address buckets by path there, and virtual-hosted style (AWS's default) otherwise.
+        let path_style = conf.endpoint_url().is_some();
+        let s3 = S3::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(path_style).build());
         Self::new(s3, bucket)
     }
 

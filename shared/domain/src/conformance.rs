@@ -152,6 +152,18 @@ pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectSt
         .expect("list");
     assert_eq!(paused_after.items.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec![made[5].id.clone()]);
     assert_eq!(paused_after.next, None);
+    let alpha_after = store
+        .list(
+            &c,
+            &q(&|q| {
+                q.name_contains = Some("alpha".into());
+                q.after = Some(crate::query::ListCursor::of(&made[6]));
+            }),
+        )
+        .await
+        .expect("list");
+    assert_eq!(alpha_after.total, 4, "a filtered total counts every match, also when resuming from a cursor");
+    assert_eq!(alpha_after.items.len(), 3);
 
     // Totals follow status changes and deletions.
     let mut active = made[0].clone();

@@ -90,7 +90,9 @@ impl ProjectQuery {
                 "in_status[]" | "in_status" => {
                     for part in v.split(',').filter(|p| !p.trim().is_empty()) {
                         match ProjectStatus::parse(part) {
-                            Some(s) => in_status.push(s),
+                            // Repeats count once (a backend summing per-status counts must not double them).
+                            Some(s) if !in_status.contains(&s) => in_status.push(s),
+                            Some(_) => {}
                             None => errors.push(FieldError::new("in_status[]", "values must be draft, active or paused")),
                         }
                     }
@@ -163,6 +165,12 @@ mod tests {
         let q = ProjectQuery::parse(&pairs(&[("in_status[]", "active"), ("in_status[]", "paused"), ("like_name", "Acme")])).unwrap();
         assert_eq!(q.statuses, Some(vec![ProjectStatus::Active, ProjectStatus::Paused]));
         assert_eq!(q.name_contains.as_deref(), Some("acme"));
+    }
+
+    #[test]
+    fn a_status_listed_twice_counts_once() {
+        let q = ProjectQuery::parse(&pairs(&[("in_status[]", "draft"), ("in_status[]", "draft,paused")])).unwrap();
+        assert_eq!(q.statuses, Some(vec![ProjectStatus::Draft, ProjectStatus::Paused]));
     }
 
     #[test]
