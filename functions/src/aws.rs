@@ -54,6 +54,13 @@ pub const GRANTS: &[(&str, Grants)] = &[
     ),
     ("auth-renew-and-revoke", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     ("auth-session", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("registrations-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "registrations-list",
+        &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
+    ),
+    ("registrations-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("registrations-events", &[("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
     // Receiving and deleting its messages is granted by SAM's SQS event source (see the template).
     ("jobs-worker", &[("bucket", &["s3:ListBucket"]), ("objects", &["s3:DeleteObject"])]),
 ];
@@ -190,6 +197,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let deps = Deps {
         projects: shared.clone(),
+        registrations: shared.clone(),
         clients: shared.clone(),
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
@@ -199,6 +207,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
         codes: Arc::new(OsCodes),
+        enrollment: crate::bootstrap::enrollment_settings()?,
     };
     Ok((deps, store))
 }

@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 pub const SECRET_ENV: &str = "SMARTENROLL_JWT_SECRET";
 pub const RATE_LIMITS_ENV: &str = "SMARTENROLL_RATE_LIMITS";
+pub const PUBLIC_URL_ENV: &str = "SMARTENROLL_PUBLIC_URL";
+pub const LIFETIME_ENV: &str = "SMARTENROLL_REGISTRATION_LIFETIME_HOURS";
 const SECRET_FILE: &str = "jwt-secret";
 const DB_FILE: &str = "smartenroll.db";
 const LOCK_FILE: &str = "server.lock";
@@ -85,6 +87,7 @@ impl DataDir {
         let store = Arc::new(self.store);
         Ok(Deps {
             projects: store.clone(),
+            registrations: store.clone(),
             clients: store,
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),
@@ -94,8 +97,16 @@ impl DataDir {
             ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), self.clock.clone())),
             clock: self.clock,
             codes: Arc::new(OsCodes),
+            enrollment: enrollment_settings()?,
         })
     }
+}
+
+/// `SMARTENROLL_PUBLIC_URL` and `SMARTENROLL_REGISTRATION_LIFETIME_HOURS`.
+pub fn enrollment_settings() -> Result<smartenroll_api::deps::EnrollmentSettings, BootError> {
+    let var = |name: &str| std::env::var(name).ok();
+    smartenroll_api::deps::EnrollmentSettings::parse(var(PUBLIC_URL_ENV).as_deref(), var(LIFETIME_ENV).as_deref())
+        .map_err(BootError::Config)
 }
 
 /// Rate limits: the documented defaults, then `SMARTENROLL_RATE_LIMITS`, then the command line.

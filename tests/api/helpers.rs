@@ -41,6 +41,15 @@ impl Server {
         s
     }
 
+    /// A server on a fresh data directory with extra environment (e.g. `SMARTENROLL_PUBLIC_URL`).
+    pub fn start_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut s = Server::start_with(dir.path(), args, env).expect("server starts");
+        s._dir = Some(dir);
+        s
+    }
+
     /// A server on an existing data directory; `Err(stderr)` if it exits instead of listening.
     pub fn start_on(data_dir: &Path, args: &[&str]) -> Result<Server, String> {
         Server::start_with(data_dir, args, Vec::new())
@@ -49,6 +58,11 @@ impl Server {
     /// A server on the AWS backend: DynamoDB on the local AWS-protocol server (scripts/test points
     /// `AWS_ENDPOINT_URL` at it), a fresh table created by the server itself.
     pub fn start_aws(args: &[&str]) -> Server {
+        Server::start_aws_env(args, &[])
+    }
+
+    /// [`Server::start_aws`] with extra environment.
+    pub fn start_aws_env(args: &[&str], extra: &[(&str, &str)]) -> Server {
         let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (scripts/test sets it)");
         assert!(endpoint.starts_with("http://127.0.0.1:"), "refusing a non-loopback AWS endpoint: {endpoint}");
         let mut suffix = [0u8; 6];
@@ -61,6 +75,8 @@ impl Server {
             // moto's queue URL scheme; `--create-table` creates the queue (and its DLQ) by this name.
             ("SMARTENROLL_JOBS_QUEUE_URL".to_string(), format!("{endpoint}/123456789012/e2e-{}", hex::encode(suffix))),
         ];
+        let mut env = env;
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let dir = tempfile::tempdir().expect("temp dir");
         let mut args = args.to_vec();
         args.push("--create-table");

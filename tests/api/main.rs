@@ -3,6 +3,7 @@
 //! the per-endpoint Lambda binaries run against a local Lambda Runtime API.
 
 mod e2e;
+mod enrollment;
 mod events;
 mod helpers;
 mod infra;

@@ -4,6 +4,8 @@
 //!   every write is durable and transactional, and the operator CLI can read and write the same data
 //!   directory while the server runs (SQLite coordinates processes; an in-process-only engine would
 //!   not let `smartenroll token issue` look up a client next to a running server).
+//! - [`registrations`]: app registrations, their uniqueness keys and events in the same database,
+//!   each change with its events in one transaction.
 //! - [`queue::SqliteQueue`]: durable job queues in the same database, with SQS's semantics.
 //! - [`files::FsBlobs`]: documents and selfies as files, written atomically.
 //! - [`memory::MemoryRateLimiter`]: fixed-window counters in process memory. Exact under
@@ -12,4 +14,5 @@
 pub mod files;
 pub mod memory;
 pub mod queue;
+pub mod registrations;
 pub mod sqlite;

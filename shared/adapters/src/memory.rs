@@ -3,17 +3,20 @@
 use async_trait::async_trait;
 use smartenroll_domain::clock::Timestamp;
 use smartenroll_domain::error::StoreError;
-use smartenroll_domain::ids::ClientId;
 use smartenroll_domain::ports::RateLimiter;
 use smartenroll_domain::ratelimit::{Category, RateDecision, RateKey};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// One counter per (client, category), holding the current window only.
+/// One counter per (subject, category), holding the current window only. Subjects include every
+/// registration that made a call, so counters of windows long past are dropped once the map grows.
 #[derive(Default)]
 pub struct MemoryRateLimiter {
-    counters: Mutex<HashMap<(ClientId, Category), (i64, u64)>>,
+    counters: Mutex<HashMap<(String, Category), (i64, u64)>>,
 }
+
+/// Past this many counters, those of finished windows are dropped.
+const PRUNE_ABOVE: usize = 10_000;
 
 impl MemoryRateLimiter {
     pub fn new() -> Self {
@@ -25,7 +28,11 @@ impl MemoryRateLimiter {
 impl RateLimiter for MemoryRateLimiter {
     async fn hit(&self, key: &RateKey, limit: u32, _now: Timestamp) -> Result<RateDecision, StoreError> {
         let mut counters = self.counters.lock().map_err(|_| StoreError::Backend("rate-limit counters poisoned".into()))?;
-        let entry = counters.entry((key.client.clone(), key.category)).or_insert((key.window_start, 0));
+        if counters.len() > PRUNE_ABOVE {
+            let current = key.window_start;
+            counters.retain(|_, (window, _)| *window >= current);
+        }
+        let entry = counters.entry((key.subject.clone(), key.category)).or_insert((key.window_start, 0));
         if entry.0 != key.window_start {
             *entry = (key.window_start, 0);
         }

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
@@ -58,6 +58,37 @@ const MIGRATIONS: [&str; 2] = [
         dead INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX jobs_ready ON jobs (queue, dead, visible_at, id);
+",
+    // App registrations (see `registrations`): the record, the uniqueness keys it claims (one
+    // email or phone per flow, enforced by the primary key) and its events (the outbox).
+    "
+    CREATE TABLE registrations (
+        client TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        project TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (client, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX registrations_newest_first ON registrations (client, created_at DESC, id DESC);
+    CREATE TABLE registration_keys (
+        client TEXT NOT NULL,
+        key TEXT NOT NULL,
+        registration TEXT NOT NULL,
+        PRIMARY KEY (client, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        client TEXT NOT NULL,
+        registration TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX events_by_registration ON events (client, registration, seq);
 ",
 ];
 
@@ -161,14 +192,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(backend)
 }
 
-fn to_doc<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(backend)
 }
-fn from_doc<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+pub(crate) fn from_doc<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("stored document does not parse: {e}")))
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 

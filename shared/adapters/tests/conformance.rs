@@ -135,3 +135,27 @@ async fn sqlite_queued_jobs_survive_a_restart_and_queues_do_not_mix() {
     let got = SqliteQueue::new(s, "jobs", 5).receive(10, 30).await.expect("receive");
     assert_eq!(got.into_iter().map(|d| d.body).collect::<Vec<_>>(), vec!["j"]);
 }
+
+#[tokio::test]
+async fn sqlite_a_registration_and_its_events_are_stored_together_and_scoped_by_client() {
+    let (_d, s) = store();
+    suite::a_registration_and_its_events_are_stored_together_and_scoped_by_client(&s, 30).await;
+}
+
+#[tokio::test]
+async fn sqlite_the_same_email_or_phone_twice_in_a_flow_is_refused_and_nothing_is_half_written() {
+    let (_d, s) = store();
+    suite::the_same_email_or_phone_twice_in_a_flow_is_refused_and_nothing_is_half_written(&s, 31).await;
+}
+
+#[tokio::test]
+async fn sqlite_a_registration_update_with_a_stale_version_is_a_conflict_and_appends_no_event() {
+    let (_d, s) = store();
+    suite::a_registration_update_with_a_stale_version_is_a_conflict_and_appends_no_event(&s, 32).await;
+}
+
+#[tokio::test]
+async fn sqlite_registration_lists_are_newest_first_filtered_and_counted() {
+    let (_d, s) = store();
+    suite::registration_lists_are_newest_first_filtered_and_counted(&s, 33).await;
+}

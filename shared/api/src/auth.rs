@@ -18,6 +18,8 @@ use smartenroll_domain::ids::ClientId;
 use smartenroll_domain::ratelimit::{Category, RateDecision, RateKey};
 
 pub const CLIENT_AUDIENCE: &str = "smartenroll:client";
+/// Enrollee tokens: bound to one registration, its project and flow.
+pub const ENROLLEE_AUDIENCE: &str = "smartenroll:enrollee";
 /// The reference's client-token lifetime.
 pub const CLIENT_TOKEN_DAYS: i64 = 30;
 
@@ -33,11 +35,32 @@ pub struct ClientClaims {
     pub generation: u32,
 }
 
+/// An enrollee token's claims: `appRegistrationId` (the reference's claim name), the client,
+/// project and flow it is bound to, and `purpose` (`enroll`, or `continue` for a resend-link token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolleeClaims {
+    #[serde(rename = "appRegistrationId")]
+    pub registration_id: String,
+    #[serde(rename = "clientId")]
+    pub client_id: String,
+    pub project: String,
+    #[serde(rename = "projectFlow")]
+    pub flow: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub aud: String,
+    pub purpose: String,
+}
+
 /// The signing secret, as keys ready to use. Built once per process.
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    enrollee_validation: Validation,
+    /// Derived from the secret for keyed hashes of one-time codes and source addresses.
+    pepper: [u8; 32],
 }
 
 impl JwtKeys {
@@ -51,7 +74,70 @@ impl JwtKeys {
         validation.set_required_spec_claims(&["aud"]);
         validation.validate_exp = false; // checked against the injected clock below
         validation.validate_nbf = false;
-        Ok(Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation })
+        let mut enrollee_validation = validation.clone();
+        enrollee_validation.set_audience(&[ENROLLEE_AUDIENCE]);
+        let pepper = {
+            use hmac::Mac;
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).map_err(|e| e.to_string())?;
+            mac.update(b"smartenroll pepper v1");
+            mac.finalize().into_bytes().into()
+        };
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            enrollee_validation,
+            pepper,
+        })
+    }
+
+    /// A keyed hash (HMAC-SHA256 under a key derived from the signing secret), hex: one-time
+    /// codes are stored only as this, so a copy of the store alone cannot recover them by trying
+    /// the million possible codes.
+    pub fn keyed_hash(&self, parts: &[&str]) -> String {
+        use hmac::Mac;
+        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.pepper) else {
+            return String::new();
+        };
+        for p in parts {
+            mac.update(&(p.len() as u64).to_be_bytes());
+            mac.update(p.as_bytes());
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Mints an enrollee token for `registration`, valid `ttl_seconds` from `now`.
+    pub fn issue_enrollee_token(
+        &self,
+        registration: &smartenroll_domain::registration::Registration,
+        purpose: &str,
+        now: Timestamp,
+        ttl_seconds: i64,
+    ) -> Result<String, String> {
+        let mut jti = [0u8; 12];
+        getrandom::fill(&mut jti).map_err(|e| format!("no randomness for the token id: {e}"))?;
+        let claims = EnrolleeClaims {
+            registration_id: registration.id.to_string(),
+            client_id: registration.client.to_string(),
+            project: registration.project.to_string(),
+            flow: registration.flow.to_string(),
+            iat: now.unix_seconds(),
+            exp: now.unix_seconds() + ttl_seconds,
+            jti: hex::encode(jti),
+            aud: ENROLLEE_AUDIENCE.into(),
+            purpose: purpose.into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+    }
+
+    /// Signature, audience (a client token is refused here) and expiry.
+    pub fn verify_enrollee_token(&self, token: &str, now: Timestamp) -> Result<EnrolleeClaims, ApiError> {
+        let data = jsonwebtoken::decode::<EnrolleeClaims>(token, &self.decoding, &self.enrollee_validation)
+            .map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
+        if data.claims.exp <= now.unix_seconds() {
+            return Err(ApiError::Unauthorized("Invalid or expired token."));
+        }
+        Ok(data.claims)
     }
 
     /// Mints a client token valid for `ttl_seconds` from `now`.
@@ -202,4 +288,84 @@ pub async fn session(deps: &Deps, req: Request) -> Response<Body> {
         Reply::json(StatusCode::OK, &json!({"accessToken": token, "tokenType": "bearer"}))
     })();
     auth.respond(outcome)
+}
+
+/// A request carrying a valid enrollee token, within its registration's rate limit.
+pub struct EnrolleeAuth {
+    pub claims: EnrolleeClaims,
+    pub client: ClientId,
+    pub registration: smartenroll_domain::ids::RegistrationId,
+    pub rate: RateDecision,
+}
+
+impl EnrolleeAuth {
+    pub fn respond(&self, outcome: Result<Reply, ApiError>) -> Response<Body> {
+        let mut resp = match outcome {
+            Ok(reply) => reply.into_response(),
+            Err(e) => e.into_response(),
+        };
+        set_rate_headers(&mut resp, &self.rate);
+        resp
+    }
+}
+
+fn enrollee_from_claims(claims: EnrolleeClaims) -> Result<(EnrolleeClaims, ClientId, smartenroll_domain::ids::RegistrationId), ApiError> {
+    let bad = || ApiError::Unauthorized("Invalid or expired token.");
+    let client = ClientId::parse(&claims.client_id).map_err(|_| bad())?;
+    let registration = smartenroll_domain::ids::RegistrationId::parse(&claims.registration_id).map_err(|_| bad())?;
+    Ok((claims, client, registration))
+}
+
+/// Enrollee-token authentication (a client token is refused) and the per-registration rate
+/// limit, which is counted apart from the operator's budget. An `Err` is the finished response.
+pub async fn authorize_enrollee(deps: &Deps, req: &Request) -> Result<EnrolleeAuth, Response<Body>> {
+    let now = deps.clock.now();
+    let step = async {
+        let claims = deps.jwt.verify_enrollee_token(bearer(req)?, now)?;
+        let (claims, client, registration) = enrollee_from_claims(claims)?;
+        let key = RateKey::for_registration(&registration, now.unix_seconds());
+        let rate = deps.rate_limiter.hit(&key, deps.limits.limit(Category::Enrollee), now).await?;
+        if !rate.allowed {
+            return Err(ApiError::RateLimited { decision: rate, retry_after: rate.reset_at - now.unix_seconds() });
+        }
+        Ok(EnrolleeAuth { claims, client, registration, rate })
+    };
+    step.await.map_err(ApiError::into_response)
+}
+
+/// `let auth = enrollee!(deps, req);` — the enrollee, or an early return of the 401/429 response.
+#[macro_export]
+macro_rules! enrollee {
+    ($deps:expr, $req:expr) => {
+        match $crate::auth::authorize_enrollee($deps, &$req).await {
+            Ok(auth) => auth,
+            Err(response) => return response,
+        }
+    };
+}
+
+/// Who is calling an endpoint that takes either token.
+pub enum Caller {
+    Operator(Authorized),
+    Enrollee(EnrolleeAuth),
+}
+
+impl Caller {
+    pub fn respond(&self, outcome: Result<Reply, ApiError>) -> Response<Body> {
+        match self {
+            Caller::Operator(a) => a.respond(outcome),
+            Caller::Enrollee(e) => e.respond(outcome),
+        }
+    }
+}
+
+/// A client token goes through [`authorize`], an enrollee token through [`authorize_enrollee`]:
+/// the token's own audience decides (its signature is checked either way).
+pub async fn authorize_either(deps: &Deps, req: &Request, category: Category) -> Result<Caller, Response<Body>> {
+    let is_enrollee = bearer(req).is_ok_and(|t| deps.jwt.verify_enrollee_token(t, deps.clock.now()).is_ok());
+    if is_enrollee {
+        authorize_enrollee(deps, req).await.map(Caller::Enrollee)
+    } else {
+        authorize(deps, req, Some(category)).await.map(Caller::Operator)
+    }
 }

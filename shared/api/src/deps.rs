@@ -3,13 +3,15 @@
 use crate::auth::JwtKeys;
 use smartenroll_domain::clock::Clock;
 use smartenroll_domain::ids::{CodeGenerator, IdGenerator};
-use smartenroll_domain::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter};
+use smartenroll_domain::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter, RegistrationStore};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
 pub struct Deps {
     pub projects: Arc<dyn ProjectStore>,
     pub clients: Arc<dyn ClientStore>,
+    /// App registrations, their uniqueness keys and events.
+    pub registrations: Arc<dyn RegistrationStore>,
     pub rate_limiter: Arc<dyn RateLimiter>,
     /// Documents and selfies.
     pub blobs: Arc<dyn BlobStore>,
@@ -20,6 +22,45 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub codes: Arc<dyn CodeGenerator>,
+    pub enrollment: EnrollmentSettings,
+}
+
+/// Settings of the enrollee side, read once at start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollmentSettings {
+    /// Where the hosted enrollment pages live (`SMARTENROLL_PUBLIC_URL`). Links sent to enrollees
+    /// are built from this, never from a request's Host header (which a caller controls).
+    pub public_url: Option<String>,
+    /// How long a registration may stay unfinished (`SMARTENROLL_REGISTRATION_LIFETIME_HOURS`).
+    pub lifetime_seconds: i64,
+}
+
+impl Default for EnrollmentSettings {
+    fn default() -> Self {
+        Self { public_url: None, lifetime_seconds: smartenroll_domain::registration::DEFAULT_LIFETIME_HOURS * 3600 }
+    }
+}
+
+impl EnrollmentSettings {
+    /// From the two variables' values (unset = `None`).
+    pub fn parse(public_url: Option<&str>, lifetime_hours: Option<&str>) -> Result<Self, String> {
+        let mut s = Self::default();
+        if let Some(raw) = public_url.map(str::trim).filter(|v| !v.is_empty()) {
+            match url::Url::parse(raw) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none() => {
+                    s.public_url = Some(raw.trim_end_matches('/').to_string());
+                }
+                _ => return Err(format!("SMARTENROLL_PUBLIC_URL must be an http(s) base URL without a query, got {raw:?}")),
+            }
+        }
+        if let Some(raw) = lifetime_hours.map(str::trim).filter(|v| !v.is_empty()) {
+            match raw.parse::<i64>() {
+                Ok(h) if (1..=24 * 365).contains(&h) => s.lifetime_seconds = h * 3600,
+                _ => return Err(format!("SMARTENROLL_REGISTRATION_LIFETIME_HOURS must be 1 to 8760, got {raw:?}")),
+            }
+        }
+        Ok(s)
+    }
 }
 
 /// Random decimal codes from the operating system's generator.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod projects;
+pub mod registrations;
 pub mod routes;
 
 pub use deps::Deps;

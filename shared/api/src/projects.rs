@@ -12,7 +12,7 @@ use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, ProjectId};
 use smartenroll_domain::jobs::Job;
 use smartenroll_domain::lifecycle::{self, WriteCtx};
-use smartenroll_domain::project::{Project, ProjectView, Reveal};
+use smartenroll_domain::project::{Project, ProjectStatus, ProjectView, Reveal};
 use smartenroll_domain::query::ProjectQuery;
 use smartenroll_domain::ratelimit::Category;
 
@@ -34,7 +34,13 @@ struct Listed<'a> {
 struct Updated<'a> {
     data: ProjectView<'a>,
     status: &'static str,
+    /// Things the operator should know about the change (product addition; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<&'static str>,
 }
+
+/// Activating a demo-mode project enrolls people with the demo code and no real checks.
+const DEMO_ACTIVE_WARNING: &str = "demoMode: this project is active in demo mode; enrollees validate with the demo code, no one-time code is sent, and every registration and event is marked demo";
 
 /// A lost optimistic-concurrency race is retried this many times (re-read, re-merge) before the
 /// caller gets a 409: racing partial updates of different sections then all apply.
@@ -116,7 +122,11 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
                     }
                     let reveal =
                         if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
-                    return Reply::json(StatusCode::OK, &Updated { data: next.api_view(reveal), status: "completed" });
+                    let mut warnings = Vec::new();
+                    if next.status == ProjectStatus::Active && current.status != ProjectStatus::Active && next.config.demo_mode {
+                        warnings.push(DEMO_ACTIVE_WARNING);
+                    }
+                    return Reply::json(StatusCode::OK, &Updated { data: next.api_view(reveal), status: "completed", warnings });
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),

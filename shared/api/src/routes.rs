@@ -48,6 +48,10 @@ routes! {
     "DELETE" "/v2/projects/{id}" => "projects-delete" crate::projects::delete,
     "POST" "/v2/auth/renew-and-revoke" => "auth-renew-and-revoke" crate::auth::renew_and_revoke,
     "GET" "/v2/auth/session" => "auth-session" crate::auth::session,
+    "POST" "/v2/app-registrations" => "registrations-create" crate::registrations::create,
+    "GET" "/v2/app-registrations" => "registrations-list" crate::registrations::list,
+    "GET" "/v2/app-registrations/{id}" => "registrations-get" crate::registrations::get,
+    "GET" "/v2/app-registrations/{id}/events" => "registrations-events" crate::registrations::events,
 }
 
 pub enum Match {

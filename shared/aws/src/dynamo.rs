@@ -31,7 +31,7 @@ use std::collections::HashMap;
 
 pub const GSI1: &str = "gsi1";
 /// The attributes the catalog index carries besides its keys: what list filters read.
-pub const GSI1_ATTRIBUTES: [&str; 4] = ["status", "target", "name_lower", "created"];
+pub const GSI1_ATTRIBUTES: [&str; 6] = ["status", "target", "name_lower", "created", "project", "flow"];
 /// Sort key of a client's per-status project counts.
 const COUNTS_SK: &str = "PROJECTS#COUNT";
 /// Tries of a transaction that keeps colliding with another on the same counts item.
@@ -39,26 +39,26 @@ const TRANSACTION_ATTEMPTS: u32 = 5;
 /// Counter items outlive their window by this much, then DynamoDB's TTL removes them.
 const COUNTER_TTL_SECONDS: i64 = 120;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 #[derive(Clone)]
 pub struct DynamoStore {
-    ddb: Ddb,
-    table: String,
+    pub(crate) ddb: Ddb,
+    pub(crate) table: String,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
-fn n(v: impl ToString) -> AttributeValue {
+pub(crate) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn client_pk(id: &ClientId) -> String {
+pub(crate) fn client_pk(id: &ClientId) -> String {
     format!("CLIENT#{id}")
 }
 
-fn doc_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+pub(crate) fn doc_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
     match item.get("doc") {
         Some(AttributeValue::S(doc)) => {
             serde_json::from_str(doc).map_err(|e| StoreError::Backend(format!("stored document does not parse: {e}")))
@@ -67,7 +67,7 @@ fn doc_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> 
     }
 }
 
-fn to_doc<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
 }
 
@@ -197,11 +197,11 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Runs a transaction whose first action carries the condition; its failure becomes `on_fail`.
+    /// Runs a transaction; a failed condition on any of its actions becomes `on_fail`.
     /// Transactions touching one client's counts item at the same moment cancel each other
     /// (`TransactionConflict`, which the SDK does not retry): those are retried here with a short
     /// jittered backoff, and answered `Conflict` (retry later) if they keep colliding.
-    async fn transact(&self, items: Vec<TransactWriteItem>, on_fail: StoreError) -> Result<(), StoreError> {
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>, on_fail: StoreError) -> Result<(), StoreError> {
         for attempt in 0..TRANSACTION_ATTEMPTS {
             let e = match self.ddb.transact_write_items().set_transact_items(Some(items.clone())).send().await {
                 Ok(_) => return Ok(()),
@@ -213,7 +213,7 @@ impl DynamoStore {
                 }
                 _ => return Err(backend(e)),
             };
-            if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") {
+            if reasons.iter().any(|r| r == "ConditionalCheckFailed") {
                 return Err(on_fail);
             }
             if !reasons.iter().any(|r| r == "TransactionConflict") {
@@ -328,13 +328,13 @@ impl DynamoStore {
         Ok((keys, matched as u64))
     }
 
-    /// The projects under `keys`, in the order of `keys` (strongly consistent reads).
-    async fn fetch(&self, keys: Vec<Item>) -> Result<Vec<Project>, StoreError> {
+    /// The documents under `keys`, in the order of `keys` (strongly consistent reads).
+    pub(crate) async fn fetch<T: serde::de::DeserializeOwned>(&self, keys: Vec<Item>) -> Result<Vec<T>, StoreError> {
         if keys.is_empty() {
             return Ok(vec![]);
         }
         let order: Vec<String> = keys.iter().filter_map(|k| k.get("sk").and_then(|v| v.as_s().ok()).cloned()).collect();
-        let mut found: HashMap<String, Project> = HashMap::new();
+        let mut found: HashMap<String, T> = HashMap::new();
         let mut pending = Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(build_err)?);
         for _ in 0..10 {
             let Some(request) = pending.take() else { break };
@@ -349,12 +349,12 @@ impl DynamoStore {
         if pending.is_some() {
             return Err(StoreError::Backend("the table kept throttling a page read".into()));
         }
-        // A project deleted between the index read and this read is simply absent from the page.
+        // A record deleted between the index read and this read is simply absent from the page.
         Ok(order.iter().filter_map(|sk| found.remove(sk)).collect())
     }
 }
 
-fn build_err(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn build_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
@@ -430,9 +430,15 @@ impl ProjectStore for DynamoStore {
         let counted = query.name_contains.is_none() && query.target.is_none() && query.created_prefix.is_none();
         let window = Window { skip: query.offset() as usize, take: query.limit as usize };
         let after = query.after.as_ref();
-        let (mut keys, matched) = self.scan_catalog(query, client, after, &window, !counted && after.is_none()).await?;
-        let total = if counted {
-            let counts = self.counts(client).await?;
+        let scan = self.scan_catalog(query, client, after, &window, !counted && after.is_none());
+        // The counts and the page are independent reads: one round trip for both.
+        let ((mut keys, matched), counts) = if counted {
+            let (scanned, counts) = tokio::try_join!(scan, self.counts(client))?;
+            (scanned, Some(counts))
+        } else {
+            (scan.await?, None)
+        };
+        let total = if let Some(counts) = counts {
             match &query.statuses {
                 Some(statuses) => statuses.iter().map(|st| counts.get(st.as_str()).copied().unwrap_or(0)).sum(),
                 None => ProjectStatus::ALL.iter().map(|st| counts.get(st.as_str()).copied().unwrap_or(0)).sum(),
@@ -487,7 +493,7 @@ impl RateLimiter for DynamoStore {
             .ddb
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(format!("RATE#{}#{}#{}", key.client, key.category.as_str(), key.window_start)))
+            .key("pk", s(format!("RATE#{}#{}#{}", key.subject, key.category.as_str(), key.window_start)))
             .key("sk", s("RATE"))
             .update_expression("ADD #n :one SET expires_at = if_not_exists(expires_at, :exp)")
             .condition_expression("attribute_not_exists(#n) OR #n < :limit")

@@ -5,6 +5,7 @@
 //! `AWS_ENDPOINT_URL` for a local server), read once by [`sdk_config`].
 
 pub mod dynamo;
+pub mod registrations;
 pub mod s3;
 pub mod secrets;
 pub mod sqs;

@@ -148,3 +148,27 @@ async fn sqs_a_batch_is_delivered_whole() {
 async fn sqs_a_job_failing_every_attempt_ends_in_the_dead_letter_queue() {
     suite::a_job_failing_every_attempt_ends_in_the_dead_letter_queue(&queue(2).await).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_a_registration_and_its_events_are_stored_together_and_scoped_by_client() {
+    suite::a_registration_and_its_events_are_stored_together_and_scoped_by_client(&store().await, 30).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_the_same_email_or_phone_twice_in_a_flow_is_refused_and_nothing_is_half_written() {
+    suite::the_same_email_or_phone_twice_in_a_flow_is_refused_and_nothing_is_half_written(&store().await, 31).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_a_registration_update_with_a_stale_version_is_a_conflict_and_appends_no_event() {
+    suite::a_registration_update_with_a_stale_version_is_a_conflict_and_appends_no_event(&store().await, 32).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_registration_lists_are_newest_first_filtered_and_counted() {
+    suite::registration_lists_are_newest_first_filtered_and_counted(&store().await, 33).await;
+}

@@ -6,12 +6,13 @@ use crate::blob::{Blob, BlobKey};
 use crate::client::Client;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
-use crate::ids::{ClientId, CodeGenerator, IdGenerator, ProjectId};
+use crate::ids::{ClientId, CodeGenerator, IdGenerator, ProjectId, RegistrationId};
 use crate::lifecycle::{WriteCtx, create};
-use crate::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter};
+use crate::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter, RegistrationStore};
 use crate::project::{Project, ProjectStatus};
-use crate::query::ProjectQuery;
+use crate::query::{ProjectQuery, RegistrationQuery};
 use crate::ratelimit::{Category, RateKey};
+use crate::registration::{Event, Origin, Registration, RegistrationStatus, StartCtx, start};
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -299,4 +300,137 @@ pub async fn a_job_failing_every_attempt_ends_in_the_dead_letter_queue(queue: &d
     assert!(drain(queue, 30).await.is_empty(), "after its last attempt the job must leave the queue");
     let dead = queue.dead_letters(10).await.expect("dead letters");
     assert_eq!(dead.iter().map(|d| d.body.as_str()).collect::<Vec<_>>(), vec!["poison"], "and land in the dead-letter queue");
+}
+
+// ---------------------------------------------------------------------------------------------
+// App registrations
+// ---------------------------------------------------------------------------------------------
+
+/// An active demo-mode project with a complete onboarding flow, as the API would hold it.
+pub fn active_project(ids: &dyn IdGenerator, client: &ClientId, t: i64) -> Project {
+    let ctx = WriteCtx { ids, codes: &Zeros, now: Timestamp::from_unix_seconds(t) };
+    let mut p = create(
+        client,
+        json!({
+            "name": "Acme KYC", "allowedCountries": ["Colombia"], "contactEmail": "p@acme.com", "demoMode": true, "demoOTP": "123456",
+            "privacyUrl": "https://acme.com/p", "termsAndConditionsUrl": "https://acme.com/t",
+            "dataProtection": {"name": "DPO", "email": "dpo@acme.com", "address": "1 Main", "city": "Bogota", "country": "Colombia", "postalCode": "110111"}
+        })
+        .as_object()
+        .expect("object"),
+        &ctx,
+    )
+    .expect("create");
+    for body in [
+        json!({"projectFlow": {"target": "personal", "type": "onboarding", "signUpForm": {"fullName": true, "email": true, "phone": true}}}),
+        json!({"projectFlow": {"steps": {"document": "mandatory"}, "documents": {"verificationMethods": ["scan"], "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "government_id"}]}]}}}),
+        json!({"projectFlow": {"steps": {"liveness": "mandatory"}, "liveness": {"minScore": 0.7}}}),
+        json!({"projectFlow": {"integrations": {"redirectUrl": "https://acme.com/done", "source": "NONE", "strategy": "none"}}}),
+        json!({"branding": {"backgroundColor": "#000000"}}),
+        json!({"status": "active"}),
+    ] {
+        p = crate::lifecycle::update(&p, body.as_object().expect("object"), &ctx).expect("step");
+    }
+    p
+}
+
+/// A registration started on `project` at `t` with these identifiers, and its events.
+pub fn registration(ids: &dyn IdGenerator, project: &Project, body: serde_json::Value, t: i64) -> (Registration, Vec<Event>) {
+    let ctx = StartCtx {
+        id: RegistrationId::parse(&ids.object_id()).expect("id"),
+        now: Timestamp::from_unix_seconds(t),
+        origin: Origin::Operator,
+        lifetime_seconds: 3600,
+        ids,
+    };
+    let flow = project.flow.as_ref().expect("flow").id.clone();
+    start(project, &flow, body.as_object().expect("object"), &ctx).expect("valid registration")
+}
+
+pub async fn a_registration_and_its_events_are_stored_together_and_scoped_by_client(store: &dyn RegistrationStore, seed: u32) {
+    let g = ids(seed);
+    let (a, b) = (client_id(seed, 1), client_id(seed, 2));
+    let p = active_project(&g, &a, 1_700_000_000);
+    let (r, events) = registration(&g, &p, json!({"email": "ana@example.com", "phone": "3001234567", "countryCode": "+57"}), 1_700_000_100);
+    store.create(&r, &events).await.expect("create");
+    assert_eq!(store.get(&a, &r.id).await.expect("get").as_ref(), Some(&r), "a stored registration must read back equal");
+    assert_eq!(store.events(&a, &r.id).await.expect("events"), events, "its events are stored with it");
+    assert_eq!(store.get(&b, &r.id).await.expect("get"), None, "another client's registration is invisible");
+    assert!(store.events(&b, &r.id).await.expect("events").is_empty(), "and so are its events");
+}
+
+pub async fn the_same_email_or_phone_twice_in_a_flow_is_refused_and_nothing_is_half_written(store: &dyn RegistrationStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let p = active_project(&g, &c, 1_700_000_000);
+    let (first, events) =
+        registration(&g, &p, json!({"email": "ana@example.com", "phone": "3001234567", "countryCode": "+57"}), 1_700_000_100);
+    store.create(&first, &events).await.expect("create");
+    let (second, events2) =
+        registration(&g, &p, json!({"email": "ANA@example.com", "phone": "3009999999", "countryCode": "+57"}), 1_700_000_200);
+    assert!(matches!(store.create(&second, &events2).await, Err(StoreError::Duplicate)), "the same email in one flow must be Duplicate");
+    assert_eq!(store.get(&c, &second.id).await.expect("get"), None, "the refused registration was not written");
+    assert!(store.events(&c, &second.id).await.expect("events").is_empty(), "nor its events");
+    let keys = second.unique_keys();
+    assert_eq!(store.key_holder(&c, &keys[0]).await.expect("holder"), Some(first.id.clone()), "the email key names its holder");
+    assert_eq!(store.key_holder(&c, &keys[1]).await.expect("holder"), None, "the new phone was not claimed by the refused write");
+    let (third, events3) = registration(&g, &p, json!({"phone": "300 123 4567", "countryCode": "57"}), 1_700_000_300);
+    assert!(matches!(store.create(&third, &events3).await, Err(StoreError::Duplicate)), "the same phone in one flow must be Duplicate");
+    // The same identifiers in another project's flow are a different registration.
+    let other = active_project(&g, &c, 1_700_000_000);
+    let (elsewhere, events4) = registration(&g, &other, json!({"email": "ana@example.com"}), 1_700_000_400);
+    store.create(&elsewhere, &events4).await.expect("the same email in another flow is allowed");
+}
+
+pub async fn a_registration_update_with_a_stale_version_is_a_conflict_and_appends_no_event(store: &dyn RegistrationStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let p = active_project(&g, &c, 1_700_000_000);
+    let (r, events) = registration(&g, &p, json!({"email": "ana@example.com"}), 1_700_000_100);
+    store.create(&r, &events).await.expect("create");
+    let mut next = r.clone();
+    next.status = RegistrationStatus::Ongoing;
+    next.version += 1;
+    let synced = next.event("app_registration_sync_sign_up_form", json!({}), &g, Timestamp::from_unix_seconds(1_700_000_200));
+    store.update(&next, r.version, std::slice::from_ref(&synced)).await.expect("update");
+    assert!(
+        matches!(store.update(&next, r.version, std::slice::from_ref(&synced)).await, Err(StoreError::Conflict)),
+        "a write from a stale version must be Conflict"
+    );
+    assert_eq!(store.get(&c, &r.id).await.expect("get").map(|x| x.status), Some(RegistrationStatus::Ongoing));
+    let kinds: Vec<String> = store.events(&c, &r.id).await.expect("events").into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["onboarding_app_registration_created", "onboarding_app_registration_sync_sign_up_form"], "events in order, once");
+}
+
+pub async fn registration_lists_are_newest_first_filtered_and_counted(store: &dyn RegistrationStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let (p, q) = (active_project(&g, &c, 1_700_000_000), active_project(&g, &c, 1_700_000_000));
+    let mut made = Vec::new();
+    for i in 0..5i64 {
+        let project = if i < 3 { &p } else { &q };
+        let (mut r, events) = registration(&g, project, json!({"email": format!("u{i}@example.com")}), 1_700_000_100 + i);
+        if i == 1 {
+            r.status = RegistrationStatus::Completed;
+        }
+        store.create(&r, &events).await.expect("create");
+        made.push(r);
+    }
+    let all = store.list(&c, &RegistrationQuery { limit: 2, ..Default::default() }).await.expect("list");
+    assert_eq!(all.total, 5);
+    assert_eq!(all.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![made[4].id.clone(), made[3].id.clone()], "newest first");
+    let page3 = store.list(&c, &RegistrationQuery { limit: 2, page: 3, ..Default::default() }).await.expect("list");
+    assert_eq!(page3.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![made[0].id.clone()]);
+    let of_p = store.list(&c, &RegistrationQuery { project: Some(p.id.clone()), ..Default::default() }).await.expect("list");
+    assert_eq!(of_p.total, 3);
+    let completed = store
+        .list(&c, &RegistrationQuery { statuses: Some(vec![RegistrationStatus::Completed]), ..Default::default() })
+        .await
+        .expect("list");
+    assert_eq!((completed.total, completed.items.len()), (1, 1));
+    assert_eq!(completed.items[0].id, made[1].id);
+    let none = store.list(&c, &RegistrationQuery { statuses: Some(vec![]), ..Default::default() }).await.expect("list");
+    assert_eq!(none.total, 0);
+    let other = store.list(&client_id(seed, 9), &RegistrationQuery::default()).await.expect("list");
+    assert_eq!(other.total, 0, "another client lists nothing");
 }

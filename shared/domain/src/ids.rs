@@ -61,6 +61,10 @@ object_id!(
     /// A project flow (the enrollee-facing configuration embedded in a project).
     FlowId
 );
+object_id!(
+    /// An app registration (one enrollee's way through a flow).
+    RegistrationId
+);
 
 /// Source of new ids; a port so tests can make ids deterministic.
 pub trait IdGenerator: Send + Sync {

@@ -16,6 +16,7 @@ pub mod ports;
 pub mod project;
 pub mod query;
 pub mod ratelimit;
+pub mod registration;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

@@ -6,11 +6,12 @@ use crate::blob::{Blob, BlobKey, PresignedRequest};
 use crate::client::Client;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
-use crate::ids::{ClientId, ProjectId};
+use crate::ids::{ClientId, ProjectId, RegistrationId};
 use crate::jobs::Delivery;
 use crate::project::Project;
-use crate::query::ProjectQuery;
+use crate::query::{ProjectQuery, RegistrationQuery};
 use crate::ratelimit::{RateDecision, RateKey};
+use crate::registration::{Event, Registration, UniqueKey};
 use async_trait::async_trait;
 
 /// One page of a list, with the total number of matches.
@@ -37,6 +38,27 @@ pub trait ProjectStore: Send + Sync {
     async fn delete(&self, project: &Project) -> Result<(), StoreError>;
     /// Newest first (creation time, then id), filtered and paginated.
     async fn list(&self, client: &ClientId, query: &ProjectQuery) -> Result<Page<Project>, StoreError>;
+}
+
+/// App registrations with their uniqueness keys (one email or phone per flow) and their events.
+/// Every write stores the record, its keys and its events together or not at all: the events are
+/// the outbox webhooks deliver from, so a change without its event (or the reverse) never exists.
+#[async_trait]
+pub trait RegistrationStore: Send + Sync {
+    /// Inserts `registration`, claims its [`Registration::unique_keys`] and appends `events`.
+    /// `Duplicate` if a key is held already (ask [`RegistrationStore::key_holder`] which one).
+    async fn create(&self, registration: &Registration, events: &[Event]) -> Result<(), StoreError>;
+    /// Scoped by client: another client's registration is `None`.
+    async fn get(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<Registration>, StoreError>;
+    /// Writes `registration` if the stored version is still `expected_version` (else `Conflict`),
+    /// appending `events`.
+    async fn update(&self, registration: &Registration, expected_version: u64, events: &[Event]) -> Result<(), StoreError>;
+    /// Newest first, filtered and paginated.
+    async fn list(&self, client: &ClientId, query: &RegistrationQuery) -> Result<Page<Registration>, StoreError>;
+    /// The registration's events, oldest first.
+    async fn events(&self, client: &ClientId, id: &RegistrationId) -> Result<Vec<Event>, StoreError>;
+    /// The registration holding `key`, if any.
+    async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError>;
 }
 
 #[async_trait]

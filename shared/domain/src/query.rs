@@ -127,6 +127,87 @@ impl ProjectQuery {
     }
 }
 
+/// `GET /v2/app-registrations`: `page`, `limit`/`perPage`, `where_status`, `in_status[]`,
+/// `where_project`, `where_projectFlow`. Newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationQuery {
+    pub page: u32,
+    pub limit: u32,
+    /// Any of these statuses; `None` = every status, `Some(empty)` = nothing matches.
+    pub statuses: Option<Vec<crate::registration::RegistrationStatus>>,
+    pub project: Option<crate::ids::ProjectId>,
+    pub flow: Option<crate::ids::FlowId>,
+}
+
+impl Default for RegistrationQuery {
+    fn default() -> Self {
+        Self { page: 1, limit: DEFAULT_LIMIT, statuses: None, project: None, flow: None }
+    }
+}
+
+impl RegistrationQuery {
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.limit)
+    }
+
+    /// Reads decoded query pairs (repeated keys allowed). Unknown parameters are ignored.
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, Vec<FieldError>> {
+        use crate::registration::RegistrationStatus;
+        let mut q = Self::default();
+        let mut errors = Vec::new();
+        let mut where_status = None;
+        let mut in_status = Vec::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "page" => match v.trim().parse::<u32>() {
+                    Ok(n) if (1..=1_000_000).contains(&n) => q.page = n,
+                    _ => errors.push(FieldError::new("page", "must be an integer of at least 1")),
+                },
+                "limit" | "perPage" => match v.trim().parse::<u32>() {
+                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => q.limit = n,
+                    _ => errors.push(FieldError::new(k.clone(), "limit must be between 1 and 100")),
+                },
+                "where_status" | "status" => match RegistrationStatus::parse(v) {
+                    Some(s) => where_status = Some(s),
+                    None => errors.push(FieldError::new(k.clone(), "must be a registration status such as STARTED or COMPLETED")),
+                },
+                "in_status[]" | "in_status" => {
+                    for part in v.split(',').filter(|p| !p.trim().is_empty()) {
+                        match RegistrationStatus::parse(part) {
+                            Some(s) if !in_status.contains(&s) => in_status.push(s),
+                            Some(_) => {}
+                            None => errors.push(FieldError::new("in_status[]", "values must be registration statuses")),
+                        }
+                    }
+                }
+                "where_project" | "project" => match crate::ids::ProjectId::parse(v.trim()) {
+                    Ok(id) => q.project = Some(id),
+                    Err(_) => errors.push(FieldError::new(k.clone(), "must be a 24-character hexadecimal id")),
+                },
+                "where_projectFlow" | "projectFlow" => match crate::ids::FlowId::parse(v.trim()) {
+                    Ok(id) => q.flow = Some(id),
+                    Err(_) => errors.push(FieldError::new(k.clone(), "must be a 24-character hexadecimal id")),
+                },
+                _ => {}
+            }
+        }
+        q.statuses = match where_status {
+            Some(s) if in_status.is_empty() || in_status.contains(&s) => Some(vec![s]),
+            Some(_) => Some(vec![]),
+            None if in_status.is_empty() => None,
+            None => Some(in_status),
+        };
+        if errors.is_empty() { Ok(q) } else { Err(errors) }
+    }
+
+    /// Whether `r` matches the filters (backends that filter in code use this one rule).
+    pub fn matches(&self, r: &crate::registration::Registration) -> bool {
+        self.statuses.as_ref().is_none_or(|s| s.contains(&r.status))
+            && self.project.as_ref().is_none_or(|p| p == &r.project)
+            && self.flow.as_ref().is_none_or(|f| f == &r.flow)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +265,21 @@ mod tests {
         assert!(ProjectQuery::parse(&pairs(&[("where_status", "deleted")])).is_err());
         assert!(ProjectQuery::parse(&pairs(&[("where_target", "robots")])).is_err());
         assert!(ProjectQuery::parse(&pairs(&[("page", "0")])).is_err());
+    }
+
+    #[test]
+    fn registration_lists_read_status_project_and_flow_filters() {
+        use crate::registration::RegistrationStatus;
+        let q = RegistrationQuery::parse(&pairs(&[
+            ("in_status[]", "completed,FAILED"),
+            ("where_project", "65f1c2a9e4b0a1b2c3d4e5f6"),
+            ("perPage", "20"),
+        ]))
+        .unwrap();
+        assert_eq!(q.statuses, Some(vec![RegistrationStatus::Completed, RegistrationStatus::Failed]));
+        assert_eq!((q.limit, q.project.map(String::from)), (20, Some("65f1c2a9e4b0a1b2c3d4e5f6".to_string())));
+        assert!(RegistrationQuery::parse(&pairs(&[("where_status", "draft")])).is_err());
+        assert!(RegistrationQuery::parse(&pairs(&[("where_projectFlow", "x")])).is_err());
     }
 
     #[test]

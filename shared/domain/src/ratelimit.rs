@@ -15,15 +15,22 @@ pub enum Category {
     DocumentVerification,
     BiometricVerification,
     BackgroundChecks,
+    /// Product addition: an enrollee's calls, counted per registration (not against the
+    /// operator's budget: one busy enrollee must not slow the operator's API down).
+    Enrollee,
+    /// Product addition: registrations started without a token (hosted sign-up), per source IP.
+    PublicSignUp,
 }
 
 impl Category {
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 7] = [
         Category::Projects,
         Category::ProjectFlows,
         Category::DocumentVerification,
         Category::BiometricVerification,
         Category::BackgroundChecks,
+        Category::Enrollee,
+        Category::PublicSignUp,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +39,8 @@ impl Category {
             Category::DocumentVerification => "documentVerification",
             Category::BiometricVerification => "biometricVerification",
             Category::BackgroundChecks => "backgroundChecks",
+            Category::Enrollee => "enrollee",
+            Category::PublicSignUp => "publicSignUp",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -45,6 +54,8 @@ impl Category {
             Category::DocumentVerification => 20,
             Category::BiometricVerification => 10,
             Category::BackgroundChecks => 5,
+            Category::Enrollee => 60,
+            Category::PublicSignUp => 10,
         }
     }
 }
@@ -78,10 +89,11 @@ impl RateLimits {
     }
 }
 
-/// One counter: a client's requests of one category in one window.
+/// One counter: a subject's requests of one category in one window. The subject is a client id,
+/// or `reg-<registrationId>` for an enrollee, or `ip-<hash>` for a public sign-up.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RateKey {
-    pub client: ClientId,
+    pub subject: String,
     pub category: Category,
     /// Unix seconds at the start of the window.
     pub window_start: i64,
@@ -89,7 +101,18 @@ pub struct RateKey {
 
 impl RateKey {
     pub fn at(client: &ClientId, category: Category, now_seconds: i64) -> Self {
-        Self { client: client.clone(), category, window_start: now_seconds - now_seconds.rem_euclid(WINDOW_SECONDS) }
+        Self::of(client.to_string(), category, now_seconds)
+    }
+    /// An enrollee's counter: per registration.
+    pub fn for_registration(registration: &crate::ids::RegistrationId, now_seconds: i64) -> Self {
+        Self::of(format!("reg-{registration}"), Category::Enrollee, now_seconds)
+    }
+    /// A public sign-up's counter: per source (an opaque hash of the address, never the address).
+    pub fn for_source(source_hash: &str, now_seconds: i64) -> Self {
+        Self::of(format!("ip-{source_hash}"), Category::PublicSignUp, now_seconds)
+    }
+    fn of(subject: String, category: Category, now_seconds: i64) -> Self {
+        Self { subject, category, window_start: now_seconds - now_seconds.rem_euclid(WINDOW_SECONDS) }
     }
     pub fn reset_at(&self) -> i64 {
         self.window_start + WINDOW_SECONDS

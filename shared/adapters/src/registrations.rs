@@ -1,0 +1,167 @@
+//! App registrations in the embedded store: the record, the uniqueness keys it claims and its
+//! events, each write in one SQLite transaction (so the outbox never disagrees with the record).
+//! The `registration_keys` primary key is what refuses a second registration with the same email
+//! or phone in a flow: a conditional write, not a read followed by a write.
+
+use crate::sqlite::{SqliteStore, backend, from_doc, is_unique_violation, to_doc};
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use smartenroll_domain::error::StoreError;
+use smartenroll_domain::ids::{ClientId, RegistrationId};
+use smartenroll_domain::ports::{Page, RegistrationStore};
+use smartenroll_domain::query::RegistrationQuery;
+use smartenroll_domain::registration::{Event, Registration, UniqueKey};
+
+fn append_events(tx: &Transaction<'_>, events: &[(String, String, String, String)]) -> Result<(), StoreError> {
+    for (id, client, registration, doc) in events {
+        tx.execute("INSERT INTO events (id, client, registration, doc) VALUES (?1, ?2, ?3, ?4)", params![id, client, registration, doc])
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn event_rows(events: &[Event]) -> Result<Vec<(String, String, String, String)>, StoreError> {
+    events.iter().map(|e| Ok((e.id.clone(), e.client.to_string(), e.registration.to_string(), to_doc(e)?))).collect()
+}
+
+#[async_trait]
+impl RegistrationStore for SqliteStore {
+    async fn create(&self, registration: &Registration, events: &[Event]) -> Result<(), StoreError> {
+        let r = registration.clone();
+        let doc = to_doc(&r)?;
+        let keys: Vec<String> = r.unique_keys().into_iter().map(|k| k.key).collect();
+        let events = event_rows(events)?;
+        self.write(move |conn, _| {
+            let tx = conn.transaction().map_err(backend)?;
+            for key in &keys {
+                tx.execute(
+                    "INSERT INTO registration_keys (client, key, registration) VALUES (?1, ?2, ?3)",
+                    params![r.client.as_str(), key, r.id.as_str()],
+                )
+                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            }
+            tx.execute(
+                "INSERT INTO registrations (client, id, version, status, project, flow, created_at, expires_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    r.client.as_str(),
+                    r.id.as_str(),
+                    r.version as i64,
+                    r.status.as_str(),
+                    r.project.as_str(),
+                    r.flow.as_str(),
+                    r.created_at.to_iso(),
+                    r.expires_at.unix_seconds(),
+                    doc
+                ],
+            )
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            append_events(&tx, &events)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn get(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<Registration>, StoreError> {
+        let (client, id) = (client.clone(), id.clone());
+        self.read(move |conn| {
+            let doc: Option<String> = conn
+                .prepare_cached("SELECT doc FROM registrations WHERE client = ?1 AND id = ?2")
+                .and_then(|mut st| st.query_row(params![client.as_str(), id.as_str()], |r| r.get(0)).optional())
+                .map_err(backend)?;
+            doc.as_deref().map(from_doc).transpose()
+        })
+        .await
+    }
+
+    async fn update(&self, registration: &Registration, expected_version: u64, events: &[Event]) -> Result<(), StoreError> {
+        let r = registration.clone();
+        let doc = to_doc(&r)?;
+        let events = event_rows(events)?;
+        self.write(move |conn, _| {
+            let tx = conn.transaction().map_err(backend)?;
+            let n = tx
+                .execute(
+                    "UPDATE registrations SET version = ?1, status = ?2, expires_at = ?3, doc = ?4 WHERE client = ?5 AND id = ?6 AND version = ?7",
+                    params![
+                        r.version as i64,
+                        r.status.as_str(),
+                        r.expires_at.unix_seconds(),
+                        doc,
+                        r.client.as_str(),
+                        r.id.as_str(),
+                        expected_version as i64
+                    ],
+                )
+                .map_err(backend)?;
+            if n != 1 {
+                return Err(StoreError::Conflict);
+            }
+            append_events(&tx, &events)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn list(&self, client: &ClientId, query: &RegistrationQuery) -> Result<Page<Registration>, StoreError> {
+        let (client, q) = (client.clone(), query.clone());
+        self.read(move |conn| {
+            let mut filter = String::from("client = ?");
+            let mut args: Vec<String> = vec![client.to_string()];
+            if let Some(statuses) = &q.statuses {
+                if statuses.is_empty() {
+                    return Ok(Page { items: vec![], total: 0, next: None });
+                }
+                filter.push_str(&format!(" AND status IN ({})", vec!["?"; statuses.len()].join(",")));
+                args.extend(statuses.iter().map(|s| s.as_str().to_string()));
+            }
+            if let Some(p) = &q.project {
+                filter.push_str(" AND project = ?");
+                args.push(p.to_string());
+            }
+            if let Some(f) = &q.flow {
+                filter.push_str(" AND flow = ?");
+                args.push(f.to_string());
+            }
+            let tx = conn.transaction().map_err(backend)?;
+            let total: i64 = tx
+                .query_row(&format!("SELECT COUNT(*) FROM registrations WHERE {filter}"), params_from_iter(args.iter()), |r| r.get(0))
+                .map_err(backend)?;
+            args.push(q.limit.to_string());
+            args.push(q.offset().to_string());
+            let mut st = tx
+                .prepare(&format!(
+                    "SELECT doc FROM registrations WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
+                ))
+                .map_err(backend)?;
+            let docs: Vec<String> =
+                st.query_map(params_from_iter(args.iter()), |r| r.get(0)).and_then(|rows| rows.collect()).map_err(backend)?;
+            let items = docs.iter().map(|d| from_doc(d)).collect::<Result<Vec<Registration>, _>>()?;
+            Ok(Page { items, total: total as u64, next: None })
+        })
+        .await
+    }
+
+    async fn events(&self, client: &ClientId, id: &RegistrationId) -> Result<Vec<Event>, StoreError> {
+        let (client, id) = (client.clone(), id.clone());
+        self.read(move |conn| {
+            let mut st =
+                conn.prepare_cached("SELECT doc FROM events WHERE client = ?1 AND registration = ?2 ORDER BY seq").map_err(backend)?;
+            let docs: Vec<String> =
+                st.query_map(params![client.as_str(), id.as_str()], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(backend)?;
+            docs.iter().map(|d| from_doc(d)).collect()
+        })
+        .await
+    }
+
+    async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError> {
+        let (client, key) = (client.clone(), key.key.clone());
+        self.read(move |conn| {
+            let id: Option<String> = conn
+                .prepare_cached("SELECT registration FROM registration_keys WHERE client = ?1 AND key = ?2")
+                .and_then(|mut st| st.query_row(params![client.as_str(), key], |r| r.get(0)).optional())
+                .map_err(backend)?;
+            id.map(|s| RegistrationId::parse(&s).map_err(|_| backend("a stored key names a malformed registration id"))).transpose()
+        })
+        .await
+    }
+}

@@ -1,0 +1,130 @@
+//! App registrations (`/v2/app-registrations`): an operator starts one for an enrollee, reads and
+//! lists them, and reads each one's events; an enrollee reads their own, in a reduced view. The
+//! rules live in `smartenroll_domain::registration`; this module turns them into HTTP.
+
+use crate::Deps;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::http::{Reply, json_object, path_param, query_pairs};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use smartenroll_domain::error::StoreError;
+use smartenroll_domain::ids::{ClientId, RegistrationId};
+use smartenroll_domain::query::RegistrationQuery;
+use smartenroll_domain::ratelimit::Category;
+use smartenroll_domain::registration::{self, ENROLLEE_TOKEN_MINUTES, Origin, Registration, StartCtx, View};
+
+fn registration_id(req: &Request) -> Result<RegistrationId, ApiError> {
+    path_param(req, "id")
+        .and_then(|s| RegistrationId::parse(s).ok())
+        .ok_or_else(|| ApiError::BadRequest("Invalid app registration ID format".into()))
+}
+
+pub(crate) async fn load(deps: &Deps, client: &ClientId, id: &RegistrationId) -> Result<Registration, ApiError> {
+    deps.registrations.get(client, id).await?.ok_or(ApiError::NotFound("AppRegistration"))
+}
+
+/// The hosted page's link for a registration and token, from the configured public base URL.
+/// The token travels in the fragment, which browsers never send to servers (no token in access logs).
+pub(crate) fn hosted_link(deps: &Deps, registration: &Registration, token: &str) -> Option<String> {
+    deps.enrollment.public_url.as_ref().map(|base| format!("{base}/enroll/{}#token={token}", registration.id))
+}
+
+/// `POST /v2/app-registrations` (client token): starts a registration on an active project's
+/// onboarding flow. 200 `{data: {appRegistration, informationValidation, token, link}}`; the same
+/// email or phone twice in one flow is 409 `email_is_registered_already` /
+/// `phone_is_registered_already`.
+pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let outcome = async {
+        let body = json_object(&req)?;
+        let (project_id, flow_id) = registration::requested_flow(&body)?;
+        let project = deps.projects.get(&auth.client.id, &project_id).await?.ok_or(ApiError::NotFound("Project"))?;
+        let now = deps.clock.now();
+        let id = RegistrationId::parse(&deps.ids.object_id()).map_err(|_| {
+            tracing::error!("the id generator made a malformed id");
+            ApiError::Internal
+        })?;
+        let ctx =
+            StartCtx { id, now, origin: Origin::Operator, lifetime_seconds: deps.enrollment.lifetime_seconds, ids: deps.ids.as_ref() };
+        let (reg, events) = registration::start(&project, &flow_id, &body, &ctx)?;
+        match deps.registrations.create(&reg, &events).await {
+            Ok(()) => {}
+            Err(StoreError::Duplicate) => {
+                for key in reg.unique_keys() {
+                    if deps.registrations.key_holder(&reg.client, &key).await?.is_some() {
+                        return Err(ApiError::Conflict { message: key.kind.taken_message().into(), details: vec![] });
+                    }
+                }
+                return Err(StoreError::Conflict.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(client = %reg.client, project = %reg.project, registration = %reg.id, demo = reg.demo, "app registration started");
+        let token = deps.jwt.issue_enrollee_token(&reg, "enroll", now, ENROLLEE_TOKEN_MINUTES * 60).map_err(|e| {
+            tracing::error!(error = %e, "token signing failed");
+            ApiError::Internal
+        })?;
+        let p = &reg.person;
+        Reply::data(
+            StatusCode::OK,
+            &json!({
+                "appRegistration": reg.api_json(View::Operator),
+                "informationValidation": {"fullName": p.full_name, "firstName": p.first_name, "lastName": p.last_name},
+                "token": token,
+                "link": hosted_link(deps, &reg, &token),
+            }),
+        )
+    };
+    auth.respond(outcome.await)
+}
+
+/// `GET /v2/app-registrations/{id}`: the operator's full view (client token), or the enrollee's
+/// reduced view of their own registration (enrollee token). Anyone else's is a 404.
+pub async fn get(deps: &Deps, req: Request) -> Response<Body> {
+    let caller = match crate::auth::authorize_either(deps, &req, Category::Projects).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let id = registration_id(&req)?;
+        let (client, view) = match &caller {
+            Caller::Operator(a) => (&a.client.id, View::Operator),
+            Caller::Enrollee(e) if e.registration == id => (&e.client, View::Enrollee),
+            Caller::Enrollee(_) => return Err(ApiError::NotFound("AppRegistration")),
+        };
+        let reg = load(deps, client, &id).await?;
+        Reply::data(StatusCode::OK, &reg.api_json(view))
+    };
+    caller.respond(outcome.await)
+}
+
+/// `GET /v2/app-registrations` (client token): `{data, total, limit, page, pages}`, newest first.
+pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let outcome = async {
+        let query = RegistrationQuery::parse(&query_pairs(&req)).map_err(ApiError::Validation)?;
+        let page = deps.registrations.list(&auth.client.id, &query).await?;
+        let data: Vec<Value> = page.items.iter().map(|r| r.api_json(View::Operator)).collect();
+        Reply::json(
+            StatusCode::OK,
+            &json!({"data": data, "total": page.total, "limit": query.limit, "page": query.page, "pages": page.total.div_ceil(u64::from(query.limit))}),
+        )
+    };
+    auth.respond(outcome.await)
+}
+
+/// `GET /v2/app-registrations/{id}/events` (client token): what happened to it, oldest first, as
+/// recorded in the outbox (the webhooks deliver these same events).
+pub async fn events(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let outcome = async {
+        let id = registration_id(&req)?;
+        load(deps, &auth.client.id, &id).await?;
+        let events = deps.registrations.events(&auth.client.id, &id).await?;
+        let data: Vec<Value> = events.iter().map(|e| e.api_json()).collect();
+        Reply::json(StatusCode::OK, &json!({"data": data, "total": data.len()}))
+    };
+    auth.respond(outcome.await)
+}

@@ -1,0 +1,220 @@
+//! App registrations in DynamoDB, in the same table as projects:
+//!
+//! | item | pk | sk | other attributes |
+//! |---|---|---|---|
+//! | registration | `CLIENT#<clientId>` | `REG#<registrationId>` | `doc`, `ver`, `status`, `project`, `flow`, `created`, `gsi1pk` = `CLIENT#<clientId>#REGS`, `gsi1sk` = `<createdAt>#<registrationId>` |
+//! | uniqueness key (one email or phone per flow) | `CLIENT#<clientId>` | `REGKEY#<flowId>#<kind>#<sha256>` | `reg` |
+//! | event (the outbox) | `CLIENT#<clientId>` | `EVT#<registrationId>#<unix ms, 13 digits>#<eventId>` | `doc` |
+//!
+//! Every write is one TransactWriteItems: the record (conditional on absence or on its version),
+//! the keys it claims (conditional on absence: the second registration with an email in a flow
+//! fails here, atomically, not after a read) and its events.
+
+use crate::backend;
+use crate::dynamo::{DynamoStore, GSI1, Item, build_err, client_pk, doc_of, n, s, to_doc};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use smartenroll_domain::error::StoreError;
+use smartenroll_domain::ids::{ClientId, RegistrationId};
+use smartenroll_domain::ports::{Page, RegistrationStore};
+use smartenroll_domain::query::RegistrationQuery;
+use smartenroll_domain::registration::{Event, Registration, UniqueKey};
+use std::collections::HashMap;
+
+fn registration_key(client: &ClientId, id: &str) -> Item {
+    HashMap::from([("pk".into(), s(client_pk(client))), ("sk".into(), s(format!("REG#{id}")))])
+}
+
+fn catalog_pk(client: &ClientId) -> String {
+    format!("{}#REGS", client_pk(client))
+}
+
+impl DynamoStore {
+    fn registration_item(r: &Registration) -> Result<Item, StoreError> {
+        let created = r.created_at.to_iso();
+        let mut item = registration_key(&r.client, r.id.as_str());
+        item.extend([
+            ("doc".into(), s(to_doc(r)?)),
+            ("ver".into(), n(r.version)),
+            ("status".into(), s(r.status.as_str())),
+            ("project".into(), s(r.project.as_str())),
+            ("flow".into(), s(r.flow.as_str())),
+            ("created".into(), s(created.clone())),
+            ("gsi1pk".into(), s(catalog_pk(&r.client))),
+            ("gsi1sk".into(), s(format!("{created}#{}", r.id))),
+        ]);
+        Ok(item)
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>, expected: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if let Some(c) = condition {
+            put = put.condition_expression(c);
+        }
+        if let Some(v) = expected {
+            put = put.expression_attribute_values(":expected", n(v));
+        }
+        Ok(TransactWriteItem::builder().put(put.build().map_err(build_err)?).build())
+    }
+
+    fn event_puts(&self, events: &[Event]) -> Result<Vec<TransactWriteItem>, StoreError> {
+        events
+            .iter()
+            .map(|e| {
+                let item = HashMap::from([
+                    ("pk".into(), s(client_pk(&e.client))),
+                    ("sk".into(), s(format!("EVT#{}#{:013}#{}", e.registration, e.created_at.unix_millis().max(0), e.id))),
+                    ("doc".into(), s(to_doc(e)?)),
+                ]);
+                self.put(item, None, None)
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl RegistrationStore for DynamoStore {
+    async fn create(&self, registration: &Registration, events: &[Event]) -> Result<(), StoreError> {
+        let r = registration;
+        let mut items = vec![self.put(Self::registration_item(r)?, Some("attribute_not_exists(pk)"), None)?];
+        for key in r.unique_keys() {
+            let item = HashMap::from([
+                ("pk".into(), s(client_pk(&r.client))),
+                ("sk".into(), s(format!("REGKEY#{}", key.key))),
+                ("reg".into(), s(r.id.as_str())),
+            ]);
+            items.push(self.put(item, Some("attribute_not_exists(pk)"), None)?);
+        }
+        items.extend(self.event_puts(events)?);
+        self.transact(items, StoreError::Duplicate).await
+    }
+
+    async fn get(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<Registration>, StoreError> {
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(registration_key(client, id.as_str())))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        out.item().map(doc_of).transpose()
+    }
+
+    async fn update(&self, registration: &Registration, expected_version: u64, events: &[Event]) -> Result<(), StoreError> {
+        let mut items = vec![self.put(Self::registration_item(registration)?, Some("ver = :expected"), Some(expected_version))?];
+        items.extend(self.event_puts(events)?);
+        self.transact(items, StoreError::Conflict).await
+    }
+
+    /// Newest first from the client's registration catalog (`gsi1`, projecting the filtered
+    /// attributes), read through to count the matches, then one batch read of the page's
+    /// documents. (Per-status counts like the projects' are the next step when registration
+    /// lists grow large; today a list reads the client's catalog.)
+    async fn list(&self, client: &ClientId, query: &RegistrationQuery) -> Result<Page<Registration>, StoreError> {
+        if query.statuses.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Page { items: vec![], total: 0, next: None });
+        }
+        let mut filters = Vec::new();
+        let mut values: Item = HashMap::from([(":p".into(), s(catalog_pk(client)))]);
+        let mut names: HashMap<String, String> = HashMap::new();
+        if let Some(statuses) = &query.statuses {
+            let keys: Vec<String> = (0..statuses.len()).map(|i| format!(":st{i}")).collect();
+            for (k, st) in keys.iter().zip(statuses) {
+                values.insert(k.clone(), s(st.as_str()));
+            }
+            names.insert("#status".into(), "status".into());
+            filters.push(format!("#status IN ({})", keys.join(", ")));
+        }
+        if let Some(p) = &query.project {
+            names.insert("#project".into(), "project".into());
+            filters.push("#project = :project".into());
+            values.insert(":project".into(), s(p.as_str()));
+        }
+        if let Some(f) = &query.flow {
+            names.insert("#flow".into(), "flow".into());
+            filters.push("#flow = :flow".into());
+            values.insert(":flow".into(), s(f.as_str()));
+        }
+        let (skip, take) = (query.offset() as usize, query.limit as usize);
+        let (mut matched, mut keys) = (0usize, Vec::new());
+        let mut start_key: Option<Item> = None;
+        loop {
+            let mut q = self
+                .ddb
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("gsi1pk = :p")
+                .set_expression_attribute_values(Some(values.clone()))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start_key.take());
+            if !filters.is_empty() {
+                q = q.filter_expression(filters.join(" AND ")).set_expression_attribute_names(Some(names.clone()));
+            }
+            let out = q.send().await.map_err(backend)?;
+            for item in out.items() {
+                if matched >= skip && matched < skip + take {
+                    let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) else {
+                        return Err(StoreError::Backend("a catalog item without its key".into()));
+                    };
+                    keys.push(HashMap::from([("pk".to_string(), s(client_pk(client))), ("sk".to_string(), s(sk.clone()))]));
+                }
+                matched += 1;
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start_key = Some(k.clone()),
+                _ => break,
+            }
+        }
+        let items = self.fetch(keys).await?;
+        Ok(Page { items, total: matched as u64, next: None })
+    }
+
+    async fn events(&self, client: &ClientId, id: &RegistrationId) -> Result<Vec<Event>, StoreError> {
+        let mut events = Vec::new();
+        let mut start_key: Option<Item> = None;
+        loop {
+            let out = self
+                .ddb
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(client_pk(client)))
+                .expression_attribute_values(":prefix", s(format!("EVT#{id}#")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items() {
+                events.push(doc_of(item)?);
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start_key = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(events)
+    }
+
+    async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError> {
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(client_pk(client)))
+            .key("sk", s(format!("REGKEY#{}", key.key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        match out.item().and_then(|i| i.get("reg")) {
+            Some(AttributeValue::S(id)) => RegistrationId::parse(id)
+                .map(Some)
+                .map_err(|_| StoreError::Backend("a stored key names a malformed registration id".into())),
+            _ => Ok(None),
+        }
+    }
+}

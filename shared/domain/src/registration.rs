@@ -1,0 +1,455 @@
+//! App registrations: one enrollee's way through a project's flow (reference section 6). This
+//! module owns the record, its statuses, the rules for starting one (who may, with which personal
+//! fields, against which flow) and the events each change emits. A registration pins a snapshot of
+//! the flow it began with, so an operator editing the flow never changes the rules for people
+//! already on their way.
+
+use crate::clock::Timestamp;
+use crate::config::{FlowConfig, FlowType};
+use crate::error::{DomainError, FieldError};
+use crate::ids::{ClientId, FlowId, ProjectId, RegistrationId};
+use crate::project::{Project, ProjectStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// The reference's enrollee-token lifetime.
+pub const ENROLLEE_TOKEN_MINUTES: i64 = 120;
+/// How long a registration may stay unfinished before the sweeper marks it `EXPIRED` (default;
+/// `SMARTENROLL_REGISTRATION_LIFETIME_HOURS` overrides it).
+pub const DEFAULT_LIFETIME_HOURS: i64 = 72;
+
+/// The reference's statuses (6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RegistrationStatus {
+    Started,
+    Ongoing,
+    CompletedWithoutKyc,
+    Completed,
+    Failed,
+    NeedsManualVerification,
+    Expired,
+}
+
+impl RegistrationStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Started,
+        Self::Ongoing,
+        Self::CompletedWithoutKyc,
+        Self::Completed,
+        Self::Failed,
+        Self::NeedsManualVerification,
+        Self::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Started => "STARTED",
+            Self::Ongoing => "ONGOING",
+            Self::CompletedWithoutKyc => "COMPLETED_WITHOUT_KYC",
+            Self::Completed => "COMPLETED",
+            Self::Failed => "FAILED",
+            Self::NeedsManualVerification => "NEEDS_MANUAL_VERIFICATION",
+            Self::Expired => "EXPIRED",
+        }
+    }
+
+    /// Case-insensitive.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// No enrollee step can change a registration in this status any more.
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::CompletedWithoutKyc | Self::Completed | Self::Failed | Self::Expired)
+    }
+}
+
+/// How the registration was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Server to server, with the operator's client token.
+    Operator,
+    /// From a hosted page without a token (projects that allow public sign-up).
+    Public,
+}
+
+/// The enrollee's identifying fields, normalised: email lower-cased without spaces, phone as
+/// E.164 (`+<country code><number>`, digits only).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub email: Option<String>,
+    /// The national number as given, digits only.
+    pub phone: Option<String>,
+    /// `+<1-3 digits>`.
+    pub country_code: Option<String>,
+    pub full_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+impl Person {
+    /// `+<country code><number>`, when a phone was given.
+    pub fn e164(&self) -> Option<String> {
+        Some(format!("{}{}", self.country_code.as_deref()?, self.phone.as_deref()?))
+    }
+}
+
+/// Consent evidence: the privacy notice and terms the enrollee was shown (the project's links at
+/// the time) and when they were accepted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consent {
+    pub privacy_url: Option<String>,
+    pub terms_and_conditions_url: Option<String>,
+    pub accepted_at: Option<Timestamp>,
+}
+
+/// One entry of the append-only decision history: who, when, what, why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    pub at: Timestamp,
+    /// `system`, `enrollee` or `client:<clientId>`.
+    pub by: String,
+    /// What happened: `created`, a status (`COMPLETED`, …), `evidence_viewed`, …
+    pub action: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    pub id: RegistrationId,
+    pub client: ClientId,
+    pub project: ProjectId,
+    pub flow: FlowId,
+    pub flow_type: FlowType,
+    /// The flow as it was when this registration began (its rules for this enrollee).
+    pub flow_config: FlowConfig,
+    /// The project's version when the flow was pinned.
+    pub flow_revision: u64,
+    /// Started on a `demoMode` project: marked in every object and event.
+    pub demo: bool,
+    pub status: RegistrationStatus,
+    pub current_step: String,
+    pub person: Person,
+    pub language: String,
+    pub consent: Consent,
+    pub origin: Origin,
+    pub history: Vec<HistoryEntry>,
+    /// Optimistic-concurrency version (`__v`).
+    pub version: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Unfinished after this moment → `EXPIRED`.
+    pub expires_at: Timestamp,
+}
+
+/// The uniqueness keys a registration claims in its flow: one per identifier, so the same email or
+/// phone cannot start twice in one flow. Kept as a SHA-256 so the key itself carries no personal
+/// data (erasure deletes the keys with the registration anyway).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueKey {
+    pub kind: IdentifierKind,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifierKind {
+    Email,
+    Phone,
+}
+
+impl IdentifierKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Phone => "phone",
+        }
+    }
+    /// The reference's conflict message.
+    pub fn taken_message(self) -> &'static str {
+        match self {
+            Self::Email => "email_is_registered_already",
+            Self::Phone => "phone_is_registered_already",
+        }
+    }
+}
+
+pub fn unique_key(flow: &FlowId, kind: IdentifierKind, value: &str) -> UniqueKey {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{flow}\n{}\n{value}", kind.as_str()).as_bytes());
+    UniqueKey { kind, key: format!("{flow}#{}#{}", kind.as_str(), hex::encode(digest)) }
+}
+
+impl Registration {
+    pub fn unique_keys(&self) -> Vec<UniqueKey> {
+        let mut keys = Vec::new();
+        if let Some(email) = &self.person.email {
+            keys.push(unique_key(&self.flow, IdentifierKind::Email, email));
+        }
+        if let Some(phone) = self.person.e164() {
+            keys.push(unique_key(&self.flow, IdentifierKind::Phone, &phone));
+        }
+        keys
+    }
+}
+
+/// Something that happened to a registration, recorded in the same write as the change (the
+/// outbox the webhooks deliver from). `kind` is the reference's event type (7.3), e.g.
+/// `onboarding_app_registration_created`; `object` the entity snapshot it carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: String,
+    pub client: ClientId,
+    pub registration: RegistrationId,
+    pub kind: String,
+    pub object: Value,
+    pub demo: bool,
+    pub created_at: Timestamp,
+}
+
+impl Event {
+    /// `{_id, type, object, demo, createdAt}` — the delivery payload plus its id and time.
+    pub fn api_json(&self) -> Value {
+        json!({"_id": self.id, "type": self.kind, "object": self.object, "demo": self.demo, "createdAt": self.created_at})
+    }
+}
+
+/// Normalises an email the way the reference does (lower-cased, spaces removed) and checks it.
+pub fn normalise_email(raw: &str) -> Option<String> {
+    let e: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    let ok = email_address::EmailAddress::parse_with_options(&e, email_address::Options::default().without_display_text()).is_ok();
+    (ok && e.len() <= 254).then_some(e)
+}
+
+/// `+` and 1–3 digits.
+pub fn normalise_country_code(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    (!digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0'))
+        .then(|| format!("+{digits}"))
+}
+
+/// The national number with spaces, dashes, dots and brackets removed: 4–14 digits.
+pub fn normalise_phone(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+    (digits.len() >= 4 && digits.len() <= 14 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+fn text(body: &Map<String, Value>, key: &str, errors: &mut Vec<FieldError>, max: usize) -> Option<String> {
+    match body.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) if s.trim().chars().count() <= max => Some(s.trim().to_string()),
+        Some(Value::String(_)) => {
+            errors.push(FieldError::new(key, format!("must be at most {max} characters")));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new(key, "must be a string"));
+            None
+        }
+    }
+}
+
+/// What starting a registration needs besides the request body.
+pub struct StartCtx<'a> {
+    pub id: RegistrationId,
+    pub now: Timestamp,
+    pub origin: Origin,
+    pub lifetime_seconds: i64,
+    pub ids: &'a dyn crate::ids::IdGenerator,
+}
+
+/// The request's `project` and `projectFlow` ids (both required), checked before the project is
+/// read.
+pub fn requested_flow(body: &Map<String, Value>) -> Result<(ProjectId, FlowId), DomainError> {
+    let mut errors = Vec::new();
+    let project = match body.get("project").and_then(Value::as_str) {
+        Some(s) => ProjectId::parse(s).map_err(|_| errors.push(FieldError::new("project", "must be a 24-character hexadecimal id"))).ok(),
+        None => {
+            errors.push(FieldError::new("project", "is required"));
+            None
+        }
+    };
+    let flow = match body.get("projectFlow").and_then(Value::as_str) {
+        Some(s) => FlowId::parse(s).map_err(|_| errors.push(FieldError::new("projectFlow", "must be a 24-character hexadecimal id"))).ok(),
+        None => {
+            errors.push(FieldError::new("projectFlow", "is required"));
+            None
+        }
+    };
+    match (project, flow) {
+        (Some(p), Some(f)) if errors.is_empty() => Ok((p, f)),
+        _ => Err(DomainError::Invalid(errors)),
+    }
+}
+
+/// Starts a registration on `project` (already read, scoped by client): the project must be
+/// active and `flow` its onboarding flow; the body carries the enrollee's identifiers (6.4). The
+/// returned events are the `created` event (to record in the same write).
+pub fn start(
+    project: &Project,
+    flow: &FlowId,
+    body: &Map<String, Value>,
+    ctx: &StartCtx<'_>,
+) -> Result<(Registration, Vec<Event>), DomainError> {
+    if project.status != ProjectStatus::Active {
+        return Err(DomainError::Conflict {
+            message: format!("project_not_active: the project is {}; only an active project takes registrations", project.status.as_str()),
+            details: vec![],
+        });
+    }
+    let (Some(record), Some(flow_config)) = (&project.flow, &project.config.flow) else {
+        return Err(DomainError::NotFound("Project flow"));
+    };
+    if &record.id != flow {
+        return Err(DomainError::NotFound("Project flow"));
+    }
+    if flow_config.flow_type != FlowType::Onboarding {
+        return Err(DomainError::Conflict { message: "project_flow_not_onboarding".into(), details: vec![] });
+    }
+    let mut errors = Vec::new();
+    let email = text(body, "email", &mut errors, 254).and_then(|raw| {
+        normalise_email(&raw).or_else(|| {
+            errors.push(FieldError::new("email", "Invalid email format"));
+            None
+        })
+    });
+    let phone = text(body, "phone", &mut errors, 32).and_then(|raw| {
+        normalise_phone(&raw).or_else(|| {
+            errors.push(FieldError::new("phone", "must be 4 to 14 digits (spaces and dashes allowed)"));
+            None
+        })
+    });
+    let country_code = text(body, "countryCode", &mut errors, 8).and_then(|raw| {
+        normalise_country_code(&raw).or_else(|| {
+            errors.push(FieldError::new("countryCode", "Invalid countryCode format: + followed by 1 to 3 digits"));
+            None
+        })
+    });
+    if phone.is_some() && country_code.is_none() && !errors.iter().any(|e| e.field == "countryCode") {
+        errors.push(FieldError::new("countryCode", "missing countryCode: required with phone"));
+    }
+    if email.is_none() && phone.is_none() && !errors.iter().any(|e| e.field == "email" || e.field == "phone") {
+        errors.push(FieldError::new("email", "Needs an email or a phone at least"));
+    }
+    let full_name = text(body, "fullName", &mut errors, 200);
+    let first_name = text(body, "firstName", &mut errors, 100);
+    let last_name = text(body, "lastName", &mut errors, 100);
+    let language = text(body, "language", &mut errors, 8).unwrap_or_else(|| project.config.default_language.clone());
+    if !language.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
+        errors.push(FieldError::new("language", "must be a language code such as en or es"));
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Invalid(errors));
+    }
+    let full_name = full_name.or_else(|| match (&first_name, &last_name) {
+        (Some(f), Some(l)) => Some(format!("{f} {l}")),
+        _ => None,
+    });
+    let now = ctx.now;
+    let person = Person { email, phone, country_code, full_name, first_name, last_name };
+    let registration = Registration {
+        id: ctx.id.clone(),
+        client: project.client.clone(),
+        project: project.id.clone(),
+        flow: record.id.clone(),
+        flow_type: flow_config.flow_type,
+        flow_config: flow_config.clone(),
+        flow_revision: project.version,
+        demo: project.config.demo_mode,
+        status: RegistrationStatus::Started,
+        current_step: "signUpForm".into(),
+        person,
+        language: language.to_lowercase(),
+        consent: Consent {
+            privacy_url: project.config.privacy_url.clone(),
+            terms_and_conditions_url: project.config.terms_and_conditions_url.clone(),
+            accepted_at: None,
+        },
+        origin: ctx.origin,
+        history: vec![HistoryEntry {
+            at: now,
+            by: match ctx.origin {
+                Origin::Operator => format!("client:{}", project.client),
+                Origin::Public => "enrollee".into(),
+            },
+            action: "created".into(),
+            reason: None,
+            note: None,
+        }],
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        expires_at: now.plus_seconds(ctx.lifetime_seconds),
+    };
+    let mut object = registration.api_json(View::Operator);
+    object["projectFlow"] = json!({"_id": record.id, "type": flow_config.flow_type.as_str()});
+    let event = registration.event("app_registration_created", object, ctx.ids, now);
+    Ok((registration, vec![event]))
+}
+
+/// Which fields a reader of a registration sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The operator (client token): everything, including the decision history.
+    Operator,
+    /// The enrollee (their own registration, enrollee token): status and progress, their own
+    /// identifiers, nothing about the operator's decisions.
+    Enrollee,
+}
+
+impl Registration {
+    /// An event named `<flow type>_<suffix>` (`onboarding_app_registration_created`).
+    pub fn event(&self, suffix: &str, object: Value, ids: &dyn crate::ids::IdGenerator, now: Timestamp) -> Event {
+        Event {
+            id: ids.object_id(),
+            client: self.client.clone(),
+            registration: self.id.clone(),
+            kind: format!("{}_{suffix}", self.flow_type.as_str()),
+            object,
+            demo: self.demo,
+            created_at: now,
+        }
+    }
+
+    /// The reference's AppRegistration object (6.2), with `demo` and our additions.
+    pub fn api_json(&self, view: View) -> Value {
+        let p = &self.person;
+        let mut v = json!({
+            "_id": self.id,
+            "client": self.client,
+            "project": self.project,
+            "projectFlow": self.flow,
+            "status": self.status.as_str(),
+            "email": p.email,
+            "phone": p.phone,
+            "countryCode": p.country_code,
+            "name": p.full_name,
+            "fullName": p.full_name,
+            "firstName": p.first_name,
+            "lastName": p.last_name,
+            "currentStep": self.current_step,
+            "language": self.language,
+            "demo": self.demo,
+            "expiresAt": self.expires_at,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        });
+        if view == View::Operator {
+            v["origin"] = json!(self.origin);
+            v["consent"] = json!(self.consent);
+            v["history"] = json!(self.history);
+            v["flowRevision"] = json!(self.flow_revision);
+            v["__v"] = json!(self.version);
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests;
