@@ -17,7 +17,7 @@ use smartenroll_domain::clock::{Clock, SystemClock};
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::ObjectIdGenerator;
 use smartenroll_domain::jobs::Delivery;
-use smartenroll_domain::ports::{BlobStore, JobQueue};
+use smartenroll_domain::ports::{BlobStore, GatewayError, JobQueue, Messenger, OutgoingEmail, OutgoingText};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
@@ -30,13 +30,18 @@ pub const BUCKET_ENV: &str = "SMARTENROLL_BUCKET";
 /// The SQS queue URL for jobs, and its dead-letter queue's URL (optional; for the operator CLI).
 pub const JOBS_QUEUE_ENV: &str = "SMARTENROLL_JOBS_QUEUE_URL";
 pub const JOBS_DLQ_ENV: &str = "SMARTENROLL_JOBS_DLQ_URL";
+/// A Secrets Manager secret holding the message providers' credentials: a JSON object whose keys
+/// are the single-node variable names (`SMARTENROLL_MAILGUN_API_KEY`, …). Read at cold start by
+/// the functions that send one-time codes.
+pub const GATEWAYS_SECRET_ENV: &str = "SMARTENROLL_GATEWAYS_SECRET_ARN";
 
 /// What one function may do to one resource of the template. Resources are named as in the
-/// template: `table`, `index` (its `gsi1`), `secret`, `bucket`, `objects` (the bucket's
-/// `clients/*`), `jobs-queue`.
+/// template: `table`, `index` (its `gsi1`), `secret`, `gateways-secret` (the message providers'
+/// credentials), `bucket`, `objects` (the bucket's `clients/*`), `jobs-queue`.
 pub type Grants = &'static [(&'static str, &'static [&'static str])];
 
 const SECRET: (&str, &[&str]) = ("secret", &["secretsmanager:GetSecretValue"]);
+const GATEWAYS: (&str, &[&str]) = ("gateways-secret", &["secretsmanager:GetSecretValue"]);
 
 /// Every function's permissions, from what its handler does. The SAM template grants exactly
 /// these and nothing else; a test compares the two.
@@ -61,6 +66,10 @@ pub const GRANTS: &[(&str, Grants)] = &[
     ),
     ("registrations-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     ("registrations-events", &[("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
+    ("email-validations-send", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
+    ("email-validations-check", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("phone-validations-send", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
+    ("phone-validations-check", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     // Receiving and deleting its messages is granted by SAM's SQS event source (see the template).
     ("jobs-worker", &[("bucket", &["s3:ListBucket"]), ("objects", &["s3:DeleteObject"])]),
 ];
@@ -101,6 +110,16 @@ impl BlobStore for Unconfigured {
 }
 
 #[async_trait]
+impl Messenger for Unconfigured {
+    async fn email(&self, _: &OutgoingEmail) -> Result<String, GatewayError> {
+        Err(GatewayError::NotConfigured(self.0))
+    }
+    async fn text(&self, _: &OutgoingText) -> Result<String, GatewayError> {
+        Err(GatewayError::NotConfigured(self.0))
+    }
+}
+
+#[async_trait]
 impl JobQueue for Unconfigured {
     async fn send(&self, _: &str) -> Result<(), StoreError> {
         Err(self.err())
@@ -133,12 +152,30 @@ fn env(name: &str) -> Option<String> {
 pub struct Wiring {
     pub blobs: fn(&aws_config::SdkConfig) -> Arc<dyn BlobStore>,
     pub jobs: fn(&aws_config::SdkConfig) -> Arc<dyn JobQueue>,
+    /// The message providers, for the functions that send codes (`None`: this function sends none).
+    pub messenger: Option<fn(Gateways) -> Arc<dyn Messenger>>,
 }
 
-/// The API functions that touch neither files nor queues.
-pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs };
+/// The providers' settings as read at cold start.
+pub type Gateways = (Option<smartenroll_gateways::MailgunConfig>, Option<smartenroll_gateways::TwilioConfig>);
+
+/// The API functions that touch neither files nor queues nor message providers.
+pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None };
+/// The functions that send one-time codes.
+pub const WITH_MESSENGER: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: Some(http_messenger) };
 /// Everything (the operator CLI and the server on `--backend aws`).
-pub const ALL_ADAPTERS: Wiring = Wiring { blobs: s3_from_env, jobs: sqs_from_env };
+pub const ALL_ADAPTERS: Wiring = Wiring { blobs: s3_from_env, jobs: sqs_from_env, messenger: Some(http_messenger) };
+
+/// Mailgun and the Twilio-shaped text API over HTTPS.
+pub fn http_messenger((mailgun, twilio): Gateways) -> Arc<dyn Messenger> {
+    match smartenroll_gateways::HttpMessenger::new(mailgun, twilio) {
+        Ok(m) => Arc::new(m),
+        Err(e) => {
+            tracing::error!(error = %e, "could not build the message providers' HTTP client");
+            Arc::new(Unconfigured("message providers (HTTP client failed to build)"))
+        }
+    }
+}
 
 /// S3 from `SMARTENROLL_BUCKET`.
 pub fn s3_from_env(conf: &aws_config::SdkConfig) -> Arc<dyn BlobStore> {
@@ -195,6 +232,21 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
     let mut counter = [0u8; 4];
     getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let messenger: Arc<dyn Messenger> = match wiring.messenger {
+        None => Arc::new(Unconfigured("this function sends no messages")),
+        Some(build) => {
+            let secret: serde_json::Map<String, serde_json::Value> = match env(GATEWAYS_SECRET_ENV) {
+                Some(arn) => {
+                    let text = smartenroll_aws::secrets::secret_string(conf, &arn).await.map_err(BootError::Config)?;
+                    serde_json::from_str(&text)
+                        .map_err(|_| BootError::Config(format!("{GATEWAYS_SECRET_ENV}: the secret must be a JSON object")))?
+                }
+                None => Default::default(),
+            };
+            let lookup = |k: &str| secret.get(k).and_then(|v| v.as_str()).map(str::to_string).or_else(|| env(k));
+            build(crate::bootstrap::gateway_settings(lookup))
+        }
+    };
     let deps = Deps {
         projects: shared.clone(),
         registrations: shared.clone(),
@@ -202,6 +254,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
         jobs: (wiring.jobs)(conf),
+        messenger,
         limits,
         jwt,
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),

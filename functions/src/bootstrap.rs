@@ -20,6 +20,7 @@ pub const SECRET_ENV: &str = "SMARTENROLL_JWT_SECRET";
 pub const RATE_LIMITS_ENV: &str = "SMARTENROLL_RATE_LIMITS";
 pub const PUBLIC_URL_ENV: &str = "SMARTENROLL_PUBLIC_URL";
 pub const LIFETIME_ENV: &str = "SMARTENROLL_REGISTRATION_LIFETIME_HOURS";
+pub const OTP_TTL_ENV: &str = "SMARTENROLL_OTP_TTL_SECONDS";
 const SECRET_FILE: &str = "jwt-secret";
 const DB_FILE: &str = "smartenroll.db";
 const LOCK_FILE: &str = "server.lock";
@@ -91,6 +92,7 @@ impl DataDir {
             clients: store,
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),
+            messenger: messenger_from_env()?,
             rate_limiter: Arc::new(MemoryRateLimiter::new()),
             limits,
             jwt: self.jwt,
@@ -105,8 +107,47 @@ impl DataDir {
 /// `SMARTENROLL_PUBLIC_URL` and `SMARTENROLL_REGISTRATION_LIFETIME_HOURS`.
 pub fn enrollment_settings() -> Result<smartenroll_api::deps::EnrollmentSettings, BootError> {
     let var = |name: &str| std::env::var(name).ok();
-    smartenroll_api::deps::EnrollmentSettings::parse(var(PUBLIC_URL_ENV).as_deref(), var(LIFETIME_ENV).as_deref())
-        .map_err(BootError::Config)
+    smartenroll_api::deps::EnrollmentSettings::parse(
+        var(PUBLIC_URL_ENV).as_deref(),
+        var(LIFETIME_ENV).as_deref(),
+        var(OTP_TTL_ENV).as_deref(),
+    )
+    .map_err(BootError::Config)
+}
+
+/// The message providers' settings, by variable name: `SMARTENROLL_MAILGUN_{API_KEY, DOMAIN, FROM,
+/// BASE_URL}` and `SMARTENROLL_TWILIO_{ACCOUNT_SID, AUTH_TOKEN, SMS_FROM, WHATSAPP_FROM, BASE_URL}`.
+/// `lookup` reads the environment, or (AWS) a Secrets Manager secret's JSON object with these keys.
+pub fn gateway_settings(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> (Option<smartenroll_gateways::MailgunConfig>, Option<smartenroll_gateways::TwilioConfig>) {
+    let get = |k: &str| lookup(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let mailgun = match (get("SMARTENROLL_MAILGUN_API_KEY"), get("SMARTENROLL_MAILGUN_DOMAIN"), get("SMARTENROLL_MAILGUN_FROM")) {
+        (Some(api_key), Some(domain), Some(from)) => Some(smartenroll_gateways::MailgunConfig {
+            base_url: get("SMARTENROLL_MAILGUN_BASE_URL").unwrap_or_else(|| "https://api.mailgun.net".into()),
+            domain,
+            api_key,
+            from,
+        }),
+        _ => None,
+    };
+    let twilio = match (get("SMARTENROLL_TWILIO_ACCOUNT_SID"), get("SMARTENROLL_TWILIO_AUTH_TOKEN")) {
+        (Some(account_sid), Some(auth_token)) => Some(smartenroll_gateways::TwilioConfig {
+            base_url: get("SMARTENROLL_TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".into()),
+            account_sid,
+            auth_token,
+            sms_from: get("SMARTENROLL_TWILIO_SMS_FROM"),
+            whatsapp_from: get("SMARTENROLL_TWILIO_WHATSAPP_FROM"),
+        }),
+        _ => None,
+    };
+    (mailgun, twilio)
+}
+
+/// The providers configured in the environment (single node).
+pub fn messenger_from_env() -> Result<Arc<dyn smartenroll_domain::ports::Messenger>, BootError> {
+    let (mailgun, twilio) = gateway_settings(|k| std::env::var(k).ok());
+    Ok(Arc::new(smartenroll_gateways::HttpMessenger::new(mailgun, twilio).map_err(BootError::Config)?))
 }
 
 /// Rate limits: the documented defaults, then `SMARTENROLL_RATE_LIMITS`, then the command line.

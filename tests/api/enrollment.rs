@@ -144,3 +144,196 @@ async fn registrations(server: &Server) {
     server.call(Method::GET, &format!("/v2/app-registrations/{id}/events"), Some(&other.token), None).await.assert_error(404, "NotFound");
     server.call(Method::GET, &format!("/v2/app-registrations/{id}/events"), Some(&token), None).await.assert_error(401, "Unauthorized");
 }
+
+/// A project like [`demo_project`] but not in demo mode (codes really go out), activated, with
+/// a registration started for `email` / `phone`: returns the enrollee token and registration id.
+async fn live_registration(server: &Server, t: &Tenant, email: &str, phone: &str) -> (String, String) {
+    let r = server.call(Method::POST, "/v3/projects", Some(&t.token), Some(&step_one("Acme live KYC"))).await;
+    let project = r.body["data"]["_id"].as_str().expect("id").to_string();
+    for body in steps_two_to_six() {
+        let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&t.token), Some(&body)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = activate(server, t, &project).await;
+    assert!(r.get("warnings").is_none(), "no demo warning for a live project: {r}");
+    let flow = r["data"]["projectFlows"][0]["_id"].as_str().expect("flow").to_string();
+    let body = json!({"project": project, "projectFlow": flow, "email": email, "phone": phone, "countryCode": "+57"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&t.token), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    (
+        r.body["data"]["token"].as_str().expect("token").to_string(),
+        r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string(),
+    )
+}
+
+#[tokio::test]
+async fn codes_go_out_through_the_providers_and_validate_and_nothing_personal_is_logged() {
+    let receiver = crate::helpers::MessageReceiver::start().await;
+    let mut env = receiver.env();
+    env.push(("SMARTENROLL_LOG", "debug".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_env(&[], &env);
+    one_time_codes(&server, &receiver).await;
+    let logs = server.logs();
+    assert!(logs.contains("one-time code issued"), "the server logged at debug level: {logs}");
+    for secret in ["carla@example.com", "3005550101", "+573005550101", "Carla"] {
+        assert!(!logs.contains(secret), "personal data {secret:?} appears in the logs");
+    }
+    for (_, form) in receiver.seen() {
+        let text = form.iter().find(|(k, _)| k == "text" || k == "Body").map(|(_, v)| v.clone()).expect("message text");
+        let code: String = text.chars().filter(char::is_ascii_digit).take(6).collect();
+        assert!(!logs.contains(&code), "a one-time code appears in the logs");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn codes_also_work_on_the_aws_backend() {
+    let receiver = crate::helpers::MessageReceiver::start().await;
+    let env = receiver.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    one_time_codes(&Server::start_aws_env(&[], &env), &receiver).await;
+}
+
+async fn one_time_codes(server: &Server, receiver: &crate::helpers::MessageReceiver) {
+    let acme = server.new_client("Acme");
+    let (token, id) = live_registration(server, &acme, "carla@example.com", "300 555 0101").await;
+    let email = json!({"project": null, "validationMethod": "verificationCode", "email": "Carla@Example.com", "type": "onboarding"});
+
+    // Email: Mailgun gets the code; a wrong code is 403, the right one validates.
+    let r = server.call(Method::POST, "/v2/email-validations/app-registration", Some(&token), Some(&email)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!((r.body["data"]["status"].as_str(), r.body["data"]["sent"].as_bool()), (Some("sent"), Some(true)));
+    assert!(r.body["data"].get("otp").is_none(), "neither the code nor its hash is returned");
+    let validation = r.body["data"]["_id"].as_str().expect("id").to_string();
+    let (path, form) = receiver.seen().last().cloned().expect("a message went out");
+    assert_eq!(path, "/v3/mg.acme.example/messages");
+    assert!(form.contains(&("to".into(), "carla@example.com".into())), "{form:?}");
+    let code = receiver.last_code_to("carla@example.com").expect("a six-digit code in the email");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let check = |otp: &str| json!({"email": "carla@example.com", "otp": otp});
+    let r = server.call(Method::PUT, &format!("/v2/email-validations/{validation}"), Some(&token), Some(&check(wrong))).await;
+    r.assert_error(403, "Forbidden");
+    assert!(r.body["message"].as_str().is_some_and(|m| m.starts_with("otp_does_not_match")), "{}", r.body);
+    let r = server.call(Method::PUT, &format!("/v2/email-validations/{validation}"), Some(&token), Some(&check(&code))).await;
+    assert_eq!((r.status.as_u16(), r.body["data"]["status"].as_str()), (200, Some("validated")), "{}", r.body);
+    let r = server.call(Method::PUT, "/v2/email-validations/ffffffffffffffffffffffff", Some(&token), Some(&check(&code))).await;
+    r.assert_error(404, "NotFound");
+
+    // Phone: an SMS with the code (the flow's phoneGateway is sms), then five wrong codes lock it.
+    let phone = json!({"phone": "3005550101", "countryCode": "+57", "validationMethod": "verificationCode", "type": "onboarding"});
+    let r = server.call(Method::POST, "/v2/phone-validations/app-registration", Some(&token), Some(&phone)).await;
+    assert_eq!((r.status.as_u16(), r.body["data"]["phoneGateway"].as_str()), (200, Some("sms")), "{}", r.body);
+    let (path, form) = receiver.seen().last().cloned().expect("an SMS went out");
+    assert_eq!(path, "/2010-04-01/Accounts/AC0001/Messages.json");
+    assert!(form.contains(&("To".into(), "+573005550101".into())) && form.contains(&("From".into(), "+15550001111".into())), "{form:?}");
+    let code = receiver.last_code_to("+573005550101").expect("a code in the SMS");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let check = |otp: &str| json!({"phone": "3005550101", "countryCode": "+57", "otp": otp});
+    for i in 1..=5 {
+        let r = server.call(Method::PUT, "/v2/phone-validations", Some(&token), Some(&check(wrong))).await;
+        r.assert_error(403, "Forbidden");
+        assert!(r.body["message"].as_str().is_some_and(|m| m.ends_with(&format!("{} attempts left", 5 - i))), "{}", r.body);
+    }
+    let r = server.call(Method::PUT, "/v2/phone-validations", Some(&token), Some(&check(&code))).await;
+    r.assert_error(429, "TooManyAttempts");
+    assert!(r.header("retry-after").is_some(), "a lockout says when to come back");
+    let r = server.call(Method::POST, "/v2/phone-validations/app-registration", Some(&token), Some(&phone)).await;
+    r.assert_error(429, "TooManyAttempts");
+
+    // The events record every step, and the operator reads them.
+    let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}/events"), Some(&acme.token), None).await;
+    let kinds: Vec<&str> = r.body["data"].as_array().expect("events").iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "onboarding_app_registration_created",
+            "onboarding_email_validation_created",
+            "onboarding_email_validation_otp_incorect",
+            "onboarding_email_validation_validated",
+            "onboarding_phone_validation_created",
+            "onboarding_phone_validation_otp_incorect",
+            "onboarding_phone_validation_otp_incorect",
+            "onboarding_phone_validation_otp_incorect",
+            "onboarding_phone_validation_otp_incorect",
+            "onboarding_phone_validation_locked",
+        ]
+    );
+    for e in r.body["data"].as_array().expect("events") {
+        let text = e.to_string();
+        assert!(!text.contains(&code), "an event carries no code");
+    }
+
+    // Only the address the registration was started with; only with an enrollee token.
+    let r = server
+        .call(Method::POST, "/v2/email-validations/app-registration", Some(&token), Some(&json!({"email": "other@example.com"})))
+        .await;
+    r.assert_error(422, "UnprocessableEntity");
+    server
+        .call(Method::POST, "/v2/email-validations/app-registration", Some(&acme.token), Some(&email))
+        .await
+        .assert_error(401, "Unauthorized");
+}
+
+#[tokio::test]
+async fn demo_mode_accepts_the_demo_code_and_sends_nothing_and_codes_expire_and_sends_are_capped() {
+    let server = Server::start_env(&[], &[("SMARTENROLL_OTP_TTL_SECONDS", "1")]);
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(&server, &acme).await;
+    activate(&server, &acme, &project).await;
+    let start = |email: &str| json!({"project": project, "projectFlow": flow, "email": email, "phone": "3001112233", "countryCode": "+57"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&start("demo@example.com"))).await;
+    let token = r.body["data"]["token"].as_str().expect("token").to_string();
+
+    // Demo: the project's demoOTP, nothing sent (no provider is configured on this server at all).
+    let email = json!({"email": "demo@example.com"});
+    let r = server.call(Method::POST, "/v2/email-validations/app-registration", Some(&token), Some(&email)).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["data"]["sent"].as_bool(), r.body["data"]["demo"].as_bool()),
+        (200, Some(false), Some(true)),
+        "{}",
+        r.body
+    );
+    let validation = r.body["data"]["_id"].as_str().expect("id").to_string();
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/v2/email-validations/{validation}"),
+            Some(&token),
+            Some(&json!({"email": "demo@example.com", "otp": 424242})),
+        )
+        .await;
+    assert_eq!(r.body["data"]["status"], "validated", "{}", r.body);
+
+    // A code past its lifetime (1 s on this server) is 412 and the validation is expired.
+    let phone = json!({"phone": "3001112233", "countryCode": "57"});
+    let r = server.call(Method::POST, "/v2/phone-validations/app-registration", Some(&token), Some(&phone)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let r = server
+        .call(
+            Method::PUT,
+            "/v2/phone-validations",
+            Some(&token),
+            Some(&json!({"phone": "3001112233", "countryCode": "+57", "otp": "424242"})),
+        )
+        .await;
+    r.assert_error(412, "PreconditionFailed");
+    assert_eq!(r.body["message"], "phoneValidation_has_expired");
+
+    // Five codes an hour per registration: the expired one above and four resends, then 429.
+    for _ in 0..4 {
+        let r = server.call(Method::POST, "/v2/phone-validations/app-registration", Some(&token), Some(&phone)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["data"]["existing"], true, "a resend keeps the validation");
+    }
+    let r = server.call(Method::POST, "/v2/phone-validations/app-registration", Some(&token), Some(&phone)).await;
+    r.assert_error(429, "TooManyAttempts");
+
+    // A live project on a server without a provider says so (503), rather than pretending.
+    let (live_token, _) = live_registration(&server, &acme, "live@example.com", "3009998877").await;
+    let r = server
+        .call(Method::POST, "/v2/email-validations/app-registration", Some(&live_token), Some(&json!({"email": "live@example.com"})))
+        .await;
+    r.assert_error(503, "ServiceUnavailable");
+}

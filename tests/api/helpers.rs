@@ -11,6 +11,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_smartenroll");
 
 pub struct Server {
     child: Child,
+    /// Everything the server wrote to stderr (its logs), collected by a reader thread so the pipe
+    /// never fills up.
+    logs: std::sync::Arc<std::sync::Mutex<String>>,
     pub base: String,
     pub data_dir: PathBuf,
     _dir: Option<tempfile::TempDir>,
@@ -27,6 +30,7 @@ fn command(data_dir: &Path, env: &[(String, String)]) -> Command {
         .env_remove("SMARTENROLL_RATE_LIMITS")
         .env_remove("SMARTENROLL_BACKEND")
         .env("SMARTENROLL_LOG", "warn");
+    // The caller's environment last: a test may ask for more verbose logs.
     c.envs(env.iter().map(|(k, v)| (k, v)));
     c
 }
@@ -101,7 +105,23 @@ impl Server {
             let out = child.wait_with_output().expect("wait");
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         };
-        Ok(Server { base: base.to_string(), child, data_dir: data_dir.to_path_buf(), _dir: None, http: reqwest::Client::new(), env })
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut l) = sink.lock() {
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            }
+        });
+        Ok(Server { base: base.to_string(), child, logs, data_dir: data_dir.to_path_buf(), _dir: None, http: reqwest::Client::new(), env })
+    }
+
+    /// What the server has logged so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// A setting of the server's environment (AWS backend: table, bucket, queue).
@@ -240,4 +260,62 @@ pub fn steps_two_to_six() -> Vec<Value> {
         serde_json::json!({"branding": {"backgroundColor": "#01236D", "buttonColor": "#B2BDD3", "buttonTextColor": "#FFFFFF",
             "titleColor": "#000000", "textColor": "#8091B6", "imageBackgroundColor": "white", "logo": "https://acme.example/logo.png", "image": null}}),
     ]
+}
+
+/// A local stand-in for the message providers (Mailgun, the Twilio-shaped text API): records
+/// every form POST and answers like the provider does.
+pub struct MessageReceiver {
+    pub base: String,
+    seen: Received,
+}
+
+/// Each request's path and form fields.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>;
+
+impl MessageReceiver {
+    pub async fn start() -> MessageReceiver {
+        use axum::extract::State;
+        async fn record(State(seen): State<Received>, uri: axum::http::Uri, body: String) -> (axum::http::StatusCode, String) {
+            let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+            let path = uri.path().to_string();
+            let answer = if path.contains("/Messages.json") { r#"{"sid":"SM0001"}"# } else { r#"{"id":"<1@mg>","message":"Queued"}"# };
+            seen.lock().expect("lock").push((path, form));
+            (axum::http::StatusCode::OK, answer.to_string())
+        }
+        let seen: Received = Default::default();
+        let app = axum::Router::new().route("/{*path}", axum::routing::post(record)).with_state(seen.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        MessageReceiver { base, seen }
+    }
+
+    /// The server settings pointing both providers here.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SMARTENROLL_MAILGUN_BASE_URL", self.base.clone()),
+            ("SMARTENROLL_MAILGUN_API_KEY", "key-test".into()),
+            ("SMARTENROLL_MAILGUN_DOMAIN", "mg.acme.example".into()),
+            ("SMARTENROLL_MAILGUN_FROM", "Acme KYC <no-reply@mg.acme.example>".into()),
+            ("SMARTENROLL_TWILIO_BASE_URL", self.base.clone()),
+            ("SMARTENROLL_TWILIO_ACCOUNT_SID", "AC0001".into()),
+            ("SMARTENROLL_TWILIO_AUTH_TOKEN", "tok-test".into()),
+            ("SMARTENROLL_TWILIO_SMS_FROM", "+15550001111".into()),
+            ("SMARTENROLL_TWILIO_WHATSAPP_FROM", "+15550002222".into()),
+        ]
+    }
+
+    /// Every request so far: path and form fields.
+    pub fn seen(&self) -> Vec<(String, Vec<(String, String)>)> {
+        self.seen.lock().expect("lock").clone()
+    }
+
+    /// The six-digit code in the last message to `to` (the `to` or `To` field).
+    pub fn last_code_to(&self, to: &str) -> Option<String> {
+        self.seen().iter().rev().find_map(|(_, form)| {
+            let addressed = form.iter().any(|(k, v)| (k == "to" || k == "To") && v == to);
+            let text = form.iter().find(|(k, _)| k == "text" || k == "Body").map(|(_, v)| v.clone())?;
+            addressed.then(|| text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_string)).flatten()
+        })
+    }
 }

@@ -29,8 +29,9 @@ impl RateLimiter for MemoryRateLimiter {
     async fn hit(&self, key: &RateKey, limit: u32, _now: Timestamp) -> Result<RateDecision, StoreError> {
         let mut counters = self.counters.lock().map_err(|_| StoreError::Backend("rate-limit counters poisoned".into()))?;
         if counters.len() > PRUNE_ABOVE {
-            let current = key.window_start;
-            counters.retain(|_, (window, _)| *window >= current);
+            // Keep the counters whose window has not ended (windows differ by category).
+            let now = key.window_start;
+            counters.retain(|(_, category), (window, _)| *window + category.window_seconds() > now);
         }
         let entry = counters.entry((key.subject.clone(), key.category)).or_insert((key.window_start, 0));
         if entry.0 != key.window_start {

@@ -3,7 +3,7 @@
 use crate::auth::JwtKeys;
 use smartenroll_domain::clock::Clock;
 use smartenroll_domain::ids::{CodeGenerator, IdGenerator};
-use smartenroll_domain::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter, RegistrationStore};
+use smartenroll_domain::ports::{BlobStore, ClientStore, JobQueue, Messenger, ProjectStore, RateLimiter, RegistrationStore};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
@@ -17,6 +17,8 @@ pub struct Deps {
     pub blobs: Arc<dyn BlobStore>,
     /// Asynchronous work (see [`crate::jobs`]).
     pub jobs: Arc<dyn JobQueue>,
+    /// Email and text-message providers (one-time codes).
+    pub messenger: Arc<dyn Messenger>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,
@@ -33,17 +35,23 @@ pub struct EnrollmentSettings {
     pub public_url: Option<String>,
     /// How long a registration may stay unfinished (`SMARTENROLL_REGISTRATION_LIFETIME_HOURS`).
     pub lifetime_seconds: i64,
+    /// One-time codes; the lifetime can be shortened with `SMARTENROLL_OTP_TTL_SECONDS`.
+    pub otp: smartenroll_domain::otp::OtpPolicy,
 }
 
 impl Default for EnrollmentSettings {
     fn default() -> Self {
-        Self { public_url: None, lifetime_seconds: smartenroll_domain::registration::DEFAULT_LIFETIME_HOURS * 3600 }
+        Self {
+            public_url: None,
+            lifetime_seconds: smartenroll_domain::registration::DEFAULT_LIFETIME_HOURS * 3600,
+            otp: Default::default(),
+        }
     }
 }
 
 impl EnrollmentSettings {
     /// From the two variables' values (unset = `None`).
-    pub fn parse(public_url: Option<&str>, lifetime_hours: Option<&str>) -> Result<Self, String> {
+    pub fn parse(public_url: Option<&str>, lifetime_hours: Option<&str>, otp_ttl_seconds: Option<&str>) -> Result<Self, String> {
         let mut s = Self::default();
         if let Some(raw) = public_url.map(str::trim).filter(|v| !v.is_empty()) {
             match url::Url::parse(raw) {
@@ -57,6 +65,12 @@ impl EnrollmentSettings {
             match raw.parse::<i64>() {
                 Ok(h) if (1..=24 * 365).contains(&h) => s.lifetime_seconds = h * 3600,
                 _ => return Err(format!("SMARTENROLL_REGISTRATION_LIFETIME_HOURS must be 1 to 8760, got {raw:?}")),
+            }
+        }
+        if let Some(raw) = otp_ttl_seconds.map(str::trim).filter(|v| !v.is_empty()) {
+            match raw.parse::<i64>() {
+                Ok(t) if (1..=3600).contains(&t) => s.otp.ttl_seconds = t,
+                _ => return Err(format!("SMARTENROLL_OTP_TTL_SECONDS must be 1 to 3600, got {raw:?}")),
             }
         }
         Ok(s)

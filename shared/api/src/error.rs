@@ -24,6 +24,17 @@ pub enum ApiError {
         decision: RateDecision,
         retry_after: i64,
     },
+    Forbidden(String),
+    PreconditionFailed(String),
+    /// Too many tries or sends of something that is not the per-minute API budget.
+    TooMany {
+        message: String,
+        retry_after: i64,
+    },
+    /// A provider we call (email, SMS) refused or could not be reached; the cause is logged.
+    BadGateway(String),
+    /// Something this deployment has not been configured for (e.g. no email provider).
+    Unavailable(String),
     /// Logged where it happens; the body says only that something went wrong on our side.
     Internal,
 }
@@ -34,6 +45,9 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(details) => ApiError::Validation(details),
             DomainError::Conflict { message, details } => ApiError::Conflict { message, details },
             DomainError::NotFound(what) => ApiError::NotFound(what),
+            DomainError::Forbidden(m) => ApiError::Forbidden(m),
+            DomainError::PreconditionFailed(m) => ApiError::PreconditionFailed(m),
+            DomainError::TooMany { message, retry_after } => ApiError::TooMany { message, retry_after },
             DomainError::Internal(why) => {
                 tracing::error!(error = why, "domain invariant broken");
                 ApiError::Internal
@@ -68,6 +82,11 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +102,11 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "PayloadTooLarge",
             ApiError::Validation(_) => "UnprocessableEntity",
             ApiError::RateLimited { .. } => "RateLimitExceeded",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::PreconditionFailed(_) => "PreconditionFailed",
+            ApiError::TooMany { .. } => "TooManyAttempts",
+            ApiError::BadGateway(_) => "GatewayError",
+            ApiError::Unavailable(_) => "ServiceUnavailable",
             ApiError::Internal => "InternalError",
         }
     }
@@ -100,6 +124,8 @@ impl ApiError {
                 many => format!("Validation failed: {} problems", many.len()),
             },
             ApiError::RateLimited { decision, .. } => format!("Rate limit of {} requests per minute exceeded", decision.limit),
+            ApiError::Forbidden(m) | ApiError::PreconditionFailed(m) | ApiError::BadGateway(m) | ApiError::Unavailable(m) => m.clone(),
+            ApiError::TooMany { message, .. } => message.clone(),
             ApiError::Internal => "Something went wrong on our side; the error has been logged".into(),
         }
     }
@@ -116,6 +142,9 @@ impl ApiError {
         let mut resp = json_response(status, &body);
         if let ApiError::RateLimited { decision, retry_after } = &self {
             crate::http::set_rate_headers(&mut resp, decision);
+            crate::http::set_header(&mut resp, "retry-after", &retry_after.max(&1).to_string());
+        }
+        if let ApiError::TooMany { retry_after, .. } = &self {
             crate::http::set_header(&mut resp, "retry-after", &retry_after.max(&1).to_string());
         }
         resp

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod projects;
 pub mod registrations;
 pub mod routes;
+pub mod validations;
 
 pub use deps::Deps;
 pub use lambda_http::{Body, Request, Response};

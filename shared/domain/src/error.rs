@@ -26,6 +26,15 @@ pub enum DomainError {
     Conflict { message: String, details: Vec<FieldError> },
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The caller may not do this with what they presented (403), e.g. a wrong one-time code.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A precondition of the request no longer holds (412), e.g. an expired one-time code.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// Too many attempts or sends (429), answerable again after `retry_after` seconds.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: i64 },
     /// A broken invariant of our own (never the caller's fault): logged, answered with a 500.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod jobs;
 pub mod lifecycle;
+pub mod otp;
 pub mod ports;
 pub mod project;
 pub mod query;

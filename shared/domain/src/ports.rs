@@ -108,3 +108,53 @@ pub trait JobQueue: Send + Sync {
     /// Jobs that were received the queue's maximum number of times without being acknowledged.
     async fn dead_letters(&self, max: u32) -> Result<Vec<Delivery>, StoreError>;
 }
+
+/// An email to an enrollee (one-time codes, links).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextChannel {
+    Sms,
+    Whatsapp,
+}
+
+impl TextChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextChannel::Sms => "sms",
+            TextChannel::Whatsapp => "whatsapp",
+        }
+    }
+}
+
+/// A text message (SMS or WhatsApp) to an E.164 number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingText {
+    pub to: String,
+    pub body: String,
+    pub channel: TextChannel,
+}
+
+/// Why a message did not go out. Carries no personal data (it is logged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayError {
+    #[error("no provider is configured for {0}")]
+    NotConfigured(&'static str),
+    #[error("the provider refused the message (HTTP {0})")]
+    Refused(u16),
+    #[error("the provider could not be reached: {0}")]
+    Unreachable(String),
+}
+
+/// Email and text-message providers (Mailgun; a Twilio-shaped SMS/WhatsApp API).
+#[async_trait]
+pub trait Messenger: Send + Sync {
+    /// Sends and returns the provider's message id.
+    async fn email(&self, message: &OutgoingEmail) -> Result<String, GatewayError>;
+    async fn text(&self, message: &OutgoingText) -> Result<String, GatewayError>;
+}

@@ -20,10 +20,13 @@ pub enum Category {
     Enrollee,
     /// Product addition: registrations started without a token (hosted sign-up), per source IP.
     PublicSignUp,
+    /// Product addition: one-time codes sent to one email or phone number, per hour, across all
+    /// registrations (against SMS pumping: many sign-ups aimed at one premium number).
+    OtpDestination,
 }
 
 impl Category {
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 8] = [
         Category::Projects,
         Category::ProjectFlows,
         Category::DocumentVerification,
@@ -31,6 +34,7 @@ impl Category {
         Category::BackgroundChecks,
         Category::Enrollee,
         Category::PublicSignUp,
+        Category::OtpDestination,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,6 +45,7 @@ impl Category {
             Category::BackgroundChecks => "backgroundChecks",
             Category::Enrollee => "enrollee",
             Category::PublicSignUp => "publicSignUp",
+            Category::OtpDestination => "otpDestination",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -56,6 +61,14 @@ impl Category {
             Category::BackgroundChecks => 5,
             Category::Enrollee => 60,
             Category::PublicSignUp => 10,
+            Category::OtpDestination => 10,
+        }
+    }
+    /// The counting window: a minute, except codes per destination (an hour).
+    pub fn window_seconds(self) -> i64 {
+        match self {
+            Category::OtpDestination => 3600,
+            _ => WINDOW_SECONDS,
         }
     }
 }
@@ -111,11 +124,16 @@ impl RateKey {
     pub fn for_source(source_hash: &str, now_seconds: i64) -> Self {
         Self::of(format!("ip-{source_hash}"), Category::PublicSignUp, now_seconds)
     }
+    /// One-time codes sent to one destination (an opaque keyed hash of it, never the address).
+    pub fn for_destination(destination_hash: &str, now_seconds: i64) -> Self {
+        Self::of(format!("dest-{destination_hash}"), Category::OtpDestination, now_seconds)
+    }
     fn of(subject: String, category: Category, now_seconds: i64) -> Self {
-        Self { subject, category, window_start: now_seconds - now_seconds.rem_euclid(WINDOW_SECONDS) }
+        let window = category.window_seconds();
+        Self { subject, category, window_start: now_seconds - now_seconds.rem_euclid(window) }
     }
     pub fn reset_at(&self) -> i64 {
-        self.window_start + WINDOW_SECONDS
+        self.window_start + self.category.window_seconds()
     }
 }
 

@@ -138,6 +138,11 @@ pub struct Registration {
     pub language: String,
     pub consent: Consent,
     pub origin: Origin,
+    /// The email and phone one-time-code validations (absent until a code is asked for).
+    #[serde(default)]
+    pub email_validation: Option<crate::otp::OtpState>,
+    #[serde(default)]
+    pub phone_validation: Option<crate::otp::OtpState>,
     pub history: Vec<HistoryEntry>,
     /// Optimistic-concurrency version (`__v`).
     pub version: u64,
@@ -372,6 +377,8 @@ pub fn start(
             accepted_at: None,
         },
         origin: ctx.origin,
+        email_validation: None,
+        phone_validation: None,
         history: vec![HistoryEntry {
             at: now,
             by: match ctx.origin {

@@ -1,0 +1,11 @@
+//! Lambda function `phone-validations-check`: PUT /v2/phone-validations.
+
+use smartenroll_functions::aws;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    aws::run_lambda("phone-validations-check", aws::TABLE_ONLY).await
+}

@@ -1,0 +1,107 @@
+//! The message providers enrollees' one-time codes go out through, over their public HTTP APIs:
+//!
+//! - email: Mailgun's `POST /v3/<domain>/messages` (basic auth `api:<key>`, form fields `from`,
+//!   `to`, `subject`, `text`);
+//! - SMS and WhatsApp: Twilio's Messages API, `POST /2010-04-01/Accounts/<sid>/Messages.json`
+//!   (basic auth `<sid>:<token>`, form fields `To`, `From`, `Body`; WhatsApp numbers as
+//!   `whatsapp:+<E.164>`), a shape other SMS providers also offer.
+//!
+//! Base URLs come from configuration, so tests point them at a local receiver and assert the exact
+//! request. Logs carry the provider's HTTP status and message id only: never an address, a number
+//! or a message body (which holds the code).
+
+use async_trait::async_trait;
+use smartenroll_domain::ports::{GatewayError, Messenger, OutgoingEmail, OutgoingText, TextChannel};
+use std::time::Duration;
+
+/// How long a provider may take to accept a message.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailgunConfig {
+    /// `https://api.mailgun.net` (or the EU endpoint, or a local receiver in tests).
+    pub base_url: String,
+    pub domain: String,
+    pub api_key: String,
+    /// `Acme KYC <no-reply@mg.acme.example>`.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwilioConfig {
+    /// `https://api.twilio.com` (or a local receiver in tests).
+    pub base_url: String,
+    pub account_sid: String,
+    pub auth_token: String,
+    /// The sending number for SMS (E.164), if SMS is offered.
+    pub sms_from: Option<String>,
+    /// The sending number for WhatsApp (E.164, without the `whatsapp:` prefix), if offered.
+    pub whatsapp_from: Option<String>,
+}
+
+/// Mailgun and/or Twilio; an unconfigured provider answers `NotConfigured`.
+pub struct HttpMessenger {
+    http: reqwest::Client,
+    mailgun: Option<MailgunConfig>,
+    twilio: Option<TwilioConfig>,
+}
+
+impl HttpMessenger {
+    pub fn new(mailgun: Option<MailgunConfig>, twilio: Option<TwilioConfig>) -> Result<Self, String> {
+        let http = reqwest::Client::builder().timeout(TIMEOUT).build().map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Self { http, mailgun, twilio })
+    }
+
+    /// Sends a form and returns `id_field` of the JSON answer.
+    async fn post_form(
+        &self,
+        provider: &'static str,
+        url: String,
+        user: &str,
+        password: &str,
+        form: &[(&str, &str)],
+        id_field: &str,
+    ) -> Result<String, GatewayError> {
+        let response = self
+            .http
+            .post(url)
+            .basic_auth(user, Some(password))
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| GatewayError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() }))?;
+        let status = response.status().as_u16();
+        if !response.status().is_success() {
+            tracing::warn!(provider, status, "message provider refused a message");
+            return Err(GatewayError::Refused(status));
+        }
+        let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+        let id = body.get(id_field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        tracing::info!(provider, status, message_id = %id, "message accepted by the provider");
+        Ok(id)
+    }
+}
+
+#[async_trait]
+impl Messenger for HttpMessenger {
+    async fn email(&self, m: &OutgoingEmail) -> Result<String, GatewayError> {
+        let c = self.mailgun.as_ref().ok_or(GatewayError::NotConfigured("email (mailgun)"))?;
+        let url = format!("{}/v3/{}/messages", c.base_url.trim_end_matches('/'), c.domain);
+        let form = [("from", c.from.as_str()), ("to", m.to.as_str()), ("subject", m.subject.as_str()), ("text", m.text.as_str())];
+        self.post_form("mailgun", url, "api", &c.api_key, &form, "id").await
+    }
+
+    async fn text(&self, m: &OutgoingText) -> Result<String, GatewayError> {
+        let c = self.twilio.as_ref().ok_or(GatewayError::NotConfigured("text messages (twilio)"))?;
+        let (to, from) = match m.channel {
+            TextChannel::Sms => (m.to.clone(), c.sms_from.clone().ok_or(GatewayError::NotConfigured("SMS (no sending number)"))?),
+            TextChannel::Whatsapp => (
+                format!("whatsapp:{}", m.to),
+                format!("whatsapp:{}", c.whatsapp_from.as_deref().ok_or(GatewayError::NotConfigured("WhatsApp (no sending number)"))?),
+            ),
+        };
+        let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", c.base_url.trim_end_matches('/'), c.account_sid);
+        let form = [("To", to.as_str()), ("From", from.as_str()), ("Body", m.body.as_str())];
+        self.post_form("twilio", url, &c.account_sid, &c.auth_token, &form, "sid").await
+    }
+}
