@@ -70,12 +70,36 @@ pub const GRANTS: &[(&str, Grants)] = &[
     ("email-validations-check", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     ("phone-validations-send", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
     ("phone-validations-check", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("registrations-sync", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("registrations-review", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "document-validations-submit",
+        &[
+            ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            ("objects", &["s3:PutObject"]),
+            ("jobs-queue", &["sqs:SendMessage"]),
+            SECRET,
+        ],
+    ),
+    (
+        "biometric-validations-submit",
+        &[
+            ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            ("objects", &["s3:PutObject"]),
+            ("jobs-queue", &["sqs:SendMessage"]),
+            SECRET,
+        ],
+    ),
     // Receiving and deleting its messages is granted by SAM's SQS event source (see the template).
-    ("jobs-worker", &[("bucket", &["s3:ListBucket"]), ("objects", &["s3:DeleteObject"])]),
+    (
+        "jobs-worker",
+        &[("table", &["dynamodb:GetItem", "dynamodb:PutItem"]), ("bucket", &["s3:ListBucket"]), ("objects", &["s3:DeleteObject"])],
+    ),
+    ("outbox-relay", &[("table", &["dynamodb:DeleteItem", "dynamodb:Query"]), ("jobs-queue", &["sqs:SendMessage"])]),
 ];
 
 /// The queue consumers (functions outside the HTTP routing table).
-pub const WORKERS: &[&str] = &["jobs-worker"];
+pub const WORKERS: &[&str] = &["jobs-worker", "outbox-relay"];
 
 /// Stands in for an adapter a function does not have (not wired in, or its environment variable
 /// unset): every call fails with this message (logged; a 500 to the caller), never a silent no-op.
@@ -226,7 +250,9 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         _ => return Err(BootError::Config(format!("set {SECRET_ARN_ENV} (or {SECRET_ENV} for local runs)"))),
     };
     let jwt = JwtKeys::from_secret(secret.as_bytes()).map_err(|e| BootError::Config(format!("JWT secret: {e}")))?;
-    let store = DynamoStore::from_conf(conf, table);
+    let jobs = (wiring.jobs)(conf);
+    // Jobs a registration write queues go to SQS as soon as the write commits (the outbox).
+    let store = DynamoStore::from_conf(conf, table).with_relay(jobs.clone());
     let shared = Arc::new(store.clone());
     let mut process = [0u8; 5];
     let mut counter = [0u8; 4];
@@ -253,7 +279,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         clients: shared.clone(),
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
-        jobs: (wiring.jobs)(conf),
+        jobs,
         messenger,
         limits,
         jwt,
@@ -265,11 +291,29 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
     Ok((deps, store))
 }
 
-/// What the `jobs-worker` function needs: the bucket only (no secret, no table).
+/// What the `jobs-worker` function needs: the bucket and the table (no secret, no rate limits).
 pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
     env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
+    let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
     let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
-    Ok(JobDeps { blobs: s3_from_env(&conf) })
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut process = [0u8; 5];
+    let mut counter = [0u8; 4];
+    getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
+    Ok(JobDeps {
+        blobs: s3_from_env(&conf),
+        registrations: Arc::new(DynamoStore::from_conf(&conf, table)),
+        ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
+        clock,
+    })
+}
+
+/// What the `outbox-relay` function needs: the table and the jobs queue.
+pub fn relay_from_env() -> Result<(DynamoStore, Arc<dyn JobQueue>), BootError> {
+    let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
+    env(JOBS_QUEUE_ENV).ok_or_else(|| BootError::Config(format!("{JOBS_QUEUE_ENV} must name the jobs queue")))?;
+    let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
+    Ok((DynamoStore::from_conf(&conf, table), sqs_from_env(&conf)))
 }
 
 /// JSON lines to CloudWatch, filtered by `SMARTENROLL_LOG` (default `info`).

@@ -27,7 +27,7 @@ const LOCK_FILE: &str = "server.lock";
 /// Documents and selfies, one file per object.
 pub const BLOBS_DIR: &str = "blobs";
 /// The jobs queue in the embedded database, and how often a job is tried before it is dead.
-const JOBS_QUEUE: &str = "jobs";
+const JOBS_QUEUE: &str = smartenroll_adapters::queue::JOBS_QUEUE;
 const JOB_MAX_RECEIVES: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]

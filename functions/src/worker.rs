@@ -38,6 +38,38 @@ pub async fn handle_sqs_batch(deps: &JobDeps, event: SqsEvent) -> SqsBatchRespon
     response
 }
 
+/// The `outbox-relay` function: on its schedule, sends the jobs a crash left in the outbox.
+pub async fn run_outbox_relay() -> Result<(), lambda_runtime::Error> {
+    crate::aws::init_json_logs();
+    let (store, queue) = crate::aws::relay_from_env()?;
+    let (store, queue): (&'static _, &'static _) = (Box::leak(Box::new(store)), Box::leak(Box::new(queue)));
+    lambda_runtime::run(lambda_runtime::service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let relayed = store.relay_outbox(queue.as_ref(), now_ms(), OUTBOX_MIN_AGE_MS).await?;
+        tracing::info!(relayed, "outbox relayed");
+        Ok::<_, lambda_runtime::Error>(serde_json::json!({"relayed": relayed}))
+    }))
+    .await
+}
+
+/// Outbox entries younger than this are still being sent by the write that made them.
+pub const OUTBOX_MIN_AGE_MS: i64 = 30_000;
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// `serve --backend aws`: the relay sweep every ten seconds (the scheduled function's job in AWS).
+pub async fn run_local_relay(store: smartenroll_aws::dynamo::DynamoStore, queue: Arc<dyn JobQueue>) {
+    loop {
+        match store.relay_outbox(queue.as_ref(), now_ms(), OUTBOX_MIN_AGE_MS).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(relayed = n, "outbox relayed"),
+            Err(e) => tracing::error!(error = %e, "outbox relay failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    }
+}
+
 /// The retry delay after a failed attempt: 5 s, 10 s, 20 s … capped at 5 minutes.
 fn backoff(receive_count: u32) -> u32 {
     5u32.saturating_mul(1 << receive_count.saturating_sub(1).min(6)).min(300)

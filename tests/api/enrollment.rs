@@ -337,3 +337,254 @@ async fn demo_mode_accepts_the_demo_code_and_sends_nothing_and_codes_expire_and_
         .await;
     r.assert_error(503, "ServiceUnavailable");
 }
+
+/// A real PNG (a gradient), as base64: what a camera upload looks like to the API.
+pub fn png_base64(width: u32, height: u32, seed: u8) -> String {
+    use base64::Engine;
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 251) as u8 ^ seed, (y % 241) as u8, seed]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("encode");
+    base64::engine::general_purpose::STANDARD.encode(out.into_inner())
+}
+
+/// Polls the operator's view of a registration until `done` holds (the worker is asynchronous).
+async fn wait_for(server: &Server, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(token), None).await;
+        if done(&r.body["data"]) {
+            return r.body["data"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("registration {id} never reached the expected state");
+}
+
+/// Starts a registration on the active demo project and validates its email and phone with the
+/// demo code. Returns (enrollee token, registration id).
+async fn signed_up(server: &Server, t: &Tenant, project: &str, flow: &str, email: &str, phone: &str) -> (String, String) {
+    let body =
+        json!({"project": project, "projectFlow": flow, "email": email, "phone": phone, "countryCode": "+57", "fullName": "Dana Gómez"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&t.token), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let token = r.body["data"]["token"].as_str().expect("token").to_string();
+    let id = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+    let r = server.call(Method::POST, "/v2/email-validations/app-registration", Some(&token), Some(&json!({"email": email}))).await;
+    let validation = r.body["data"]["_id"].as_str().expect("validation id").to_string();
+    let r = server
+        .call(Method::PUT, &format!("/v2/email-validations/{validation}"), Some(&token), Some(&json!({"email": email, "otp": "424242"})))
+        .await;
+    assert_eq!(r.body["data"]["status"], "validated", "{}", r.body);
+    let p = json!({"phone": phone, "countryCode": "+57"});
+    let r = server.call(Method::POST, "/v2/phone-validations/app-registration", Some(&token), Some(&p)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = server
+        .call(Method::PUT, "/v2/phone-validations", Some(&token), Some(&json!({"phone": phone, "countryCode": "+57", "otp": 424242})))
+        .await;
+    assert_eq!(r.body["data"]["status"], "validated", "{}", r.body);
+    (token, id)
+}
+
+#[tokio::test]
+async fn an_enrollee_goes_through_the_whole_flow_and_the_operator_reviews_the_decision() {
+    whole_flow(&Server::start(&[])).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn the_whole_flow_also_works_on_the_aws_backend() {
+    whole_flow(&Server::start_aws(&[])).await;
+}
+
+async fn whole_flow(server: &Server) {
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(server, &acme).await;
+    activate(server, &acme, &project).await;
+    let (token, id) = signed_up(server, &acme, &project, &flow, "dana@example.com", "3007770001").await;
+
+    // Steps before the checks; a mandatory step missing refuses `end`.
+    for step in ["signUpForm", "instructions"] {
+        let r = server
+            .call(Method::PUT, &format!("/v2/app-registrations/{id}/sync"), Some(&token), Some(&json!({"step": step, "status": "ONGOING"})))
+            .await;
+        assert_eq!((r.status.as_u16(), r.body["data"]["status"].as_str()), (200, Some("ONGOING")), "{}", r.body);
+    }
+    let end = json!({"step": "end", "status": "COMPLETED"});
+    let r = server.call(Method::PUT, &format!("/v2/app-registrations/{id}/sync"), Some(&token), Some(&end)).await;
+    r.assert_error(409, "Conflict");
+    assert!(r.body["message"].as_str().is_some_and(|m| m.starts_with("document_step_missing")), "{}", r.body);
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/v2/app-registrations/{id}/sync"),
+            Some(&token),
+            Some(&json!({"step": "teleport", "status": "ONGOING"})),
+        )
+        .await;
+    r.assert_error(422, "UnprocessableEntity");
+    let r = server.call(Method::PUT, &format!("/v2/app-registrations/{id}/sync"), Some(&acme.token), Some(&end)).await;
+    r.assert_error(401, "Unauthorized");
+
+    // The document (front and back) and the selfie: accepted for checking, never decided here.
+    let doc = json!({"image": format!("data:image/png;base64,{}", png_base64(640, 400, 1)), "backImage": png_base64(640, 400, 2), "inputMethod": "CAMERA"});
+    let r = server.call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&doc)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"]["documentValidation"]["status"], "ASSESSING");
+    let r = server.call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&doc)).await;
+    r.assert_error(409, "Conflict");
+    let selfie = json!({"image": png_base64(480, 640, 3), "os": "ANDROID"});
+    let r = server.call(Method::POST, "/v2/biometric-validations/app-registration", Some(&token), Some(&selfie)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"]["biometricValidation"]["status"], "new");
+    let r = server
+        .call(Method::POST, "/v2/biometric-validations/app-registration", Some(&token), Some(&json!({"image": png_base64(64, 64, 4)})))
+        .await;
+    r.assert_error(422, "UnprocessableEntity");
+    assert_eq!(r.detail_fields(), ["os"]);
+
+    // `end`: decided by the server once both checks are recorded. No engine is installed, so the
+    // checks are inconclusive with that reason and the registration waits for a person.
+    let r = server.call(Method::PUT, &format!("/v2/app-registrations/{id}/sync"), Some(&token), Some(&end)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"]["redirectUrl"], "https://acme.example/kyc/done");
+    let reg = wait_for(server, &acme.token, &id, |d| d["status"] == "NEEDS_MANUAL_VERIFICATION").await;
+    let checks = reg["checks"].as_array().expect("checks");
+    assert_eq!(checks.len(), 2);
+    for c in checks {
+        assert_eq!(c["result"]["outcome"], "inconclusive", "{c}");
+        assert!(c["result"]["reason"].as_str().is_some_and(|r| r.starts_with("no_engine")), "the reason is visible: {c}");
+    }
+    assert_eq!(checks[0]["status"], "NEEDS_MANUAL_VERIFICATION");
+    let r = server
+        .call(
+            Method::POST,
+            "/v2/document-validations/app-registration",
+            Some(&token),
+            Some(&json!({"image": png_base64(64, 64, 5), "force": true})),
+        )
+        .await;
+    r.assert_error(409, "Conflict");
+
+    // The operator reviews: a reason code is required; approval completes it, once.
+    let review = format!("/v2/app-registrations/{id}/review");
+    let r = server.call(Method::POST, &review, Some(&acme.token), Some(&json!({"decision": "approve"}))).await;
+    r.assert_error(422, "UnprocessableEntity");
+    assert_eq!(r.detail_fields(), ["reasonCode"]);
+    server
+        .call(Method::POST, &review, Some(&token), Some(&json!({"decision": "approve", "reasonCode": "x"})))
+        .await
+        .assert_error(401, "Unauthorized");
+    let other = server.new_client("Other");
+    server
+        .call(Method::POST, &review, Some(&other.token), Some(&json!({"decision": "approve", "reasonCode": "x"})))
+        .await
+        .assert_error(404, "NotFound");
+    let r = server
+        .call(
+            Method::POST,
+            &review,
+            Some(&acme.token),
+            Some(&json!({"decision": "approve", "reasonCode": "documents_checked_by_hand", "note": "ID matches selfie"})),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.body["data"]["status"].as_str()), (200, Some("COMPLETED")), "{}", r.body);
+    let history: Vec<(String, String)> = r.body["data"]["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| (h["by"].as_str().unwrap_or_default().to_string(), h["action"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (format!("client:{}", acme.id), "created".to_string()),
+            ("system".to_string(), "NEEDS_MANUAL_VERIFICATION".to_string()),
+            (format!("client:{}", acme.id), "COMPLETED".to_string()),
+        ]
+    );
+    server
+        .call(Method::POST, &review, Some(&acme.token), Some(&json!({"decision": "reject", "reasonCode": "x"})))
+        .await
+        .assert_error(409, "Conflict");
+
+    let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}/events"), Some(&acme.token), None).await;
+    let kinds: Vec<&str> = r.body["data"].as_array().expect("events").iter().filter_map(|e| e["type"].as_str()).collect();
+    for expected in [
+        "onboarding_app_registration_ongoing",
+        "onboarding_app_registration_sync_instructions",
+        "onboarding_document_validation_created",
+        "onboarding_document_validation_manual_verification_required",
+        "onboarding_biometric_validation_created",
+        "onboarding_biometric_validation_needs_manual_verification",
+        "onboarding_app_registration_sync_end",
+        "onboarding_app_registration_needs_manual_verification",
+        "onboarding_app_registration_completed",
+    ] {
+        assert!(kinds.contains(&expected), "missing event {expected}: {kinds:?}");
+    }
+    assert!(r.body["data"].as_array().expect("events").iter().all(|e| e["demo"] == true), "demo registrations mark every event");
+
+    // The attempt limit (3 in this flow) on another enrollee.
+    let (token, _) = signed_up(server, &acme, &project, &flow, "eve@example.com", "3007770002").await;
+    let mut refused = None;
+    for attempt in 1..=4 {
+        let body = json!({"image": png_base64(64, 64, attempt), "force": attempt > 1});
+        // Wait for the previous attempt to be checked first.
+        for _ in 0..100 {
+            let r = server.call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&body)).await;
+            if r.status == 409 && r.body["message"].as_str().is_some_and(|m| m.contains("in_progress")) {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+            if r.status != 200 {
+                refused = Some((attempt, r.body["message"].as_str().unwrap_or_default().to_string()));
+            }
+            break;
+        }
+    }
+    let (attempt, message) = refused.expect("the fourth attempt is refused");
+    assert_eq!(attempt, 4);
+    assert!(message.starts_with("attempt_limit_reached"), "{message}");
+}
+
+#[tokio::test]
+async fn a_document_accepted_just_before_a_crash_is_still_checked_after_the_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // No workers: the job can only be waiting in the queue when the process dies.
+    let server = Server::start_on(dir.path(), &["--workers", "0"]).expect("server");
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(&server, &acme).await;
+    activate(&server, &acme, &project).await;
+    let (token, id) = signed_up(&server, &acme, &project, &flow, "kim@example.com", "3007770003").await;
+    let r = server
+        .call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&json!({"image": png_base64(320, 200, 9)})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    server.kill_hard();
+    let server = Server::start_on(dir.path(), &[]).expect("restart");
+    let reg = wait_for(&server, &acme.token, &id, |d| d["checks"][0]["status"] != "ASSESSING").await;
+    assert_eq!(reg["checks"][0]["status"], "NEEDS_MANUAL_VERIFICATION", "{reg}");
+}
+
+#[tokio::test]
+async fn oversized_malformed_and_bomb_images_get_clear_client_errors() {
+    let server = Server::start(&[]);
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(&server, &acme).await;
+    activate(&server, &acme, &project).await;
+    let (token, _) = signed_up(&server, &acme, &project, &flow, "lee@example.com", "3007770004").await;
+    let post = |body: Value| {
+        let token = token.clone();
+        let server = &server;
+        async move { server.call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&body)).await }
+    };
+    post(json!({})).await.assert_error(422, "UnprocessableEntity");
+    post(json!({"image": "bm90IGFuIGltYWdl"})).await.assert_error(412, "PreconditionFailed");
+    post(json!({"image": "!!!"})).await.assert_error(422, "UnprocessableEntity");
+    // 4 MB of random-looking bytes twice: over the 4.5 MB per request.
+    let big = {
+        use base64::Engine;
+        let bytes: Vec<u8> = (0..2_400_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    post(json!({"image": big, "backImage": big})).await.assert_error(413, "PayloadTooLarge");
+}

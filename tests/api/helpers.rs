@@ -161,6 +161,13 @@ impl Server {
         Reply::from(req.send().await.expect("HTTP call")).await
     }
 
+    /// Kills the process outright (SIGKILL): a crash, with no chance to finish anything.
+    pub fn kill_hard(mut self) {
+        if self.child.kill().is_ok() && self.child.wait().is_err() {
+            eprintln!("could not reap the server process");
+        }
+    }
+
     /// Stops the process the way an operator's service manager would.
     pub fn stop(mut self) -> Option<tempfile::TempDir> {
         self.kill();

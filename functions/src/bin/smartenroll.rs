@@ -42,6 +42,9 @@ enum Command {
         /// Per-minute limits per client, e.g. `projects=1000,documentVerification=40`.
         #[arg(long)]
         rate_limits: Option<String>,
+        /// Job workers in this process (0: none; the queued jobs wait for a server that has some).
+        #[arg(long, default_value_t = 1, env = "SMARTENROLL_WORKERS")]
+        workers: usize,
     },
     /// Manage clients (operator accounts).
     Client {
@@ -122,12 +125,18 @@ fn main() -> ExitCode {
 
 /// The handlers' dependencies over the chosen backend, and the embedded backend's server lock
 /// when `lock` is asked for (held for as long as it lives).
-async fn open(cli: &Cli, limits: RateLimits, lock: bool) -> Result<(Deps, Option<std::fs::File>), String> {
+/// The handlers' dependencies for `cli.backend`, the data directory's lock (single node) and, on
+/// the AWS backend, the table (for the outbox relay).
+async fn open(
+    cli: &Cli,
+    limits: RateLimits,
+    lock: bool,
+) -> Result<(Deps, Option<std::fs::File>, Option<smartenroll_aws::dynamo::DynamoStore>), String> {
     match cli.backend {
         Backend::Embedded => {
             let dir = DataDir::open(&cli.data_dir).map_err(|e| e.to_string())?;
             let held = if lock { Some(dir.lock_for_server().map_err(|e| e.to_string())?) } else { None };
-            Ok((dir.deps(limits).map_err(|e| e.to_string())?, held))
+            Ok((dir.deps(limits).map_err(|e| e.to_string())?, held, None))
         }
         Backend::Aws => {
             use smartenroll_functions::aws;
@@ -136,16 +145,16 @@ async fn open(cli: &Cli, limits: RateLimits, lock: bool) -> Result<(Deps, Option
             if cli.create_table {
                 aws::create_resources(&conf, &table).await.map_err(|e| e.to_string())?;
             }
-            Ok((deps, None))
+            Ok((deps, None, Some(table)))
         }
     }
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
-        Command::Serve { addr, rate_limits } => {
+        Command::Serve { addr, rate_limits, workers } => {
             let limits = bootstrap::rate_limits(rate_limits.as_deref()).map_err(|e| e.to_string())?;
-            let (deps, _lock) = open(&cli, limits, true).await?;
+            let (deps, _lock, table) = open(&cli, limits, true).await?;
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             // Tests and scripts wait for this line (the port is chosen by the OS with --addr ...:0).
@@ -153,14 +162,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!(%local, backend = ?cli.backend, "serving");
             // The server also works its job queue (in AWS the jobs-worker function does), unless on
             // the AWS backend without a queue configured.
-            let has_queue =
-                cli.backend == Backend::Embedded || std::env::var(smartenroll_functions::aws::JOBS_QUEUE_ENV).is_ok_and(|v| !v.is_empty());
-            let job_deps = smartenroll_api::jobs::JobDeps { blobs: deps.blobs.clone() };
-            let worker = has_queue.then(|| tokio::spawn(smartenroll_functions::worker::run_local(job_deps, deps.jobs.clone())));
+            let has_queue = *workers > 0
+                && (cli.backend == Backend::Embedded
+                    || std::env::var(smartenroll_functions::aws::JOBS_QUEUE_ENV).is_ok_and(|v| !v.is_empty()));
+            let job_deps = smartenroll_api::jobs::JobDeps {
+                blobs: deps.blobs.clone(),
+                registrations: deps.registrations.clone(),
+                clock: deps.clock.clone(),
+                ids: deps.ids.clone(),
+            };
+            let mut tasks = Vec::new();
+            for _ in 0..if has_queue { *workers } else { 0 } {
+                tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(job_deps.clone(), deps.jobs.clone())));
+            }
+            if let (true, Some(table)) = (has_queue, table) {
+                tasks.push(tokio::spawn(smartenroll_functions::worker::run_local_relay(table, deps.jobs.clone())));
+            }
             smartenroll_functions::server::serve(listener, deps, &[], shutdown_signal()).await.map_err(|e| e.to_string())?;
             // A job cut short is not lost: it is delivered again after its visibility timeout.
-            if let Some(worker) = worker {
-                worker.abort();
+            for task in tasks {
+                task.abort();
             }
             tracing::info!("stopped");
             Ok(())
@@ -170,7 +191,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             if name.is_empty() || name.chars().count() > 100 {
                 return Err("--name must be 1 to 100 characters".into());
             }
-            let (deps, _) = open(&cli, RateLimits::default(), false).await?;
+            let (deps, _, _) = open(&cli, RateLimits::default(), false).await?;
             let id = ClientId::parse(&deps.ids.object_id()).map_err(|e| e.to_string())?;
             let client = Client::new(id.clone(), name, email.clone(), phone.clone(), deps.clock.now());
             deps.clients.insert(&client).await.map_err(|e| e.to_string())?;
@@ -182,7 +203,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 return Err("--days must be from 1 to 365".into());
             }
             let id = ClientId::parse(client).map_err(|_| format!("--client: {client:?} is not a client id"))?;
-            let (deps, _) = open(&cli, RateLimits::default(), false).await?;
+            let (deps, _, _) = open(&cli, RateLimits::default(), false).await?;
             let record = deps
                 .clients
                 .get(&id)

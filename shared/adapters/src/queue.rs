@@ -19,7 +19,11 @@ pub struct SqliteQueue {
     max_receives: u32,
 }
 
-fn now_ms() -> i64 {
+/// The queue the server's worker reads; registration writes add their jobs to it in their own
+/// transaction (the embedded store's outbox is the queue itself).
+pub const JOBS_QUEUE: &str = "jobs";
+
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 

@@ -73,7 +73,14 @@ impl RegistrationStore for SqliteStore {
         .await
     }
 
-    async fn update(&self, registration: &Registration, expected_version: u64, events: &[Event]) -> Result<(), StoreError> {
+    async fn update_with_jobs(
+        &self,
+        registration: &Registration,
+        expected_version: u64,
+        events: &[Event],
+        jobs: &[String],
+    ) -> Result<(), StoreError> {
+        let jobs = jobs.to_vec();
         let r = registration.clone();
         let doc = to_doc(&r)?;
         let events = event_rows(events)?;
@@ -97,6 +104,11 @@ impl RegistrationStore for SqliteStore {
                 return Err(StoreError::Conflict);
             }
             append_events(&tx, &events)?;
+            let now = crate::queue::now_ms();
+            for body in &jobs {
+                tx.execute("INSERT INTO jobs (queue, body, visible_at) VALUES (?1, ?2, ?3)", params![crate::queue::JOBS_QUEUE, body, now])
+                    .map_err(backend)?;
+            }
             tx.commit().map_err(backend)
         })
         .await

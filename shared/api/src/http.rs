@@ -76,9 +76,14 @@ fn body_bytes(req: &Request) -> &[u8] {
 /// The request body as a JSON object: 413 when too large, 400 for a wrong content type, malformed
 /// JSON or anything but an object.
 pub fn json_object(req: &Request) -> Result<Map<String, Value>, ApiError> {
+    json_object_up_to(req, MAX_JSON_BODY)
+}
+
+/// [`json_object`] with another size limit (image uploads).
+pub fn json_object_up_to(req: &Request, max: usize) -> Result<Map<String, Value>, ApiError> {
     let bytes = body_bytes(req);
-    if bytes.len() > MAX_JSON_BODY {
-        return Err(ApiError::PayloadTooLarge(MAX_JSON_BODY));
+    if bytes.len() > max {
+        return Err(ApiError::PayloadTooLarge(max));
     }
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();

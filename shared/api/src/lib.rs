@@ -6,9 +6,11 @@
 //! dispatches through it, and each Lambda function is built for one of its entries.
 
 pub mod auth;
+pub mod checks;
 pub mod deps;
 pub mod error;
 pub mod http;
+pub mod images;
 pub mod jobs;
 pub mod projects;
 pub mod registrations;

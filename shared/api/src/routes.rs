@@ -56,6 +56,10 @@ routes! {
     "PUT" "/v2/email-validations/{id}" => "email-validations-check" crate::validations::email_check,
     "POST" "/v2/phone-validations/app-registration" => "phone-validations-send" crate::validations::phone_send,
     "PUT" "/v2/phone-validations" => "phone-validations-check" crate::validations::phone_check,
+    "PUT" "/v2/app-registrations/{id}/sync" => "registrations-sync" crate::checks::sync,
+    "POST" "/v2/app-registrations/{id}/review" => "registrations-review" crate::checks::review,
+    "POST" "/v2/document-validations/app-registration" => "document-validations-submit" crate::checks::submit_document,
+    "POST" "/v2/biometric-validations/app-registration" => "biometric-validations-submit" crate::checks::submit_selfie,
 }
 
 pub enum Match {

@@ -45,6 +45,9 @@ pub(crate) type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     pub(crate) ddb: Ddb,
     pub(crate) table: String,
+    /// Where committed outbox jobs are sent right away (the relay sweep catches any that a crash
+    /// left behind); `None` leaves them all to the sweep.
+    pub(crate) relay: Option<std::sync::Arc<dyn smartenroll_domain::ports::JobQueue>>,
 }
 
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
@@ -73,7 +76,13 @@ pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
 
 impl DynamoStore {
     pub fn new(ddb: Ddb, table: impl Into<String>) -> Self {
-        Self { ddb, table: table.into() }
+        Self { ddb, table: table.into(), relay: None }
+    }
+
+    /// Sends outbox jobs to `queue` as soon as their write commits.
+    pub fn with_relay(mut self, queue: std::sync::Arc<dyn smartenroll_domain::ports::JobQueue>) -> Self {
+        self.relay = Some(queue);
+        self
     }
 
     /// A store over `table` with a client built from the shared SDK configuration.

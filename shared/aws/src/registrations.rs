@@ -5,6 +5,12 @@
 //! | registration | `CLIENT#<clientId>` | `REG#<registrationId>` | `doc`, `ver`, `status`, `project`, `flow`, `created`, `gsi1pk` = `CLIENT#<clientId>#REGS`, `gsi1sk` = `<createdAt>#<registrationId>` |
 //! | uniqueness key (one email or phone per flow) | `CLIENT#<clientId>` | `REGKEY#<flowId>#<kind>#<sha256>` | `reg` |
 //! | event (the outbox) | `CLIENT#<clientId>` | `EVT#<registrationId>#<unix ms, 13 digits>#<eventId>` | `doc` |
+//! | job outbox entry | `OUTBOX` | `<unix ms, 13 digits>#<id>` | `body` (the job) |
+//!
+//! Jobs cannot join a DynamoDB transaction on SQS, so a write that queues jobs puts them in the
+//! `OUTBOX` partition in its own transaction; after the commit they are sent to SQS and their
+//! entries deleted, and [`DynamoStore::relay_outbox`] (a scheduled function) sends whatever a crash
+//! left between the two. Jobs are idempotent, so a job sent twice does no harm.
 //!
 //! Every write is one TransactWriteItems: the record (conditional on absence or on its version),
 //! the keys it claims (conditional on absence: the second registration with an email in a flow
@@ -25,11 +31,57 @@ fn registration_key(client: &ClientId, id: &str) -> Item {
     HashMap::from([("pk".into(), s(client_pk(client))), ("sk".into(), s(format!("REG#{id}")))])
 }
 
+/// The partition of job outbox entries (all tenants; the bodies name their client).
+const OUTBOX_PK: &str = "OUTBOX";
+
 fn catalog_pk(client: &ClientId) -> String {
     format!("{}#REGS", client_pk(client))
 }
 
 impl DynamoStore {
+    async fn delete_outbox_entry(&self, sk: &str) -> Result<(), StoreError> {
+        self.ddb.delete_item().table_name(&self.table).key("pk", s(OUTBOX_PK)).key("sk", s(sk)).send().await.map_err(backend)?;
+        Ok(())
+    }
+
+    /// Sends outbox jobs older than `min_age_ms` (younger ones are still being sent by the writer
+    /// that committed them) to `queue` and deletes their entries; returns how many. Run by the
+    /// scheduled `outbox-relay` function and by `serve --backend aws`.
+    pub async fn relay_outbox(
+        &self,
+        queue: &dyn smartenroll_domain::ports::JobQueue,
+        now_ms: i64,
+        min_age_ms: i64,
+    ) -> Result<usize, StoreError> {
+        let mut relayed = 0;
+        let mut start_key: Option<Item> = None;
+        loop {
+            let out = self
+                .ddb
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk < :before")
+                .expression_attribute_values(":pk", s(OUTBOX_PK))
+                .expression_attribute_values(":before", s(format!("{:013}", (now_ms - min_age_ms).max(0))))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items() {
+                let (Some(AttributeValue::S(sk)), Some(AttributeValue::S(body))) = (item.get("sk"), item.get("body")) else { continue };
+                queue.send(body).await?;
+                self.delete_outbox_entry(sk).await?;
+                relayed += 1;
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start_key = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(relayed)
+    }
+
     fn registration_item(r: &Registration) -> Result<Item, StoreError> {
         let created = r.created_at.to_iso();
         let mut item = registration_key(&r.client, r.id.as_str());
@@ -102,10 +154,41 @@ impl RegistrationStore for DynamoStore {
         out.item().map(doc_of).transpose()
     }
 
-    async fn update(&self, registration: &Registration, expected_version: u64, events: &[Event]) -> Result<(), StoreError> {
+    async fn update_with_jobs(
+        &self,
+        registration: &Registration,
+        expected_version: u64,
+        events: &[Event],
+        jobs: &[String],
+    ) -> Result<(), StoreError> {
         let mut items = vec![self.put(Self::registration_item(registration)?, Some("ver = :expected"), Some(expected_version))?];
         items.extend(self.event_puts(events)?);
-        self.transact(items, StoreError::Conflict).await
+        let mut outbox = Vec::new();
+        for (i, body) in jobs.iter().enumerate() {
+            let sk = format!("{:013}#{}#{i}", registration.updated_at.unix_millis().max(0), registration.id);
+            items.push(self.put(
+                HashMap::from([("pk".into(), s(OUTBOX_PK)), ("sk".into(), s(sk.clone())), ("body".into(), s(body.clone()))]),
+                None,
+                None,
+            )?);
+            outbox.push((sk, body.clone()));
+        }
+        self.transact(items, StoreError::Conflict).await?;
+        if let (Some(queue), false) = (&self.relay, outbox.is_empty()) {
+            // Committed: send now. If this fails the entries stay and the relay sweep sends them.
+            let bodies: Vec<String> = outbox.iter().map(|(_, b)| b.clone()).collect();
+            match queue.send_batch(&bodies).await {
+                Ok(()) => {
+                    for (sk, _) in &outbox {
+                        if let Err(e) = self.delete_outbox_entry(sk).await {
+                            tracing::warn!(error = %e, "a sent job's outbox entry stays until the relay sweep");
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "jobs stay in the outbox until the relay sweep sends them"),
+            }
+        }
+        Ok(())
     }
 
     /// Newest first from the client's registration catalog (`gsi1`, projecting the filtered

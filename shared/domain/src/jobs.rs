@@ -13,6 +13,10 @@ pub enum Job {
     /// selfies). Idempotent: running it twice deletes nothing the second time.
     #[serde(rename = "blobs.purge", rename_all = "camelCase")]
     PurgeBlobs { client_id: String, folder: String },
+    /// Run one submitted check (document or selfie) of a registration and record its outcome.
+    /// Idempotent: a check already finished is left as it is.
+    #[serde(rename = "checks.run", rename_all = "camelCase")]
+    RunCheck { client_id: String, registration_id: String, check_id: String },
 }
 
 impl Job {

@@ -18,6 +18,7 @@ pub mod project;
 pub mod query;
 pub mod ratelimit;
 pub mod registration;
+pub mod verification;
 
-#[cfg(feature = "conformance")]
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;

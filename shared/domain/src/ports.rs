@@ -52,7 +52,18 @@ pub trait RegistrationStore: Send + Sync {
     async fn get(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<Registration>, StoreError>;
     /// Writes `registration` if the stored version is still `expected_version` (else `Conflict`),
     /// appending `events`.
-    async fn update(&self, registration: &Registration, expected_version: u64, events: &[Event]) -> Result<(), StoreError>;
+    async fn update(&self, registration: &Registration, expected_version: u64, events: &[Event]) -> Result<(), StoreError> {
+        self.update_with_jobs(registration, expected_version, events, &[]).await
+    }
+    /// [`RegistrationStore::update`] that also queues `jobs` (job bodies) when, and only when, the
+    /// write commits: the transactional outbox. A crash after the commit never loses them.
+    async fn update_with_jobs(
+        &self,
+        registration: &Registration,
+        expected_version: u64,
+        events: &[Event],
+        jobs: &[String],
+    ) -> Result<(), StoreError>;
     /// Newest first, filtered and paginated.
     async fn list(&self, client: &ClientId, query: &RegistrationQuery) -> Result<Page<Registration>, StoreError>;
     /// The registration's events, oldest first.

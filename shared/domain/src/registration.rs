@@ -143,6 +143,12 @@ pub struct Registration {
     pub email_validation: Option<crate::otp::OtpState>,
     #[serde(default)]
     pub phone_validation: Option<crate::otp::OtpState>,
+    /// Document and selfie attempts, in submission order.
+    #[serde(default)]
+    pub checks: Vec<crate::verification::Check>,
+    /// When the enrollee synced `end` (the decision is made once no check is running).
+    #[serde(default)]
+    pub end_requested_at: Option<Timestamp>,
     pub history: Vec<HistoryEntry>,
     /// Optimistic-concurrency version (`__v`).
     pub version: u64,
@@ -379,6 +385,8 @@ pub fn start(
         origin: ctx.origin,
         email_validation: None,
         phone_validation: None,
+        checks: Vec::new(),
+        end_requested_at: None,
         history: vec![HistoryEntry {
             at: now,
             by: match ctx.origin {
@@ -447,7 +455,13 @@ impl Registration {
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
         });
+        let latest = |kind| self.checks.iter().rev().find(|c| c.kind == kind).map(|c| c.id.clone());
+        v["documentValidation"] = json!(latest(crate::verification::CheckKind::Document));
+        v["biometricValidation"] = json!(latest(crate::verification::CheckKind::Liveness));
+        v["emailValidation"] = json!(self.email_validation.as_ref().map(|s| &s.id));
+        v["phoneValidation"] = json!(self.phone_validation.as_ref().map(|s| &s.id));
         if view == View::Operator {
+            v["checks"] = self.checks.iter().map(|c| c.api_json(self)).collect();
             v["origin"] = json!(self.origin);
             v["consent"] = json!(self.consent);
             v["history"] = json!(self.history);

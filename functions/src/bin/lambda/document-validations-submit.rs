@@ -1,0 +1,11 @@
+//! Lambda function `document-validations-submit`: POST /v2/document-validations/app-registration.
+
+use smartenroll_functions::aws;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    aws::run_lambda("document-validations-submit", aws::Wiring { blobs: aws::s3_from_env, jobs: aws::sqs_from_env, messenger: None }).await
+}

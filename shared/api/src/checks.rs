@@ -1,0 +1,265 @@
+//! The enrollee's verification steps and the operator's review:
+//!
+//! - `POST /v2/document-validations/app-registration` (front, optional back) and
+//!   `POST /v2/biometric-validations/app-registration` (selfie, `os`): the images go to the blob
+//!   store (never the record store), the check is recorded pending together with its event and its
+//!   job in one write, and a worker runs it (`crate::jobs`). The reference answers liveness
+//!   synchronously (`409 liveness_failed`); here every outcome arrives by status, event and
+//!   webhook, because checks run asynchronously.
+//! - `PUT /v2/app-registrations/{id}/sync`: the step table of the reference (6.5) and the decision.
+//! - `POST /v2/app-registrations/{id}/review` (client token): approve or reject a registration in
+//!   `NEEDS_MANUAL_VERIFICATION`, with a reason code and a note, kept in its history.
+
+use crate::Deps;
+use crate::error::ApiError;
+use crate::http::{Reply, json_object_up_to, path_param};
+use crate::images::{self, MAX_IMAGE_BYTES};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Map, Value, json};
+use smartenroll_domain::blob::{Blob, BlobKey};
+use smartenroll_domain::error::{FieldError, StoreError};
+use smartenroll_domain::ids::RegistrationId;
+use smartenroll_domain::jobs::Job;
+use smartenroll_domain::ratelimit::Category;
+use smartenroll_domain::registration::{ENROLLEE_TOKEN_MINUTES, Registration, RegistrationStatus, View};
+use smartenroll_domain::verification::{self, Check, CheckKind, Outcome, SyncStep};
+
+/// Image requests may be as large as Lambda's payload limit.
+const MAX_IMAGE_REQUEST: usize = 6 * 1024 * 1024;
+const WRITE_ATTEMPTS: usize = 3;
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(field, message)])
+}
+
+fn flag(body: &Map<String, Value>, key: &str) -> bool {
+    match body.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+pub async fn submit_document(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::enrollee!(deps, req);
+    auth.respond(submit(deps, &auth, &req, CheckKind::Document).await)
+}
+
+pub async fn submit_selfie(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::enrollee!(deps, req);
+    auth.respond(submit(deps, &auth, &req, CheckKind::Liveness).await)
+}
+
+async fn submit(deps: &Deps, auth: &crate::auth::EnrolleeAuth, req: &Request, kind: CheckKind) -> Result<Reply, ApiError> {
+    let body = json_object_up_to(req, MAX_IMAGE_REQUEST)?;
+    let image = match body.get("image").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
+        Some(v) => images::decode("image", v)?,
+        None => return Err(invalid("image", "missing image")),
+    };
+    let mut files = vec![("front", image)];
+    let (os, input_method) = match kind {
+        CheckKind::Document => {
+            if let Some(v) = body.get("backImage").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
+                files.push(("back", images::decode("backImage", v)?));
+            }
+            let input = match body.get("inputMethod").and_then(Value::as_str).map(str::to_ascii_uppercase) {
+                Some(m) if m == "CAMERA" || m == "FILE_UPLOAD" => m,
+                Some(_) => return Err(invalid("inputMethod", "must be CAMERA or FILE_UPLOAD")),
+                None => "NOT_SET".into(),
+            };
+            (None, Some(input))
+        }
+        CheckKind::Liveness => {
+            files[0].0 = "selfie";
+            let os = body.get("os").and_then(Value::as_str).map(str::to_ascii_uppercase);
+            match os.as_deref() {
+                Some("DESKTOP" | "IOS" | "ANDROID") => (os, None),
+                Some(_) => return Err(invalid("os", "must be DESKTOP, IOS or ANDROID")),
+                None => return Err(invalid("os", "\"os\" is required")),
+            }
+        }
+    };
+    if files.iter().map(|(_, i)| i.bytes.len()).sum::<usize>() > MAX_IMAGE_BYTES {
+        return Err(ApiError::PayloadTooLarge(MAX_IMAGE_BYTES));
+    }
+    let force = flag(&body, "force");
+    for attempt in 0..WRITE_ATTEMPTS {
+        let reg = crate::registrations::load(deps, &auth.client, &auth.registration).await?;
+        let number = verification::next_attempt(&reg, kind, force)?;
+        let check_id = deps.ids.object_id();
+        let now = deps.clock.now();
+        // Files first, then the record that names them: a record never points at a missing file.
+        // (A lost write race leaves files under the registration's folder, which erasure removes.)
+        let mut paths = Vec::new();
+        for (name, img) in &files {
+            let path = format!("registrations/{}/{}/{check_id}/{name}.{}", reg.id, kind.as_str(), img.extension);
+            let key = BlobKey::new(&reg.client, &path).ok_or(ApiError::Internal)?;
+            deps.blobs.put(&key, Blob { content_type: img.content_type.into(), bytes: img.bytes.clone() }).await?;
+            paths.push(path);
+        }
+        let check = Check {
+            id: check_id.clone(),
+            kind,
+            attempt: number,
+            images: paths,
+            os: os.clone(),
+            input_method: input_method.clone(),
+            outcome: Outcome::Pending,
+            created_at: now,
+            finished_at: None,
+        };
+        let mut next = reg.clone();
+        next.checks.push(check.clone());
+        if next.status == RegistrationStatus::Started {
+            next.status = RegistrationStatus::Ongoing;
+        }
+        next.current_step = kind.as_str().into();
+        next.version += 1;
+        next.updated_at = now;
+        let mut object = check.api_json(&next);
+        object["email"] = json!(next.person.email);
+        object["phone"] = json!(next.person.phone);
+        let event = next.event(&format!("{}_created", kind.object_name()), object, deps.ids.as_ref(), now);
+        let job = Job::RunCheck { client_id: next.client.to_string(), registration_id: next.id.to_string(), check_id: check_id.clone() };
+        match deps.registrations.update_with_jobs(&next, reg.version, &[event], &[job.to_body()]).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) if attempt + 1 < WRITE_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(registration = %next.id, check = %check_id, kind = kind.as_str(), attempt = number, "check submitted");
+        let data = match kind {
+            CheckKind::Document => json!({"documentValidation": check.api_json(&next)}),
+            CheckKind::Liveness => {
+                let mut v = next.api_json(View::Enrollee);
+                v["biometricValidation"] = check.api_json(&next);
+                v
+            }
+        };
+        return Reply::data(StatusCode::OK, &data);
+    }
+    Err(StoreError::Conflict.into())
+}
+
+/// The mode of each step of the pinned flow, as the sync answer lists them.
+fn steps(reg: &Registration) -> Value {
+    let mode = |k| verification::step_mode(reg, k).as_str();
+    json!({"signUpForm": "mandatory", "basicInformation": "skip", "document": mode(CheckKind::Document), "liveness": mode(CheckKind::Liveness), "form": "skip"})
+}
+
+fn redirect_url(reg: &Registration) -> Option<String> {
+    reg.flow_config.integrations.as_ref().and_then(|i| i.redirect_url.clone())
+}
+
+/// `PUT /v2/app-registrations/{id}/sync` (enrollee token, their own registration).
+pub async fn sync(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::enrollee!(deps, req);
+    let outcome = async {
+        let id = path_param(&req, "id").and_then(|s| RegistrationId::parse(s).ok());
+        if id.as_ref() != Some(&auth.registration) {
+            return Err(ApiError::NotFound("AppRegistration"));
+        }
+        let body = crate::http::json_object(&req)?;
+        let step_text = body.get("step").and_then(Value::as_str).ok_or_else(|| invalid("step", "is required"))?;
+        let step = SyncStep::parse(step_text).ok_or_else(|| {
+            invalid("step", "step_not_supported: one of skipKYC, instructions, signUpForm, basicInformation, document, liveness, form, end")
+        })?;
+        let status = body.get("status").and_then(Value::as_str).ok_or_else(|| invalid("status", "is required"))?;
+        for attempt in 0..WRITE_ATTEMPTS {
+            let reg = crate::registrations::load(deps, &auth.client, &auth.registration).await?;
+            let now = deps.clock.now();
+            let mut next = reg.clone();
+            let synced = verification::sync(&mut next, step, status, now)?;
+            next.version += 1;
+            let events: Vec<_> =
+                synced.events.iter().map(|suffix| next.event(suffix, next.api_json(View::Operator), deps.ids.as_ref(), now)).collect();
+            match deps.registrations.update(&next, reg.version, &events).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) if attempt + 1 < WRITE_ATTEMPTS => continue,
+                Err(e) => return Err(e.into()),
+            }
+            tracing::info!(registration = %next.id, step = step.as_str(), status = next.status.as_str(), pending = synced.pending, "registration synced");
+            let token = deps.jwt.issue_enrollee_token(&next, "enroll", now, ENROLLEE_TOKEN_MINUTES * 60).map_err(|e| {
+                tracing::error!(error = %e, "token signing failed");
+                ApiError::Internal
+            })?;
+            let p = &next.person;
+            return Reply::data(
+                StatusCode::OK,
+                &json!({
+                    "token": token,
+                    "firstName": p.first_name, "lastName": p.last_name, "fullName": p.full_name,
+                    "step": step.as_str(),
+                    "steps": steps(&next),
+                    "appRegistrationId": next.id,
+                    "status": next.status.as_str(),
+                    "decision": if synced.pending { "pending" } else if next.status.is_finished() || next.status == RegistrationStatus::NeedsManualVerification { "made" } else { "not_requested" },
+                    "redirectUrl": redirect_url(&next),
+                    "demo": next.demo,
+                }),
+            );
+        }
+        Err(StoreError::Conflict.into())
+    };
+    auth.respond(outcome.await)
+}
+
+/// `POST /v2/app-registrations/{id}/review` (client token): `{decision: "approve"|"reject",
+/// reasonCode, note}` for a registration in `NEEDS_MANUAL_VERIFICATION`.
+pub async fn review(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let outcome = async {
+        let id = path_param(&req, "id")
+            .and_then(|s| RegistrationId::parse(s).ok())
+            .ok_or_else(|| ApiError::BadRequest("Invalid app registration ID format".into()))?;
+        let body = crate::http::json_object(&req)?;
+        let mut errors = Vec::new();
+        let status = match body.get("decision").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+            Some("approve" | "approved" | "completed") => Some(RegistrationStatus::Completed),
+            Some("reject" | "rejected" | "failed") => Some(RegistrationStatus::Failed),
+            _ => {
+                errors.push(FieldError::new("decision", "must be approve or reject"));
+                None
+            }
+        };
+        let reason = body.get("reasonCode").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty() && s.len() <= 64);
+        if reason.is_none() {
+            errors.push(FieldError::new("reasonCode", "is required (at most 64 characters)"));
+        }
+        let note = match body.get("note") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.chars().count() <= 2000 => Some(s.trim().to_string()),
+            Some(_) => {
+                errors.push(FieldError::new("note", "must be a string of at most 2000 characters"));
+                None
+            }
+        };
+        let (Some(status), Some(reason), true) = (status, reason, errors.is_empty()) else {
+            return Err(ApiError::Validation(errors));
+        };
+        for attempt in 0..WRITE_ATTEMPTS {
+            let reg = crate::registrations::load(deps, &auth.client.id, &id).await?;
+            if reg.status != RegistrationStatus::NeedsManualVerification {
+                return Err(ApiError::Conflict {
+                    message: format!("not_in_manual_review: the registration is {}", reg.status.as_str()),
+                    details: vec![],
+                });
+            }
+            let now = deps.clock.now();
+            let mut next = reg.clone();
+            let suffix = verification::finish(&mut next, status, &format!("client:{}", auth.client.id), reason, note.clone(), now);
+            next.version += 1;
+            next.updated_at = now;
+            let event = next.event(&suffix, next.api_json(View::Operator), deps.ids.as_ref(), now);
+            match deps.registrations.update(&next, reg.version, &[event]).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) if attempt + 1 < WRITE_ATTEMPTS => continue,
+                Err(e) => return Err(e.into()),
+            }
+            tracing::info!(registration = %next.id, status = next.status.as_str(), "manual review decided");
+            return Reply::data(StatusCode::OK, &next.api_json(View::Operator));
+        }
+        Err(StoreError::Conflict.into())
+    };
+    auth.respond(outcome.await)
+}

@@ -1,0 +1,411 @@
+//! The checks of a registration (document and selfie/liveness attempts), their asynchronous
+//! outcomes, the steps an enrollee syncs, and the final decision. Pure rules: which attempt may be
+//! submitted, what a finished check changes, and which status a registration ends in.
+//!
+//! Checks run asynchronously (SQS-triggered workers in AWS, in-process workers on a single node):
+//! a submission records the check as pending together with its job; the worker records the
+//! outcome. Until verification engines are installed the worker records an *inconclusive*
+//! outcome with its reason, which the decision turns into `NEEDS_MANUAL_VERIFICATION`: never a
+//! made-up score.
+
+use crate::clock::Timestamp;
+use crate::config::StepMode;
+use crate::error::DomainError;
+use crate::registration::{HistoryEntry, Registration, RegistrationStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// What a check verifies: the flow steps `document` and `liveness`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    Document,
+    Liveness,
+}
+
+impl CheckKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Document => "document",
+            CheckKind::Liveness => "liveness",
+        }
+    }
+    /// The reference's object and event prefix.
+    pub fn object_name(self) -> &'static str {
+        match self {
+            CheckKind::Document => "document_validation",
+            CheckKind::Liveness => "biometric_validation",
+        }
+    }
+}
+
+/// How a check ended (or that it has not yet).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Pending,
+    Passed {
+        detail: Value,
+    },
+    Failed {
+        reason: String,
+        detail: Value,
+    },
+    /// The engine could not decide (or none is installed): a person must look.
+    Inconclusive {
+        reason: String,
+    },
+}
+
+/// One submitted attempt of a check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    pub id: String,
+    pub kind: CheckKind,
+    /// 1 for the first attempt of its kind.
+    pub attempt: u8,
+    /// Blob paths under the client's folder (`registrations/<id>/…`): never the image itself.
+    pub images: Vec<String>,
+    /// `DESKTOP`, `IOS` or `ANDROID` (selfies).
+    pub os: Option<String>,
+    /// `CAMERA` or `FILE_UPLOAD` (documents; the reference's `inputMethod`).
+    pub input_method: Option<String>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+}
+
+impl Check {
+    pub fn is_pending(&self) -> bool {
+        self.outcome == Outcome::Pending
+    }
+
+    /// The reference's status word: documents `ASSESSING|ACTIVE|FAILED|NEEDS_MANUAL_VERIFICATION`,
+    /// selfies `new|validated|failed` (plus `needs_manual_verification`, our addition).
+    pub fn status(&self) -> &'static str {
+        match (self.kind, &self.outcome) {
+            (CheckKind::Document, Outcome::Pending) => "ASSESSING",
+            (CheckKind::Document, Outcome::Passed { .. }) => "ACTIVE",
+            (CheckKind::Document, Outcome::Failed { .. }) => "FAILED",
+            (CheckKind::Document, Outcome::Inconclusive { .. }) => "NEEDS_MANUAL_VERIFICATION",
+            (CheckKind::Liveness, Outcome::Pending) => "new",
+            (CheckKind::Liveness, Outcome::Passed { .. }) => "validated",
+            (CheckKind::Liveness, Outcome::Failed { .. }) => "failed",
+            (CheckKind::Liveness, Outcome::Inconclusive { .. }) => "needs_manual_verification",
+        }
+    }
+
+    /// The validation object as the reference shapes it (6.9 / 6.10), with `result`.
+    pub fn api_json(&self, reg: &Registration) -> Value {
+        let mut v = json!({
+            "_id": self.id,
+            "appRegistration": reg.id,
+            "client": reg.client,
+            "project": reg.project,
+            "projectFlow": reg.flow,
+            "status": self.status(),
+            "attempt": self.attempt,
+            "type": "onboarding",
+            "demo": reg.demo,
+            "result": self.outcome,
+            "createdAt": self.created_at,
+            "updatedAt": self.finished_at.unwrap_or(self.created_at),
+        });
+        match self.kind {
+            CheckKind::Document => {
+                v["validationMethod"] = json!("SCAN_PROMPT");
+                v["inputMethod"] = json!(self.input_method.as_deref().unwrap_or("NOT_SET"));
+                v["requiresBackSide"] = json!(self.images.len() < 2);
+            }
+            CheckKind::Liveness => {
+                v["os"] = json!(self.os);
+            }
+        }
+        v
+    }
+}
+
+/// The flow's requirement for a kind of check (a pinned flow without the step skips it).
+pub fn step_mode(reg: &Registration, kind: CheckKind) -> StepMode {
+    let steps = &reg.flow_config.steps;
+    match kind {
+        CheckKind::Document => steps.document,
+        CheckKind::Liveness => steps.liveness,
+    }
+    .unwrap_or(StepMode::Skip)
+}
+
+/// How many attempts of a kind the flow allows (`attemptLimit`, 1–5; 3 if unset).
+pub fn attempt_limit(reg: &Registration, kind: CheckKind) -> u8 {
+    match kind {
+        CheckKind::Document => reg.flow_config.documents.as_ref().map(|d| d.attempt_limit),
+        CheckKind::Liveness => reg.flow_config.liveness.as_ref().map(|l| l.attempt_limit),
+    }
+    .unwrap_or(3)
+}
+
+pub fn checks_of(reg: &Registration, kind: CheckKind) -> impl Iterator<Item = &Check> {
+    reg.checks.iter().filter(move |c| c.kind == kind)
+}
+
+/// Whether a new attempt of `kind` may be submitted now, and its number. A registration that
+/// has finished, a skipped step, an attempt still running, an earlier attempt without `force`,
+/// or the flow's attempt limit reached: each is a 409 with its own message.
+pub fn next_attempt(reg: &Registration, kind: CheckKind, force: bool) -> Result<u8, DomainError> {
+    let conflict = |m: String| DomainError::Conflict { message: m, details: vec![] };
+    if reg.status.is_finished() || reg.status == RegistrationStatus::NeedsManualVerification {
+        return Err(conflict(format!("registration_finished: the registration is {}", reg.status.as_str())));
+    }
+    if step_mode(reg, kind) == StepMode::Skip {
+        return Err(conflict(format!("{}_step_skipped: this flow does not ask for it", kind.as_str())));
+    }
+    let made = checks_of(reg, kind).count() as u8;
+    if checks_of(reg, kind).any(Check::is_pending) {
+        return Err(conflict(format!("{}_in_progress: the previous attempt is still being checked", kind.object_name())));
+    }
+    if made > 0 && !force {
+        return Err(conflict(format!("{}_exists: send force=true for a new attempt", kind.object_name())));
+    }
+    let limit = attempt_limit(reg, kind);
+    if made >= limit {
+        return Err(conflict(format!("attempt_limit_reached: {made} of {limit} {} attempts used", kind.as_str())));
+    }
+    Ok(made + 1)
+}
+
+/// What `sync` with step `end` (or a finished check after it) concludes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// A check is still running: decided when the last one finishes.
+    Pending,
+    /// The flow is not complete: the request is refused, nothing changes.
+    Incomplete(String),
+    /// The final status and why.
+    Final(RegistrationStatus, String),
+}
+
+/// The sign-up requirements: the email and phone the flow validates must be validated.
+pub fn sign_up_missing(reg: &Registration) -> Option<&'static str> {
+    use crate::config::{EmailGateway, PhoneGateway};
+    let form = reg.flow_config.sign_up_form.as_ref()?;
+    let passed = |v: &Option<crate::otp::OtpState>| v.as_ref().is_some_and(|s| s.status == crate::otp::OtpStatus::Validated);
+    if form.email && form.email_gateway != EmailGateway::None && reg.person.email.is_some() && !passed(&reg.email_validation) {
+        return Some("email");
+    }
+    if form.phone && form.phone_gateway != PhoneGateway::None && reg.person.phone.is_some() && !passed(&reg.phone_validation) {
+        return Some("phone");
+    }
+    None
+}
+
+/// The final status from the flow's requirements and the recorded checks (the latest attempt of
+/// each kind counts): a mandatory step never submitted → incomplete; a check still running →
+/// pending; a failed mandatory check → `FAILED`; an inconclusive mandatory one →
+/// `NEEDS_MANUAL_VERIFICATION`; otherwise `COMPLETED`. A failed or inconclusive *optional* check is
+/// kept on the record and does not change the outcome.
+pub fn decide(reg: &Registration) -> Decision {
+    if let Some(what) = sign_up_missing(reg) {
+        return Decision::Incomplete(format!("signUpForm_validation_not_passed: the {what} is not validated"));
+    }
+    const KINDS: [CheckKind; 2] = [CheckKind::Document, CheckKind::Liveness];
+    // Every mandatory step must have been submitted before anything else is looked at.
+    if let Some(kind) = KINDS.iter().find(|k| step_mode(reg, **k) == StepMode::Mandatory && checks_of(reg, **k).next().is_none()) {
+        return Decision::Incomplete(format!("{}_step_missing: the {0} step is mandatory", kind.as_str()));
+    }
+    let mut failed = Vec::new();
+    let mut review = Vec::new();
+    for kind in KINDS {
+        let mode = step_mode(reg, kind);
+        let latest = checks_of(reg, kind).max_by_key(|c| c.attempt);
+        match (mode, latest) {
+            (StepMode::Skip, _) | (_, None) => {}
+            (_, Some(c)) if c.is_pending() => return Decision::Pending,
+            (StepMode::Mandatory, Some(c)) => match &c.outcome {
+                Outcome::Failed { reason, .. } => failed.push(format!("{}: {reason}", kind.as_str())),
+                Outcome::Inconclusive { reason } => review.push(format!("{}: {reason}", kind.as_str())),
+                _ => {}
+            },
+            (StepMode::Optional, _) => {}
+        }
+    }
+    if !failed.is_empty() {
+        Decision::Final(RegistrationStatus::Failed, failed.join("; "))
+    } else if !review.is_empty() {
+        Decision::Final(RegistrationStatus::NeedsManualVerification, review.join("; "))
+    } else {
+        Decision::Final(RegistrationStatus::Completed, "every required step passed".into())
+    }
+}
+
+/// Applies a final status: the status, a history entry (who, what, why) and the reference's
+/// `app_registration_<status>` event name suffix, returned for the caller to record.
+pub fn finish(reg: &mut Registration, status: RegistrationStatus, by: &str, reason: &str, note: Option<String>, now: Timestamp) -> String {
+    reg.status = status;
+    reg.current_step = "end".into();
+    reg.history.push(HistoryEntry { at: now, by: by.into(), action: status.as_str().into(), reason: Some(reason.into()), note });
+    format!("app_registration_{}", status.as_str().to_ascii_lowercase())
+}
+
+/// The steps of `PUT /v2/app-registrations/{id}/sync` (reference 6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncStep {
+    SkipKyc,
+    Instructions,
+    SignUpForm,
+    BasicInformation,
+    Document,
+    Liveness,
+    Form,
+    End,
+}
+
+impl SyncStep {
+    const ALL: [(SyncStep, &'static str); 8] = [
+        (SyncStep::SkipKyc, "skipKYC"),
+        (SyncStep::Instructions, "instructions"),
+        (SyncStep::SignUpForm, "signUpForm"),
+        (SyncStep::BasicInformation, "basicInformation"),
+        (SyncStep::Document, "document"),
+        (SyncStep::Liveness, "liveness"),
+        (SyncStep::Form, "form"),
+        (SyncStep::End, "end"),
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, name)| name.eq_ignore_ascii_case(s.trim())).map(|(step, _)| *step)
+    }
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(step, _)| *step == self).map(|(_, name)| *name).unwrap_or("end")
+    }
+    /// `sign_up_form`, as event names spell steps.
+    pub fn snake(self) -> String {
+        let mut out = String::new();
+        for c in self.as_str().chars() {
+            if c.is_ascii_uppercase() {
+                if !out.is_empty() && !out.ends_with('_') {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out.replace("k_y_c", "kyc")
+    }
+    /// The statuses a client may send with the step.
+    fn allows(self, status: &str) -> bool {
+        let s = status.trim().to_ascii_uppercase();
+        match self {
+            SyncStep::SkipKyc => s == "COMPLETED_WITHOUT_KYC",
+            SyncStep::End => matches!(s.as_str(), "COMPLETED" | "FAILED" | "NEEDS_MANUAL_VERIFICATION"),
+            _ => s == "ONGOING",
+        }
+    }
+}
+
+/// What a sync did: the event name suffixes to record (in order) and whether the decision is
+/// still waiting for a running check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synced {
+    pub events: Vec<String>,
+    pub pending: bool,
+}
+
+/// Applies a sync to `reg` (reference 6.5). The registration's final status is always the
+/// server's decision: the status a client sends with `end` is only checked for shape.
+pub fn sync(reg: &mut Registration, step: SyncStep, status: &str, now: Timestamp) -> Result<Synced, DomainError> {
+    let conflict = |m: String| DomainError::Conflict { message: m, details: vec![] };
+    if !step.allows(status) {
+        return Err(DomainError::Invalid(vec![crate::error::FieldError::new(
+            "status",
+            format!("{status:?} is not a status of step {}", step.as_str()),
+        )]));
+    }
+    if reg.status.is_finished() || reg.status == RegistrationStatus::NeedsManualVerification {
+        return Err(conflict(format!("registration_finished: the registration is {}", reg.status.as_str())));
+    }
+    let before = reg.status;
+    let mut pending = false;
+    match step {
+        SyncStep::SignUpForm => {
+            if let Some(what) = sign_up_missing(reg) {
+                return Err(conflict(format!("signUpForm_validation_not_passed: the {what} is not validated")));
+            }
+            // Reaching past the sign-up form is accepting the notice and terms it showed.
+            let form = reg.flow_config.sign_up_form.as_ref();
+            if form.is_some_and(|f| f.show_privacy_notice || f.show_terms_and_conditions) && reg.consent.accepted_at.is_none() {
+                reg.consent.accepted_at = Some(now);
+            }
+        }
+        SyncStep::SkipKyc => {
+            if let Some(what) = sign_up_missing(reg) {
+                return Err(conflict(format!("signUpForm_validation_not_passed: the {what} is not validated")));
+            }
+            if [CheckKind::Document, CheckKind::Liveness].iter().any(|k| step_mode(reg, *k) == StepMode::Mandatory) {
+                return Err(conflict("skipKYC_not_allowed: this flow has mandatory verification steps".into()));
+            }
+            let event = finish(reg, RegistrationStatus::CompletedWithoutKyc, "enrollee", "no verification step is mandatory", None, now);
+            reg.updated_at = now;
+            return Ok(Synced { events: vec![event], pending: false });
+        }
+        SyncStep::End => match decide(reg) {
+            Decision::Incomplete(m) => return Err(conflict(m)),
+            Decision::Pending => {
+                reg.end_requested_at = Some(now);
+                pending = true;
+            }
+            Decision::Final(status, reason) => {
+                reg.end_requested_at = Some(now);
+                let event = finish(reg, status, "system", &reason, None, now);
+                reg.updated_at = now;
+                return Ok(Synced { events: vec![event], pending: false });
+            }
+        },
+        _ => {}
+    }
+    reg.current_step = step.as_str().into();
+    if reg.status == RegistrationStatus::Started {
+        reg.status = RegistrationStatus::Ongoing;
+    }
+    reg.updated_at = now;
+    let event = if reg.status != before {
+        format!("app_registration_{}", reg.status.as_str().to_ascii_lowercase())
+    } else {
+        format!("app_registration_sync_{}", step.snake())
+    };
+    Ok(Synced { events: vec![event], pending })
+}
+
+/// Records a finished check (idempotent: a check already finished is left as it is, so a job
+/// delivered twice changes nothing) and, when the enrollee already asked for the decision and
+/// this was the last running check, decides. Returns the event suffixes to record, or `None`
+/// when nothing changed.
+pub fn record_outcome(reg: &mut Registration, check_id: &str, outcome: Outcome, now: Timestamp) -> Option<Vec<String>> {
+    let check = reg.checks.iter_mut().find(|c| c.id == check_id && c.is_pending())?;
+    let kind = check.kind;
+    let suffix = match (&outcome, kind) {
+        (Outcome::Inconclusive { .. }, CheckKind::Document) => "document_validation_manual_verification_required".to_string(),
+        (Outcome::Failed { .. }, CheckKind::Liveness) => "biometric_validation_liveness_failed".to_string(),
+        _ => {
+            check.outcome = outcome.clone();
+            format!("{}_{}", kind.object_name(), check.status().to_ascii_lowercase())
+        }
+    };
+    check.outcome = outcome;
+    check.finished_at = Some(now);
+    reg.updated_at = now;
+    let mut events = vec![suffix];
+    if reg.end_requested_at.is_some()
+        && !reg.status.is_finished()
+        && reg.status != RegistrationStatus::NeedsManualVerification
+        && let Decision::Final(status, reason) = decide(reg)
+    {
+        events.push(finish(reg, status, "system", &reason, None, now));
+    }
+    Some(events)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,167 @@
+//! Attempts, outcomes, sync steps and the final decision.
+
+use super::*;
+use crate::conformance::{active_project, registration};
+use crate::ids::IdGenerator;
+use crate::otp::{Channel, OtpState, OtpStatus};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+struct Seq(AtomicU64);
+impl IdGenerator for Seq {
+    fn object_id(&self) -> String {
+        format!("{:024x}", self.0.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+const T: i64 = 1_700_000_000;
+
+fn at(s: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(T + s)
+}
+
+fn validated(channel: Channel, destination: &str) -> OtpState {
+    OtpState {
+        id: "v".into(),
+        channel,
+        destination: destination.into(),
+        gateway: "demo".into(),
+        code_hash: String::new(),
+        status: OtpStatus::Validated,
+        attempts: 0,
+        sends: vec![],
+        expires_at: at(600),
+        locked_until: None,
+        validated_at: Some(at(1)),
+        created_at: at(0),
+        updated_at: at(1),
+    }
+}
+
+/// A registration on the conformance project (document and liveness mandatory) with its email
+/// and phone validated.
+fn signed_up() -> Registration {
+    let ids = Seq(AtomicU64::new(1));
+    let client = crate::conformance::client_id(1, 1);
+    let p = active_project(&ids, &client, T);
+    let (mut r, _) = registration(&ids, &p, json!({"email": "ana@example.com", "phone": "3001234567", "countryCode": "+57"}), T);
+    r.email_validation = Some(validated(Channel::Email, "ana@example.com"));
+    r.phone_validation = Some(validated(Channel::Phone, "+573001234567"));
+    r
+}
+
+fn submit(r: &mut Registration, kind: CheckKind, force: bool) -> String {
+    let attempt = next_attempt(r, kind, force).expect("attempt allowed");
+    let id = format!("{}-{attempt}", kind.as_str());
+    r.checks.push(Check {
+        id: id.clone(),
+        kind,
+        attempt,
+        images: vec![],
+        os: None,
+        input_method: None,
+        outcome: Outcome::Pending,
+        created_at: at(10),
+        finished_at: None,
+    });
+    id
+}
+
+fn inconclusive() -> Outcome {
+    Outcome::Inconclusive { reason: "no engine installed".into() }
+}
+
+#[test]
+fn sign_up_sync_needs_the_validations_and_records_consent() {
+    let mut r = signed_up();
+    r.phone_validation = None;
+    assert!(matches!(sync(&mut r, SyncStep::SignUpForm, "ONGOING", at(5)), Err(DomainError::Conflict { .. })));
+    r.phone_validation = Some(validated(Channel::Phone, "+573001234567"));
+    let s = sync(&mut r, SyncStep::SignUpForm, "ONGOING", at(5)).expect("sync");
+    assert_eq!(s.events, ["app_registration_ongoing"], "STARTED → ONGOING is a status change");
+    assert_eq!(r.consent.accepted_at, Some(at(5)), "reaching past the sign-up form accepts the notice and terms it showed");
+    let s = sync(&mut r, SyncStep::Instructions, "ONGOING", at(6)).expect("sync");
+    assert_eq!(s.events, ["app_registration_sync_instructions"]);
+    assert!(matches!(sync(&mut r, SyncStep::Instructions, "COMPLETED", at(6)), Err(DomainError::Invalid(_))));
+}
+
+#[test]
+fn end_with_a_mandatory_step_missing_is_refused_and_changes_nothing() {
+    let mut r = signed_up();
+    submit(&mut r, CheckKind::Document, false);
+    let before = r.clone();
+    match sync(&mut r, SyncStep::End, "COMPLETED", at(20)) {
+        Err(DomainError::Conflict { message, .. }) => {
+            assert!(message.starts_with("document_step_missing") || message.starts_with("liveness_step_missing"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r, before);
+}
+
+#[test]
+fn end_while_checks_run_is_pending_and_the_last_outcome_decides() {
+    let mut r = signed_up();
+    let doc = submit(&mut r, CheckKind::Document, false);
+    let selfie = submit(&mut r, CheckKind::Liveness, false);
+    let s = sync(&mut r, SyncStep::End, "COMPLETED", at(20)).expect("sync");
+    assert!(s.pending);
+    assert_eq!(r.status, RegistrationStatus::Ongoing);
+    let events = record_outcome(&mut r, &doc, Outcome::Passed { detail: json!({}) }, at(21)).expect("recorded");
+    assert_eq!(events, ["document_validation_active"], "no decision while the selfie runs");
+    assert_eq!(record_outcome(&mut r, &doc, inconclusive(), at(22)), None, "a second delivery of the same job changes nothing");
+    let events = record_outcome(&mut r, &selfie, inconclusive(), at(23)).expect("recorded");
+    assert_eq!(events, ["biometric_validation_needs_manual_verification", "app_registration_needs_manual_verification"]);
+    assert_eq!(r.status, RegistrationStatus::NeedsManualVerification);
+    assert_eq!(r.history.last().map(|h| (h.by.as_str(), h.action.as_str())), Some(("system", "NEEDS_MANUAL_VERIFICATION")));
+}
+
+#[test]
+fn a_failed_mandatory_check_fails_and_a_failed_optional_one_does_not() {
+    let mut r = signed_up();
+    let doc = submit(&mut r, CheckKind::Document, false);
+    let selfie = submit(&mut r, CheckKind::Liveness, false);
+    record_outcome(&mut r, &doc, Outcome::Passed { detail: json!({}) }, at(21));
+    record_outcome(&mut r, &selfie, Outcome::Failed { reason: "liveness score 0.2 under 0.7".into(), detail: json!({}) }, at(22));
+    let mut optional = r.clone();
+    assert!(matches!(decide(&r), Decision::Final(RegistrationStatus::Failed, _)));
+    optional.flow_config.steps.liveness = Some(StepMode::Optional);
+    assert_eq!(decide(&optional), Decision::Final(RegistrationStatus::Completed, "every required step passed".into()));
+}
+
+#[test]
+fn attempts_need_force_and_stop_at_the_flows_limit() {
+    let mut r = signed_up();
+    let first = submit(&mut r, CheckKind::Document, false);
+    assert!(next_attempt(&r, CheckKind::Document, true).is_err(), "not while the first is running");
+    record_outcome(&mut r, &first, Outcome::Failed { reason: "blurred".into(), detail: json!({}) }, at(11));
+    assert!(next_attempt(&r, CheckKind::Document, false).is_err(), "a new attempt needs force");
+    let limit = attempt_limit(&r, CheckKind::Document);
+    for _ in 1..limit {
+        let id = submit(&mut r, CheckKind::Document, true);
+        record_outcome(&mut r, &id, Outcome::Failed { reason: "blurred".into(), detail: json!({}) }, at(12));
+    }
+    match next_attempt(&r, CheckKind::Document, true) {
+        Err(DomainError::Conflict { message, .. }) => assert!(message.starts_with("attempt_limit_reached"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn skip_kyc_completes_only_when_nothing_is_mandatory() {
+    let mut r = signed_up();
+    assert!(matches!(sync(&mut r, SyncStep::SkipKyc, "COMPLETED_WITHOUT_KYC", at(5)), Err(DomainError::Conflict { .. })));
+    r.flow_config.steps.document = Some(StepMode::Optional);
+    r.flow_config.steps.liveness = Some(StepMode::Skip);
+    let s = sync(&mut r, SyncStep::SkipKyc, "COMPLETED_WITHOUT_KYC", at(5)).expect("skip");
+    assert_eq!(s.events, ["app_registration_completed_without_kyc"]);
+    assert_eq!(r.status, RegistrationStatus::CompletedWithoutKyc);
+    assert!(matches!(sync(&mut r, SyncStep::Instructions, "ONGOING", at(6)), Err(DomainError::Conflict { .. })), "finished is final");
+}
+
+#[test]
+fn steps_parse_and_name_their_events() {
+    assert_eq!(SyncStep::parse("signUpForm").map(SyncStep::snake).as_deref(), Some("sign_up_form"));
+    assert_eq!(SyncStep::parse("skipKYC").map(SyncStep::snake).as_deref(), Some("skip_kyc"));
+    assert_eq!(SyncStep::parse("basicInformation").map(SyncStep::snake).as_deref(), Some("basic_information"));
+    assert_eq!(SyncStep::parse("nope"), None);
+}
