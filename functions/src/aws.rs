@@ -93,7 +93,31 @@ pub const GRANTS: &[(&str, Grants)] = &[
     // Receiving and deleting its messages is granted by SAM's SQS event source (see the template).
     (
         "jobs-worker",
-        &[("table", &["dynamodb:GetItem", "dynamodb:PutItem"]), ("bucket", &["s3:ListBucket"]), ("objects", &["s3:DeleteObject"])],
+        &[
+            (
+                "table",
+                &[
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                ],
+            ),
+            ("index", &["dynamodb:Query"]),
+            ("bucket", &["s3:ListBucket"]),
+            ("objects", &["s3:DeleteObject"]),
+        ],
+    ),
+    (
+        "registrations-delete",
+        &[
+            ("table", &["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]),
+            ("bucket", &["s3:ListBucket"]),
+            ("objects", &["s3:DeleteObject"]),
+            SECRET,
+        ],
     ),
     ("outbox-relay", &[("table", &["dynamodb:DeleteItem", "dynamodb:Query"]), ("jobs-queue", &["sqs:SendMessage"])]),
 ];

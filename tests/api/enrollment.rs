@@ -588,3 +588,99 @@ async fn oversized_malformed_and_bomb_images_get_clear_client_errors() {
     };
     post(json!({"image": big, "backImage": big})).await.assert_error(413, "PayloadTooLarge");
 }
+
+#[tokio::test]
+async fn erasing_a_registration_leaves_no_image_or_personal_field_behind() {
+    let server = Server::start(&[]);
+    let client = erasure(&server).await;
+    let (acme, id) = client;
+    let folder = server.data_dir.join("blobs").join("clients").join(&acme).join("registrations").join(&id);
+    assert!(!folder.exists(), "the registration's image folder is gone");
+    for file in ["smartenroll.db", "smartenroll.db-wal"] {
+        let bytes = std::fs::read(server.data_dir.join(file)).unwrap_or_default();
+        for secret in ["zoe@example.com", "3007770005", "Dana Gómez"] {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret:?} can still be read from {file}");
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn erasure_also_works_on_the_aws_backend() {
+    use smartenroll_domain::ports::{BlobStore, RegistrationStore};
+    let server = Server::start_aws(&[]);
+    let (acme, id) = erasure(&server).await;
+    let conf = smartenroll_aws::sdk_config().await;
+    let client = smartenroll_domain::ids::ClientId::parse(&acme).expect("client id");
+    let registration = smartenroll_domain::ids::RegistrationId::parse(&id).expect("id");
+    let store = smartenroll_aws::dynamo::DynamoStore::from_conf(&conf, server.env_value("SMARTENROLL_TABLE").expect("table"));
+    assert_eq!(store.get(&client, &registration).await.expect("get"), None);
+    assert!(store.events(&client, &registration).await.expect("events").is_empty());
+    let bucket = smartenroll_aws::s3::S3Blobs::from_conf(&conf, server.env_value("SMARTENROLL_BUCKET").expect("bucket"));
+    let folder = smartenroll_domain::blob::BlobKey::new(&client, &format!("registrations/{id}")).expect("key");
+    assert_eq!(bucket.delete_folder(&folder).await.expect("list"), 0, "no object is left under the registration's folder");
+}
+
+/// A registration with a document and a selfie, erased by its operator: returns (client id,
+/// registration id) for the backend-specific checks.
+async fn erasure(server: &Server) -> (String, String) {
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(server, &acme).await;
+    activate(server, &acme, &project).await;
+    let (token, id) = signed_up(server, &acme, &project, &flow, "zoe@example.com", "3007770005").await;
+    let doc = json!({"image": png_base64(320, 200, 11), "backImage": png_base64(320, 200, 12)});
+    assert_eq!(server.call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&doc)).await.status, 200);
+    let selfie = json!({"image": png_base64(200, 260, 13), "os": "IOS"});
+    assert_eq!(server.call(Method::POST, "/v2/biometric-validations/app-registration", Some(&token), Some(&selfie)).await.status, 200);
+    wait_for(server, &acme.token, &id, |d| d["checks"].as_array().is_some_and(|c| c.iter().all(|c| c["result"]["outcome"] != "pending")))
+        .await;
+
+    let other = server.new_client("Other");
+    server.call(Method::DELETE, &format!("/v2/app-registrations/{id}"), Some(&other.token), None).await.assert_error(404, "NotFound");
+    server.call(Method::DELETE, &format!("/v2/app-registrations/{id}"), Some(&token), None).await.assert_error(401, "Unauthorized");
+    let r = server.call(Method::DELETE, &format!("/v2/app-registrations/{id}"), Some(&acme.token), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let receipt = &r.body["data"];
+    assert_eq!((receipt["status"].as_str(), receipt["erased"]["images"].as_u64()), (Some("deleted"), Some(3)), "{receipt}");
+    assert!(receipt["erased"]["events"].as_u64().is_some_and(|n| n >= 8), "{receipt}");
+    assert!(!receipt.to_string().contains("zoe@example.com"), "the receipt holds no personal data");
+
+    server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(&acme.token), None).await.assert_error(404, "NotFound");
+    server.call(Method::GET, &format!("/v2/app-registrations/{id}/events"), Some(&acme.token), None).await.assert_error(404, "NotFound");
+    server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(&token), None).await.assert_error(404, "NotFound");
+    server.call(Method::DELETE, &format!("/v2/app-registrations/{id}"), Some(&acme.token), None).await.assert_error(404, "NotFound");
+    let r = server.call(Method::GET, "/v2/app-registrations", Some(&acme.token), None).await;
+    assert_eq!(r.body["total"], 0);
+    let again = json!({"project": project, "projectFlow": flow, "email": "zoe@example.com"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&again)).await;
+    assert_eq!(r.status, 200, "an erased identifier can start again: {}", r.body);
+    let fresh = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+    // Leave the store as the erasure left it (the fresh registration holds the email again).
+    server.call(Method::DELETE, &format!("/v2/app-registrations/{fresh}"), Some(&acme.token), None).await;
+    (acme.id, id)
+}
+
+#[tokio::test]
+async fn deleting_a_project_erases_its_registrations_in_the_background() {
+    let server = Server::start(&[]);
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(&server, &acme).await;
+    activate(&server, &acme, &project).await;
+    let (token, id) = signed_up(&server, &acme, &project, &flow, "ana@example.com", "3007770006").await;
+    let doc = json!({"image": png_base64(100, 80, 21)});
+    assert_eq!(server.call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&doc)).await.status, 200);
+    let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&acme.token), Some(&json!({"status": "paused"}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = server.call(Method::DELETE, &format!("/v3/projects/{project}"), Some(&acme.token), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for _ in 0..100 {
+        let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(&acme.token), None).await;
+        if r.status == 404 {
+            let folder = server.data_dir.join("blobs").join("clients").join(&acme.id).join("registrations").join(&id);
+            assert!(!folder.exists(), "its images went with it");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the deleted project's registration was never erased");
+}

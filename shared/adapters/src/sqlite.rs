@@ -123,6 +123,9 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         return Err(StoreError::Backend(format!("could not enable WAL (journal_mode is {mode})")));
     }
     conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+    // Deleted content is overwritten, not left in free pages: an erased registration's personal
+    // data cannot be read back from the file.
+    conn.pragma_update(None, "secure_delete", "ON").map_err(backend)?;
     // Reads through a memory map instead of a read() per page.
     conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024).map_err(backend)?;
     Ok(conn)

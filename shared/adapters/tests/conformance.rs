@@ -159,3 +159,9 @@ async fn sqlite_registration_lists_are_newest_first_filtered_and_counted() {
     let (_d, s) = store();
     suite::registration_lists_are_newest_first_filtered_and_counted(&s, 33).await;
 }
+
+#[tokio::test]
+async fn sqlite_an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers() {
+    let (_d, s) = store();
+    suite::an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers(&s, 34).await;
+}

@@ -87,6 +87,27 @@ pub async fn run(deps: &JobDeps, body: &str) -> Result<(), String> {
             tracing::info!(job = "blobs.purge", client = %client, deleted, "job done");
             Ok(())
         }
+        Job::EraseProjectRegistrations { client_id, project_id } => {
+            let client = ClientId::parse(&client_id).map_err(|_| "registrations.erase_project: not a client id")?;
+            let project =
+                smartenroll_domain::ids::ProjectId::parse(&project_id).map_err(|_| "registrations.erase_project: not a project id")?;
+            let query = smartenroll_domain::query::RegistrationQuery { project: Some(project), limit: 100, ..Default::default() };
+            let mut erased = 0u64;
+            loop {
+                let page = deps.registrations.list(&client, &query).await.map_err(|e| format!("registrations.erase_project: {e}"))?;
+                if page.items.is_empty() {
+                    break;
+                }
+                for reg in &page.items {
+                    crate::registrations::erase_files_and_record(deps.blobs.as_ref(), deps.registrations.as_ref(), &client, &reg.id)
+                        .await
+                        .map_err(|e| format!("registrations.erase_project: {e}"))?;
+                    erased += 1;
+                }
+            }
+            tracing::info!(job = "registrations.erase_project", client = %client, erased, "job done");
+            Ok(())
+        }
         Job::RunCheck { client_id, registration_id, check_id } => {
             let client = ClientId::parse(&client_id).map_err(|_| "checks.run: not a client id")?;
             let id = RegistrationId::parse(&registration_id).map_err(|_| "checks.run: not a registration id")?;

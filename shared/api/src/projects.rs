@@ -151,7 +151,8 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         // still deleted and the files are orphaned under a folder no project names: logged as an
         // error; the outbox of the webhooks issue makes this atomic.
         let purge = Job::PurgeBlobs { client_id: auth.client.id.to_string(), folder: format!("projects/{id}") };
-        if let Err(e) = deps.jobs.send(&purge.to_body()).await {
+        let cascade = Job::EraseProjectRegistrations { client_id: auth.client.id.to_string(), project_id: id.to_string() };
+        if let Err(e) = deps.jobs.send_batch(&[purge.to_body(), cascade.to_body()]).await {
             tracing::error!(project = %id, error = %e, "could not queue the purge of a deleted project's files");
         }
         Reply::data(StatusCode::OK, &json!({"_id": project.id, "name": project.config.name, "status": "deleted"}))

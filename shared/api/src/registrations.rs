@@ -115,6 +115,50 @@ pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
     auth.respond(outcome.await)
 }
 
+/// Erases a registration: its stored images first (so a failure leaves the record to retry
+/// with), then the record, its uniqueness keys and its events. The receipt lists what went; it
+/// carries ids and counts only.
+pub async fn erase_registration(deps: &Deps, reg: &Registration) -> Result<Value, ApiError> {
+    let (images, events) = erase_files_and_record(deps.blobs.as_ref(), deps.registrations.as_ref(), &reg.client, &reg.id).await?;
+    let now = deps.clock.now();
+    tracing::info!(client = %reg.client, registration = %reg.id, images, events, "registration erased");
+    Ok(json!({
+        "_id": reg.id,
+        "project": reg.project,
+        "status": "deleted",
+        "receiptId": deps.ids.object_id(),
+        "erasedAt": now,
+        "erased": {"images": images, "events": events, "personalFields": ["email", "phone", "countryCode", "fullName", "firstName", "lastName"], "deliveryLogs": 0},
+    }))
+}
+
+/// The erasure itself, shared with the project-deletion cascade job: the registration's image
+/// folder, then its record, keys and events. Returns (images, events) erased.
+pub async fn erase_files_and_record(
+    blobs: &dyn smartenroll_domain::ports::BlobStore,
+    registrations: &dyn smartenroll_domain::ports::RegistrationStore,
+    client: &ClientId,
+    id: &RegistrationId,
+) -> Result<(u64, u64), StoreError> {
+    let folder = smartenroll_domain::blob::BlobKey::new(client, &format!("registrations/{id}"))
+        .ok_or_else(|| StoreError::Backend("not a registration folder".into()))?;
+    let images = blobs.delete_folder(&folder).await?;
+    let events = registrations.erase(client, id).await?.unwrap_or(0);
+    Ok((images, events))
+}
+
+/// `DELETE /v2/app-registrations/{id}` (client token): erasure, answered with a deletion receipt.
+pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let outcome = async {
+        let id = registration_id(&req)?;
+        let reg = load(deps, &auth.client.id, &id).await?;
+        let receipt = erase_registration(deps, &reg).await?;
+        Reply::data(StatusCode::OK, &receipt)
+    };
+    auth.respond(outcome.await)
+}
+
 /// `GET /v2/app-registrations/{id}/events` (client token): what happened to it, oldest first, as
 /// recorded in the outbox (the webhooks deliver these same events).
 pub async fn events(deps: &Deps, req: Request) -> Response<Body> {

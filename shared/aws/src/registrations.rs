@@ -282,6 +282,63 @@ impl RegistrationStore for DynamoStore {
         Ok(events)
     }
 
+    /// The events first (in batches of 25), then the record and its keys in one transaction
+    /// conditional on the record still existing: an erase interrupted half-way is finished by the
+    /// next call, and never leaves a registration without its keys.
+    async fn erase(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<u64>, StoreError> {
+        let Some(reg) = self.get(client, id).await? else { return Ok(None) };
+        let events = self.events(client, id).await?;
+        for chunk in events.chunks(25) {
+            let requests = chunk
+                .iter()
+                .map(|e| {
+                    let key = HashMap::from([
+                        ("pk".to_string(), s(client_pk(client))),
+                        ("sk".to_string(), s(format!("EVT#{}#{:013}#{}", e.registration, e.created_at.unix_millis().max(0), e.id))),
+                    ]);
+                    Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
+                        .delete_request(aws_sdk_dynamodb::types::DeleteRequest::builder().set_key(Some(key)).build().map_err(build_err)?)
+                        .build())
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let mut pending = Some(requests);
+            for _ in 0..10 {
+                let Some(requests) = pending.take().filter(|r| !r.is_empty()) else { break };
+                let out = self.ddb.batch_write_item().request_items(&self.table, requests).send().await.map_err(backend)?;
+                pending = out.unprocessed_items().and_then(|u| u.get(&self.table)).cloned();
+            }
+            if pending.is_some_and(|p| !p.is_empty()) {
+                return Err(StoreError::Backend("the table kept throttling an erasure".into()));
+            }
+        }
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .delete(
+                    aws_sdk_dynamodb::types::Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(registration_key(client, id.as_str())))
+                        .condition_expression("attribute_exists(pk)")
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build(),
+        ];
+        for key in reg.unique_keys() {
+            let k = HashMap::from([("pk".to_string(), s(client_pk(client))), ("sk".to_string(), s(format!("REGKEY#{}", key.key)))]);
+            items.push(
+                TransactWriteItem::builder()
+                    .delete(aws_sdk_dynamodb::types::Delete::builder().table_name(&self.table).set_key(Some(k)).build().map_err(build_err)?)
+                    .build(),
+            );
+        }
+        match self.transact(items, StoreError::Conflict).await {
+            Ok(()) => Ok(Some(events.len() as u64)),
+            // Erased by a concurrent call meanwhile: gone either way.
+            Err(StoreError::Conflict) => Ok(Some(events.len() as u64)),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError> {
         let out = self
             .ddb

@@ -172,3 +172,9 @@ async fn dynamodb_a_registration_update_with_a_stale_version_is_a_conflict_and_a
 async fn dynamodb_registration_lists_are_newest_first_filtered_and_counted() {
     suite::registration_lists_are_newest_first_filtered_and_counted(&store().await, 33).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers() {
+    suite::an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers(&store().await, 34).await;
+}

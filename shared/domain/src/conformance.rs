@@ -402,6 +402,32 @@ pub async fn a_registration_update_with_a_stale_version_is_a_conflict_and_append
     assert_eq!(kinds, ["onboarding_app_registration_created", "onboarding_app_registration_sync_sign_up_form"], "events in order, once");
 }
 
+pub async fn an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers(store: &dyn RegistrationStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let p = active_project(&g, &c, 1_700_000_000);
+    let (r, events) =
+        registration(&g, &p, json!({"email": "erase@example.com", "phone": "3001234567", "countryCode": "+57"}), 1_700_000_100);
+    store.create(&r, &events).await.expect("create");
+    let mut next = r.clone();
+    next.version += 1;
+    let more: Vec<Event> = (0..30)
+        .map(|i| next.event("app_registration_sync_instructions", json!({"i": i}), &g, Timestamp::from_unix_seconds(1_700_000_200 + i)))
+        .collect();
+    store.update(&next, r.version, &more).await.expect("update");
+    assert_eq!(store.erase(&client_id(seed, 2), &r.id).await.expect("erase"), None, "another client cannot erase it");
+    assert_eq!(store.erase(&c, &r.id).await.expect("erase"), Some(31), "the record and its 31 events");
+    assert_eq!(store.get(&c, &r.id).await.expect("get"), None);
+    assert!(store.events(&c, &r.id).await.expect("events").is_empty());
+    for key in r.unique_keys() {
+        assert_eq!(store.key_holder(&c, &key).await.expect("holder"), None, "its identifiers are free again");
+    }
+    assert_eq!(store.list(&c, &RegistrationQuery::default()).await.expect("list").total, 0);
+    assert_eq!(store.erase(&c, &r.id).await.expect("erase"), None, "erasing twice finds nothing");
+    let (again, events) = registration(&g, &p, json!({"email": "erase@example.com"}), 1_700_000_300);
+    store.create(&again, &events).await.expect("the same email can start again after an erasure");
+}
+
 pub async fn registration_lists_are_newest_first_filtered_and_counted(store: &dyn RegistrationStore, seed: u32) {
     let g = ids(seed);
     let c = client_id(seed, 1);

@@ -17,6 +17,9 @@ pub enum Job {
     /// Idempotent: a check already finished is left as it is.
     #[serde(rename = "checks.run", rename_all = "camelCase")]
     RunCheck { client_id: String, registration_id: String, check_id: String },
+    /// Erase every registration of a deleted project (images, records, events). Idempotent.
+    #[serde(rename = "registrations.erase_project", rename_all = "camelCase")]
+    EraseProjectRegistrations { client_id: String, project_id: String },
 }
 
 impl Job {

@@ -70,6 +70,10 @@ pub trait RegistrationStore: Send + Sync {
     async fn events(&self, client: &ClientId, id: &RegistrationId) -> Result<Vec<Event>, StoreError>;
     /// The registration holding `key`, if any.
     async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError>;
+    /// Erases the registration, its uniqueness keys and its events, so that none of it can be
+    /// read back (the embedded store also overwrites the freed pages). `None` if there is no such
+    /// registration; otherwise how many events went with it.
+    async fn erase(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<u64>, StoreError>;
 }
 
 #[async_trait]

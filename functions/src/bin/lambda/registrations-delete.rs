@@ -1,0 +1,11 @@
+//! Lambda function `registrations-delete`: DELETE /v2/app-registrations/{id} (erasure).
+
+use smartenroll_functions::aws;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    aws::run_lambda("registrations-delete", aws::Wiring { blobs: aws::s3_from_env, jobs: aws::no_jobs, messenger: None }).await
+}
