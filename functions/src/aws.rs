@@ -17,7 +17,7 @@ use smartenroll_domain::clock::{Clock, SystemClock};
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::ObjectIdGenerator;
 use smartenroll_domain::jobs::Delivery;
-use smartenroll_domain::ports::{BlobStore, GatewayError, JobQueue, Messenger, OutgoingEmail, OutgoingText};
+use smartenroll_domain::ports::{BlacklistApi, BlacklistQuery, BlobStore, GatewayError, JobQueue, Messenger, OutgoingEmail, OutgoingText};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
@@ -158,6 +158,13 @@ impl BlobStore for Unconfigured {
 }
 
 #[async_trait]
+impl BlacklistApi for Unconfigured {
+    async fn is_listed(&self, _: &str, _: &BlacklistQuery) -> Result<bool, GatewayError> {
+        Err(GatewayError::NotConfigured(self.0))
+    }
+}
+
+#[async_trait]
 impl Messenger for Unconfigured {
     async fn email(&self, _: &OutgoingEmail) -> Result<String, GatewayError> {
         Err(GatewayError::NotConfigured(self.0))
@@ -202,17 +209,33 @@ pub struct Wiring {
     pub jobs: fn(&aws_config::SdkConfig) -> Arc<dyn JobQueue>,
     /// The message providers, for the functions that send codes (`None`: this function sends none).
     pub messenger: Option<fn(Gateways) -> Arc<dyn Messenger>>,
+    /// The operators' blocklist APIs, for the functions that screen sign-ups or test the integration.
+    pub blacklist: Option<fn() -> Arc<dyn BlacklistApi>>,
 }
 
 /// The providers' settings as read at cold start.
 pub type Gateways = (Option<smartenroll_gateways::MailgunConfig>, Option<smartenroll_gateways::TwilioConfig>);
 
 /// The API functions that touch neither files nor queues nor message providers.
-pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None };
+pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None };
 /// The functions that send one-time codes.
-pub const WITH_MESSENGER: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: Some(http_messenger) };
+pub const WITH_MESSENGER: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: Some(http_messenger), blacklist: None };
+/// The functions that call operators' blocklist APIs.
+pub const WITH_BLACKLIST: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: Some(http_blacklist) };
 /// Everything (the operator CLI and the server on `--backend aws`).
-pub const ALL_ADAPTERS: Wiring = Wiring { blobs: s3_from_env, jobs: sqs_from_env, messenger: Some(http_messenger) };
+pub const ALL_ADAPTERS: Wiring =
+    Wiring { blobs: s3_from_env, jobs: sqs_from_env, messenger: Some(http_messenger), blacklist: Some(http_blacklist) };
+
+/// Operators' blocklist APIs over HTTP(S).
+pub fn http_blacklist() -> Arc<dyn BlacklistApi> {
+    match smartenroll_gateways::HttpBlacklist::new() {
+        Ok(b) => Arc::new(b),
+        Err(e) => {
+            tracing::error!(error = %e, "could not build the blocklist HTTP client");
+            Arc::new(Unconfigured("blocklist API (HTTP client failed to build)"))
+        }
+    }
+}
 
 /// Mailgun and the Twilio-shaped text API over HTTPS.
 pub fn http_messenger((mailgun, twilio): Gateways) -> Arc<dyn Messenger> {
@@ -305,6 +328,10 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         blobs: (wiring.blobs)(conf),
         jobs,
         messenger,
+        blacklist: match wiring.blacklist {
+            Some(build) => build(),
+            None => Arc::new(Unconfigured("this function calls no blocklist API")),
+        },
         limits,
         jwt,
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),

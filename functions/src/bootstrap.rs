@@ -93,6 +93,7 @@ impl DataDir {
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),
             messenger: messenger_from_env()?,
+            blacklist: Arc::new(smartenroll_gateways::HttpBlacklist::new().map_err(BootError::Config)?),
             rate_limiter: Arc::new(MemoryRateLimiter::new()),
             limits,
             jwt: self.jwt,

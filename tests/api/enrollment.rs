@@ -684,3 +684,73 @@ async fn deleting_a_project_erases_its_registrations_in_the_background() {
     }
     panic!("the deleted project's registration was never erased");
 }
+
+/// A local stand-in for an operator's blocklist API: `blocked@…` is listed (the reference's
+/// "user data" answer), `flaky@…` gets a 500 every time, everyone else a 404.
+async fn blocklist_api() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::extract::State;
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+    async fn check(State(seen): State<Seen>, body: String) -> (axum::http::StatusCode, String) {
+        let q: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        seen.lock().expect("lock").push(q.clone());
+        match q["value"].as_str().unwrap_or_default() {
+            v if v.starts_with("blocked@") => (axum::http::StatusCode::OK, json!({"email": v, "name": "Listed Person"}).to_string()),
+            v if v.starts_with("flaky@") => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+            _ => (axum::http::StatusCode::NOT_FOUND, String::new()),
+        }
+    }
+    let seen: Seen = Default::default();
+    let app = axum::Router::new().route("/blocklist", axum::routing::post(check)).with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/blocklist", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_blocklist_hit_refuses_the_sign_up_and_an_unreachable_blocklist_holds_it_for_review() {
+    blocklist(&Server::start(&[])).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn the_blocklist_also_works_on_the_aws_backend() {
+    blocklist(&Server::start_aws(&[])).await;
+}
+
+async fn blocklist(server: &Server) {
+    let (url, seen) = blocklist_api().await;
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(server, &acme).await;
+    let integrations = json!({"projectFlowType": "onboarding", "projectFlow": {"integrations": {
+        "redirectUrl": "https://acme.example/kyc/done", "source": "API", "strategy": "blacklist",
+        "apiUrl": url, "apiTestType": "email", "apiTestValue": "blocked@example.com"}}});
+    let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&acme.token), Some(&integrations)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["integrationTest"], json!({"ok": true, "listed": true}), "saving the integration tests it: {}", r.body);
+    activate(server, &acme, &project).await;
+    let start = |email: &str| json!({"project": project, "projectFlow": flow, "email": email});
+
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&start("blocked@example.com"))).await;
+    r.assert_error(403, "Forbidden");
+    assert!(r.body["message"].as_str().is_some_and(|m| m.starts_with("blocked_by_blacklist")), "{}", r.body);
+    let list = server.call(Method::GET, "/v2/app-registrations", Some(&acme.token), None).await;
+    assert_eq!(list.body["total"], 0, "a refused sign-up stores nothing");
+
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&start("ok@example.com"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"]["appRegistration"]["holds"], json!([]));
+
+    // The API fails (three tries): the default failMode `closed` holds the registration for review.
+    let before = seen.lock().expect("lock").len();
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&start("flaky@example.com"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let holds = r.body["data"]["appRegistration"]["holds"].as_array().expect("holds").clone();
+    assert!(holds.len() == 1 && holds[0].as_str().is_some_and(|h| h.starts_with("blacklist_unverified")), "{holds:?}");
+    assert_eq!(seen.lock().expect("lock").len() - before, 3, "the API was tried three times");
+    let q = seen.lock().expect("lock").last().cloned().expect("a query");
+    assert_eq!(
+        (q["type"].as_str(), q["value"].as_str(), q["project"].as_str()),
+        (Some("email"), Some("flaky@example.com"), Some(project.as_str()))
+    );
+}

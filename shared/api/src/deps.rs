@@ -3,7 +3,7 @@
 use crate::auth::JwtKeys;
 use smartenroll_domain::clock::Clock;
 use smartenroll_domain::ids::{CodeGenerator, IdGenerator};
-use smartenroll_domain::ports::{BlobStore, ClientStore, JobQueue, Messenger, ProjectStore, RateLimiter, RegistrationStore};
+use smartenroll_domain::ports::{BlacklistApi, BlobStore, ClientStore, JobQueue, Messenger, ProjectStore, RateLimiter, RegistrationStore};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
@@ -19,6 +19,8 @@ pub struct Deps {
     pub jobs: Arc<dyn JobQueue>,
     /// Email and text-message providers (one-time codes).
     pub messenger: Arc<dyn Messenger>,
+    /// Operators' blocklist APIs (flows with `source: API`, `strategy: blacklist`).
+    pub blacklist: Arc<dyn BlacklistApi>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,

@@ -37,6 +37,41 @@ struct Updated<'a> {
     /// Things the operator should know about the change (product addition; absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<&'static str>,
+    /// The blocklist API called with `apiTestType`/`apiTestValue` when the integration was saved.
+    #[serde(rename = "integrationTest", skip_serializing_if = "Option::is_none")]
+    integration_test: Option<serde_json::Value>,
+}
+
+/// When an update saves a blocklist API integration, it is called once with the configured test
+/// value and the outcome reported (`{ok, listed}` or `{ok: false, error}`); the save stands either way.
+async fn test_integration(deps: &Deps, body: &serde_json::Map<String, serde_json::Value>, project: &Project) -> Option<serde_json::Value> {
+    let touched = body.get("projectFlow").and_then(|f| f.get("integrations")).is_some() || body.contains_key("integrations");
+    let flow = project.config.flow.as_ref()?;
+    let url = crate::registrations::blacklist_url(flow)?;
+    let i = flow.integrations.as_ref()?;
+    if !touched {
+        return None;
+    }
+    let (Some(kind), Some(value)) = (i.api_test_type, i.api_test_value.clone()) else {
+        return Some(json!({"ok": false, "error": "apiTestType and apiTestValue are needed to test the integration"}));
+    };
+    let kind = match kind {
+        smartenroll_domain::config::ApiTestType::Email => "email",
+        smartenroll_domain::config::ApiTestType::Phone => "phone",
+    };
+    let query = smartenroll_domain::ports::BlacklistQuery {
+        kind,
+        email: (kind == "email").then(|| value.clone()),
+        phone: (kind == "phone").then(|| value.clone()),
+        value,
+        country_code: None,
+        project: project.id.to_string(),
+        project_flow: project.flow.as_ref().map(|f| f.id.to_string()).unwrap_or_default(),
+    };
+    Some(match deps.blacklist.is_listed(url, &query).await {
+        Ok(listed) => json!({"ok": true, "listed": listed}),
+        Err(e) => json!({"ok": false, "error": e.to_string()}),
+    })
 }
 
 /// Activating a demo-mode project enrolls people with the demo code and no real checks.
@@ -126,7 +161,11 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
                     if next.status == ProjectStatus::Active && current.status != ProjectStatus::Active && next.config.demo_mode {
                         warnings.push(DEMO_ACTIVE_WARNING);
                     }
-                    return Reply::json(StatusCode::OK, &Updated { data: next.api_view(reveal), status: "completed", warnings });
+                    let integration_test = test_integration(deps, &body, &next).await;
+                    return Reply::json(
+                        StatusCode::OK,
+                        &Updated { data: next.api_view(reveal), status: "completed", warnings, integration_test },
+                    );
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),

@@ -48,7 +48,8 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
         })?;
         let ctx =
             StartCtx { id, now, origin: Origin::Operator, lifetime_seconds: deps.enrollment.lifetime_seconds, ids: deps.ids.as_ref() };
-        let (reg, events) = registration::start(&project, &flow_id, &body, &ctx)?;
+        let (mut reg, events) = registration::start(&project, &flow_id, &body, &ctx)?;
+        screen(deps, &mut reg).await?;
         match deps.registrations.create(&reg, &events).await {
             Ok(()) => {}
             Err(StoreError::Duplicate) => {
@@ -78,6 +79,59 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
         )
     };
     auth.respond(outcome.await)
+}
+
+/// The flow's blocklist URL, when it screens sign-ups through the operator's API.
+pub(crate) fn blacklist_url(flow: &smartenroll_domain::config::FlowConfig) -> Option<&str> {
+    use smartenroll_domain::config::{Source, Strategy};
+    let i = flow.integrations.as_ref()?;
+    (i.strategy == Strategy::Blacklist && i.source == Source::Api).then_some(i.api_url.as_deref()).flatten()
+}
+
+/// Asks the operator's blocklist API about a sign-up (before anything is stored). Listed: 403
+/// `blocked_by_blacklist`, nothing stored. No answer: the flow's `failMode` — `closed` (default)
+/// holds the registration for a person to review, `open` lets it through with a note in its history.
+async fn screen(deps: &Deps, reg: &mut Registration) -> Result<(), ApiError> {
+    let Some(url) = blacklist_url(&reg.flow_config).map(str::to_string) else { return Ok(()) };
+    let p = &reg.person;
+    let (kind, value) = match (&p.email, p.e164()) {
+        (Some(e), _) => ("email", e.clone()),
+        (None, Some(phone)) => ("phone", phone),
+        (None, None) => return Ok(()),
+    };
+    let query = smartenroll_domain::ports::BlacklistQuery {
+        kind,
+        value,
+        email: p.email.clone(),
+        phone: p.e164(),
+        country_code: p.country_code.clone(),
+        project: reg.project.to_string(),
+        project_flow: reg.flow.to_string(),
+    };
+    match deps.blacklist.is_listed(&url, &query).await {
+        Ok(false) => Ok(()),
+        Ok(true) => {
+            tracing::info!(client = %reg.client, project = %reg.project, "sign-up refused by the operator's blocklist");
+            Err(ApiError::Forbidden("blocked_by_blacklist: this identifier may not enroll in this project".into()))
+        }
+        Err(e) => {
+            let open = reg.flow_config.integrations.as_ref().is_some_and(|i| i.fail_mode == smartenroll_domain::config::FailMode::Open);
+            tracing::warn!(project = %reg.project, error = %e, fail_open = open, "the operator's blocklist API did not answer");
+            let why = format!("blacklist_unverified: the blocklist API did not answer ({e})");
+            if open {
+                reg.history.push(smartenroll_domain::registration::HistoryEntry {
+                    at: reg.created_at,
+                    by: "system".into(),
+                    action: "blacklist_skipped".into(),
+                    reason: Some(why),
+                    note: Some("failMode is open".into()),
+                });
+            } else {
+                reg.holds.push(why);
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `GET /v2/app-registrations/{id}`: the operator's full view (client token), or the enrollee's

@@ -173,3 +173,26 @@ pub trait Messenger: Send + Sync {
     async fn email(&self, message: &OutgoingEmail) -> Result<String, GatewayError>;
     async fn text(&self, message: &OutgoingText) -> Result<String, GatewayError>;
 }
+
+/// What the operator's blocklist API is asked about an enrollee (integrations `source: API`,
+/// `strategy: blacklist`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlacklistQuery {
+    /// `email` or `phone`: which identifier `value` is (the email when there is one).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub value: String,
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub country_code: Option<String>,
+    pub project: String,
+    pub project_flow: String,
+}
+
+/// The operator's blocklist API: `Ok(true)` when the identifier is listed.
+#[async_trait]
+pub trait BlacklistApi: Send + Sync {
+    async fn is_listed(&self, url: &str, query: &BlacklistQuery) -> Result<bool, GatewayError>;
+}

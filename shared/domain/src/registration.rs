@@ -149,6 +149,10 @@ pub struct Registration {
     /// When the enrollee synced `end` (the decision is made once no check is running).
     #[serde(default)]
     pub end_requested_at: Option<Timestamp>,
+    /// Reasons a person must look before this registration can complete (e.g. the blocklist API
+    /// could not be asked and the project fails closed).
+    #[serde(default)]
+    pub holds: Vec<String>,
     pub history: Vec<HistoryEntry>,
     /// Optimistic-concurrency version (`__v`).
     pub version: u64,
@@ -387,6 +391,7 @@ pub fn start(
         phone_validation: None,
         checks: Vec::new(),
         end_requested_at: None,
+        holds: Vec::new(),
         history: vec![HistoryEntry {
             at: now,
             by: match ctx.origin {
@@ -465,6 +470,7 @@ impl Registration {
             v["origin"] = json!(self.origin);
             v["consent"] = json!(self.consent);
             v["history"] = json!(self.history);
+            v["holds"] = json!(self.holds);
             v["flowRevision"] = json!(self.flow_revision);
             v["__v"] = json!(self.version);
         }

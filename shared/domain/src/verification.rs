@@ -230,6 +230,7 @@ pub fn decide(reg: &Registration) -> Decision {
             (StepMode::Optional, _) => {}
         }
     }
+    review.extend(reg.holds.iter().cloned());
     if !failed.is_empty() {
         Decision::Final(RegistrationStatus::Failed, failed.join("; "))
     } else if !review.is_empty() {

@@ -6,12 +6,14 @@
 //!   (basic auth `<sid>:<token>`, form fields `To`, `From`, `Body`; WhatsApp numbers as
 //!   `whatsapp:+<E.164>`), a shape other SMS providers also offer.
 //!
+//! - the operator's blocklist API (see [`HttpBlacklist`] for the contract).
+//!
 //! Base URLs come from configuration, so tests point them at a local receiver and assert the exact
 //! request. Logs carry the provider's HTTP status and message id only: never an address, a number
 //! or a message body (which holds the code).
 
 use async_trait::async_trait;
-use smartenroll_domain::ports::{GatewayError, Messenger, OutgoingEmail, OutgoingText, TextChannel};
+use smartenroll_domain::ports::{BlacklistApi, BlacklistQuery, GatewayError, Messenger, OutgoingEmail, OutgoingText, TextChannel};
 use std::time::Duration;
 
 /// How long a provider may take to accept a message.
@@ -103,5 +105,91 @@ impl Messenger for HttpMessenger {
         let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", c.base_url.trim_end_matches('/'), c.account_sid);
         let form = [("To", to.as_str()), ("From", from.as_str()), ("Body", m.body.as_str())];
         self.post_form("twilio", url, &c.account_sid, &c.auth_token, &form, "sid").await
+    }
+}
+
+/// How long the operator's blocklist API may take per try, and how many tries it gets.
+const BLACKLIST_TIMEOUT: Duration = Duration::from_secs(3);
+const BLACKLIST_TRIES: u32 = 3;
+
+/// The operator's blocklist API. Contract (also in the README): `POST <apiUrl>` with the JSON
+/// [`BlacklistQuery`] (`type`, `value`, `email`, `phone`, `countryCode`, `project`, `projectFlow`).
+/// The answer means *listed* when it is `{"listed": true}` or `{"blocked": true}`, or — the shape the
+/// reference describes, "your endpoint returning user data" — a user object with an `email` or
+/// `phone` (also inside `data`, or as the first element of an array). `404`, an empty body, `null`,
+/// `{}`, `[]` or `{"listed": false}` mean not listed. Anything else (another status, a timeout,
+/// unreadable JSON) is an error, after three tries with a short pause on timeouts, connection
+/// errors and 5xx answers; the project's `failMode` decides what an error means.
+pub struct HttpBlacklist {
+    http: reqwest::Client,
+}
+
+impl HttpBlacklist {
+    pub fn new() -> Result<Self, String> {
+        let http = reqwest::Client::builder().timeout(BLACKLIST_TIMEOUT).build().map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Self { http })
+    }
+}
+
+/// Reads a 200 answer's body as listed or not.
+pub fn listed_in(body: &str) -> Result<bool, GatewayError> {
+    if body.trim().is_empty() {
+        return Ok(false);
+    }
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|_| GatewayError::Refused(200))?;
+    fn user(v: &serde_json::Value) -> bool {
+        ["email", "phone"].iter().any(|k| v.get(k).and_then(|x| x.as_str()).is_some_and(|s| !s.trim().is_empty()))
+    }
+    Ok(match &v {
+        serde_json::Value::Null => false,
+        serde_json::Value::Array(items) => items.first().is_some_and(user),
+        serde_json::Value::Object(m) => {
+            if let Some(flag) = m.get("listed").or_else(|| m.get("blocked")).and_then(|x| x.as_bool()) {
+                flag
+            } else if let Some(data) = m.get("data") {
+                match data {
+                    serde_json::Value::Array(items) => items.first().is_some_and(user),
+                    other => user(other),
+                }
+            } else {
+                user(&v)
+            }
+        }
+        _ => return Err(GatewayError::Refused(200)),
+    })
+}
+
+#[async_trait]
+impl BlacklistApi for HttpBlacklist {
+    async fn is_listed(&self, url: &str, query: &BlacklistQuery) -> Result<bool, GatewayError> {
+        let mut last = GatewayError::Unreachable("not tried".into());
+        for attempt in 0..BLACKLIST_TRIES {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            }
+            let sent = self.http.post(url).json(query).send().await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    last = GatewayError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() });
+                    continue;
+                }
+            };
+            let status = response.status().as_u16();
+            match status {
+                404 => return Ok(false),
+                200..=299 => {
+                    let body = response.text().await.map_err(|_| GatewayError::Unreachable("answer cut short".into()))?;
+                    return listed_in(&body);
+                }
+                500..=599 => {
+                    last = GatewayError::Refused(status);
+                    continue;
+                }
+                _ => return Err(GatewayError::Refused(status)),
+            }
+        }
+        tracing::warn!(error = %last, "the operator's blocklist API did not answer");
+        Err(last)
     }
 }

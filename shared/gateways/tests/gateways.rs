@@ -143,3 +143,23 @@ async fn an_unreachable_provider_is_unreachable_not_a_panic() {
     let email = OutgoingEmail { to: "a@b.co".into(), subject: "s".into(), text: "t".into() };
     assert!(matches!(m.email(&email).await, Err(GatewayError::Unreachable(_))));
 }
+
+#[test]
+fn blocklist_answers_mean_listed_or_not_in_every_documented_shape() {
+    use smartenroll_gateways::listed_in;
+    for listed in [
+        r#"{"listed":true}"#,
+        r#"{"blocked":true}"#,
+        r#"{"email":"a@b.co","name":"A"}"#,
+        r#"{"data":{"phone":"+573001234567"}}"#,
+        r#"[{"email":"a@b.co"}]"#,
+        r#"{"data":[{"email":"a@b.co"}]}"#,
+    ] {
+        assert_eq!(listed_in(listed), Ok(true), "{listed}");
+    }
+    for clear in ["", "null", "{}", "[]", r#"{"listed":false}"#, r#"{"data":null}"#, r#"{"email":""}"#] {
+        assert_eq!(listed_in(clear), Ok(false), "{clear}");
+    }
+    assert!(listed_in("not json").is_err());
+    assert!(listed_in("42").is_err());
+}

@@ -7,5 +7,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("biometric-validations-submit", aws::Wiring { blobs: aws::s3_from_env, jobs: aws::sqs_from_env, messenger: None }).await
+    aws::run_lambda(
+        "biometric-validations-submit",
+        aws::Wiring { blobs: aws::s3_from_env, jobs: aws::sqs_from_env, messenger: None, blacklist: None },
+    )
+    .await
 }

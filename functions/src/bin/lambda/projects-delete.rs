@@ -8,5 +8,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("projects-delete", Wiring { blobs: aws::no_blobs, jobs: aws::sqs_from_env, messenger: None }).await
+    aws::run_lambda("projects-delete", Wiring { blobs: aws::no_blobs, jobs: aws::sqs_from_env, messenger: None, blacklist: None }).await
 }
