@@ -36,7 +36,7 @@ pub const JOBS_DLQ_ENV: &str = "SMARTENROLL_JOBS_DLQ_URL";
 pub const GATEWAYS_SECRET_ENV: &str = "SMARTENROLL_GATEWAYS_SECRET_ARN";
 
 /// What one function may do to one resource of the template. Resources are named as in the
-/// template: `table`, `index` (its `gsi1`), `secret`, `gateways-secret` (the message providers'
+/// template: `table`, `index` (its `gsi1`), `expiry-index` (its `gsi2`), `secret`, `gateways-secret` (the message providers'
 /// credentials), `bucket`, `objects` (the bucket's `clients/*`), `jobs-queue`.
 pub type Grants = &'static [(&'static str, &'static [&'static str])];
 
@@ -110,6 +110,7 @@ pub const GRANTS: &[(&str, Grants)] = &[
             ("objects", &["s3:DeleteObject"]),
         ],
     ),
+    ("registrations-resend-link", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
     (
         "registrations-delete",
         &[
@@ -120,10 +121,11 @@ pub const GRANTS: &[(&str, Grants)] = &[
         ],
     ),
     ("outbox-relay", &[("table", &["dynamodb:DeleteItem", "dynamodb:Query"]), ("jobs-queue", &["sqs:SendMessage"])]),
+    ("registrations-expire", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem"]), ("expiry-index", &["dynamodb:Query"])]),
 ];
 
 /// The queue consumers (functions outside the HTTP routing table).
-pub const WORKERS: &[&str] = &["jobs-worker", "outbox-relay"];
+pub const WORKERS: &[&str] = &["jobs-worker", "outbox-relay", "registrations-expire"];
 
 /// Stands in for an adapter a function does not have (not wired in, or its environment variable
 /// unset): every call fails with this message (logged; a 500 to the caller), never a silent no-op.
@@ -353,6 +355,22 @@ pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
     getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
     Ok(JobDeps {
         blobs: s3_from_env(&conf),
+        registrations: Arc::new(DynamoStore::from_conf(&conf, table)),
+        ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
+        clock,
+    })
+}
+
+/// What the `registrations-expire` function needs: the table (no bucket, no secret).
+pub fn sweeper_deps_from_env() -> Result<JobDeps, BootError> {
+    let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
+    let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut process = [0u8; 5];
+    let mut counter = [0u8; 4];
+    getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
+    Ok(JobDeps {
+        blobs: no_blobs(&conf),
         registrations: Arc::new(DynamoStore::from_conf(&conf, table)),
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,

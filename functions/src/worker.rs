@@ -70,6 +70,39 @@ pub async fn run_local_relay(store: smartenroll_aws::dynamo::DynamoStore, queue:
     }
 }
 
+/// The `registrations-expire` function: on its schedule, expires unfinished registrations past
+/// their lifetime.
+pub async fn run_expiry_sweeper() -> Result<(), lambda_runtime::Error> {
+    crate::aws::init_json_logs();
+    let deps: &'static JobDeps = Box::leak(Box::new(crate::aws::sweeper_deps_from_env()?));
+    lambda_runtime::run(lambda_runtime::service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
+        let mut expired = 0;
+        // A scheduled run works through a backlog in pages.
+        loop {
+            let n = jobs::expire_due(deps, SWEEP_PAGE).await?;
+            expired += n;
+            if n < SWEEP_PAGE as usize {
+                break;
+            }
+        }
+        Ok::<_, lambda_runtime::Error>(serde_json::json!({"expired": expired}))
+    }))
+    .await
+}
+
+/// Registrations expired per sweep call.
+const SWEEP_PAGE: u32 = 100;
+
+/// The single-node sweeper: every `interval`, expire what is due.
+pub async fn run_local_sweeper(deps: JobDeps, interval: Duration) {
+    loop {
+        if let Err(e) = jobs::expire_due(&deps, SWEEP_PAGE).await {
+            tracing::error!(error = %e, "expiry sweep failed");
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
 /// The retry delay after a failed attempt: 5 s, 10 s, 20 s … capped at 5 minutes.
 fn backoff(receive_count: u32) -> u32 {
     5u32.saturating_mul(1 << receive_count.saturating_sub(1).min(6)).min(300)

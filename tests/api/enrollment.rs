@@ -754,3 +754,64 @@ async fn blocklist(server: &Server) {
         (Some("email"), Some("flaky@example.com"), Some(project.as_str()))
     );
 }
+
+#[tokio::test]
+async fn links_are_resent_while_unfinished_and_an_abandoned_registration_expires() {
+    let receiver = crate::helpers::MessageReceiver::start().await;
+    let mut env = receiver.env();
+    env.push(("SMARTENROLL_PUBLIC_URL", PUBLIC_URL.into()));
+    env.push(("SMARTENROLL_REGISTRATION_LIFETIME_HOURS", "0.001".into())); // 3.6 seconds
+    env.push(("SMARTENROLL_SWEEP_SECONDS", "1".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_env(&[], &env);
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(&server, &acme).await;
+    activate(&server, &acme, &project).await;
+    let r = server
+        .call(
+            Method::POST,
+            "/v2/app-registrations",
+            Some(&acme.token),
+            Some(&json!({"project": project, "projectFlow": flow, "email": "max@example.com"})),
+        )
+        .await;
+    let id = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+
+    let resend = format!("/v2/app-registrations/{id}/resend-link");
+    let r = server.call(Method::POST, &resend, Some(&acme.token), Some(&json!({"sendEmail": "true"}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let link = r.body["data"]["link"].as_str().expect("link").to_string();
+    assert!(link.starts_with(&format!("{PUBLIC_URL}/enroll/{id}#token=")), "{link}");
+    assert_eq!(
+        (r.body["data"]["emailSent"]["sent"].as_bool(), r.body["data"]["accessType"].as_str()),
+        (Some(true), Some("app_registration_initiated"))
+    );
+    let (_, form) = receiver.seen().last().cloned().expect("the link was emailed");
+    assert!(
+        form.contains(&("to".into(), "max@example.com".into())) && form.iter().any(|(k, v)| k == "text" && v.contains(&link)),
+        "{form:?}"
+    );
+    let token = r.body["data"]["token"].as_str().expect("token").to_string();
+    let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(&token), None).await;
+    assert_eq!(r.status, 200, "the continuation token is an enrollee token for this registration: {}", r.body);
+    server.call(Method::POST, &resend, Some(&token), None).await.assert_error(401, "Unauthorized");
+
+    // Nobody finishes it: the sweeper expires it once its lifetime is over.
+    let reg = wait_for(&server, &acme.token, &id, |d| d["status"] == "EXPIRED").await;
+    let last = reg["history"].as_array().and_then(|h| h.last()).cloned().expect("history");
+    assert_eq!((last["by"].as_str(), last["action"].as_str()), (Some("system"), Some("EXPIRED")));
+    let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}/events"), Some(&acme.token), None).await;
+    assert!(r.body["data"].as_array().expect("events").iter().any(|e| e["type"] == "onboarding_app_registration_expired"), "{}", r.body);
+    let r = server.call(Method::POST, &resend, Some(&acme.token), None).await;
+    r.assert_error(409, "Conflict");
+    assert_eq!(r.body["message"], "cannot_resend_link_for_this_status");
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/v2/app-registrations/{id}/sync"),
+            Some(&token),
+            Some(&json!({"step": "signUpForm", "status": "ONGOING"})),
+        )
+        .await;
+    r.assert_error(409, "Conflict");
+}

@@ -47,6 +47,7 @@ fn resource_name(binary: &str, r: &Value) -> &'static str {
     let named = [
         (json!({"Fn::GetAtt": ["Table", "Arn"]}), "table"),
         (json!({"Fn::Sub": "${Table.Arn}/index/gsi1"}), "index"),
+        (json!({"Fn::Sub": "${Table.Arn}/index/gsi2"}), "expiry-index"),
         (json!({"Ref": "JwtSecretArn"}), "secret"),
         (json!({"Ref": "GatewaysSecretArn"}), "gateways-secret"),
         (json!({"Fn::GetAtt": ["Blobs", "Arn"]}), "bucket"),

@@ -175,6 +175,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             for _ in 0..if has_queue { *workers } else { 0 } {
                 tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(job_deps.clone(), deps.jobs.clone())));
             }
+            if has_queue {
+                let every =
+                    std::env::var("SMARTENROLL_SWEEP_SECONDS").ok().and_then(|v| v.parse::<u64>().ok()).filter(|s| *s > 0).unwrap_or(60);
+                tasks.push(tokio::spawn(smartenroll_functions::worker::run_local_sweeper(
+                    job_deps.clone(),
+                    std::time::Duration::from_secs(every),
+                )));
+            }
             if let (true, Some(table)) = (has_queue, table) {
                 tasks.push(tokio::spawn(smartenroll_functions::worker::run_local_relay(table, deps.jobs.clone())));
             }

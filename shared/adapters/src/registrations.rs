@@ -192,6 +192,27 @@ impl RegistrationStore for SqliteStore {
         .await
     }
 
+    async fn due_for_expiry(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
+        self.read(move |conn| {
+            let mut st = conn
+                .prepare_cached(
+                    "SELECT client, id FROM registrations WHERE status IN ('STARTED', 'ONGOING') AND expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let rows: Vec<(String, String)> = st
+                .query_map(params![now_ms.div_euclid(1000), max], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|rows| rows.collect())
+                .map_err(backend)?;
+            rows.iter()
+                .map(|(c, i)| match (ClientId::parse(c), RegistrationId::parse(i)) {
+                    (Ok(c), Ok(i)) => Ok((c, i)),
+                    _ => Err(backend("a stored registration has a malformed id")),
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError> {
         let (client, key) = (client.clone(), key.key.clone());
         self.read(move |conn| {

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
@@ -89,6 +89,10 @@ const MIGRATIONS: [&str; 3] = [
         doc TEXT NOT NULL
     );
     CREATE INDEX events_by_registration ON events (client, registration, seq);
+",
+    // The expiry sweeper's work list: unfinished registrations by the end of their lifetime.
+    "
+    CREATE INDEX registrations_expiry ON registrations (status, expires_at);
 ",
 ];
 

@@ -165,3 +165,9 @@ async fn sqlite_an_erased_registration_leaves_nothing_behind_and_frees_its_ident
     let (_d, s) = store();
     suite::an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers(&s, 34).await;
 }
+
+#[tokio::test]
+async fn sqlite_unfinished_registrations_past_their_lifetime_are_due_for_expiry() {
+    let (_d, s) = store();
+    suite::unfinished_registrations_past_their_lifetime_are_due_for_expiry(&s, 35).await;
+}

@@ -64,9 +64,10 @@ impl EnrollmentSettings {
             }
         }
         if let Some(raw) = lifetime_hours.map(str::trim).filter(|v| !v.is_empty()) {
-            match raw.parse::<i64>() {
-                Ok(h) if (1..=24 * 365).contains(&h) => s.lifetime_seconds = h * 3600,
-                _ => return Err(format!("SMARTENROLL_REGISTRATION_LIFETIME_HOURS must be 1 to 8760, got {raw:?}")),
+            // Fractions of an hour are allowed (tests use seconds-long lifetimes).
+            match raw.parse::<f64>() {
+                Ok(h) if h.is_finite() && h * 3600.0 >= 1.0 && h <= 8760.0 => s.lifetime_seconds = (h * 3600.0).round() as i64,
+                _ => return Err(format!("SMARTENROLL_REGISTRATION_LIFETIME_HOURS must be from 1 second to 8760 hours, got {raw:?}")),
             }
         }
         if let Some(raw) = otp_ttl_seconds.map(str::trim).filter(|v| !v.is_empty()) {

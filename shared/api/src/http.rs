@@ -100,6 +100,11 @@ pub fn json_object_up_to(req: &Request, max: usize) -> Result<Map<String, Value>
     }
 }
 
+/// Whether the request carries a body at all (endpoints whose body is optional).
+pub fn has_body(req: &Request) -> bool {
+    !body_bytes(req).iter().all(u8::is_ascii_whitespace)
+}
+
 /// Decoded query pairs; a key repeated in the URL appears once per value.
 pub fn query_pairs(req: &Request) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> =

@@ -32,6 +32,36 @@ pub fn no_engine(kind: CheckKind) -> Outcome {
     Outcome::Inconclusive { reason: format!("no_engine: no engine for {what} is installed; a reviewer must look at the images") }
 }
 
+/// The expiry sweeper (a scheduled function in AWS, a loop in the single-node server): every
+/// unfinished registration past its lifetime becomes `EXPIRED`, with its history entry and the
+/// `app_registration_expired` event. Up to `max` per call; returns how many expired.
+pub async fn expire_due(deps: &JobDeps, max: u32) -> Result<usize, String> {
+    let now = deps.clock.now();
+    let due = deps.registrations.due_for_expiry(now.unix_millis(), max).await.map_err(|e| format!("expiry sweep: {e}"))?;
+    let mut expired = 0;
+    for (client, id) in due {
+        for _ in 0..WRITE_ATTEMPTS {
+            let Some(reg) = deps.registrations.get(&client, &id).await.map_err(|e| format!("expiry sweep: {e}"))? else { break };
+            let mut next = reg.clone();
+            let Some(suffix) = verification::expire(&mut next, now) else { break };
+            next.version += 1;
+            let event = next.event(&suffix, next.api_json(smartenroll_domain::registration::View::Operator), deps.ids.as_ref(), now);
+            match deps.registrations.update(&next, reg.version, &[event]).await {
+                Ok(()) => {
+                    expired += 1;
+                    break;
+                }
+                Err(smartenroll_domain::error::StoreError::Conflict) => continue,
+                Err(e) => return Err(format!("expiry sweep: {e}")),
+            }
+        }
+    }
+    if expired > 0 {
+        tracing::info!(expired, "unfinished registrations expired");
+    }
+    Ok(expired)
+}
+
 /// A lost race on the registration (another write landed first) is retried this often.
 const WRITE_ATTEMPTS: usize = 3;
 

@@ -213,6 +213,76 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
     auth.respond(outcome.await)
 }
 
+/// The continuation token's lifetime (reference 6.6).
+const CONTINUATION_MINUTES: i64 = 30;
+
+/// `POST /v2/app-registrations/{id}/resend-link` (client token): a fresh 30-minute continuation
+/// token and hosted link for an unfinished registration, emailed to the enrollee when `sendEmail`
+/// is true. Finished registrations: 409 `cannot_resend_link_for_this_status`.
+pub async fn resend_link(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let outcome = async {
+        let id = registration_id(&req)?;
+        let body = if crate::http::has_body(&req) { json_object(&req)? } else { Default::default() };
+        let reg = load(deps, &auth.client.id, &id).await?;
+        if reg.status.is_finished() {
+            return Err(ApiError::Conflict { message: "cannot_resend_link_for_this_status".into(), details: vec![] });
+        }
+        if body.get("recipientEmail").is_some() {
+            return Err(ApiError::Forbidden("access_denied: recipientEmail is for the provider's staff only".into()));
+        }
+        let send =
+            matches!(body.get("sendEmail"), Some(Value::Bool(true))) || body.get("sendEmail").and_then(Value::as_str) == Some("true");
+        let now = deps.clock.now();
+        let token = deps.jwt.issue_enrollee_token(&reg, "continue", now, CONTINUATION_MINUTES * 60).map_err(|e| {
+            tracing::error!(error = %e, "token signing failed");
+            ApiError::Internal
+        })?;
+        let link = hosted_link(deps, &reg, &token);
+        let expires = now.plus_seconds(CONTINUATION_MINUTES * 60);
+        let email_sent = if send {
+            let (Some(email), Some(link)) = (reg.person.email.clone(), link.clone()) else {
+                return Err(ApiError::Conflict {
+                    message: "MissingParameter: the registration has no email, or no public URL is configured for links".into(),
+                    details: vec![],
+                });
+            };
+            let project = deps.projects.get(&reg.client, &reg.project).await?.map(|p| p.config.name).unwrap_or_default();
+            let text = format!("Continue your {project} verification here (valid {CONTINUATION_MINUTES} minutes): {link}");
+            let sent = deps
+                .messenger
+                .email(&smartenroll_domain::ports::OutgoingEmail {
+                    to: email.clone(),
+                    subject: format!("{project}: continue your verification"),
+                    text,
+                })
+                .await;
+            match sent {
+                Ok(id) => json!({"sent": true, "email": email, "mailgunId": id}),
+                Err(e) => {
+                    tracing::warn!(registration = %reg.id, error = %e, "continuation email not sent");
+                    json!({"sent": false, "email": email, "error": e.to_string()})
+                }
+            }
+        } else {
+            Value::Null
+        };
+        tracing::info!(registration = %reg.id, emailed = send, "continuation link issued");
+        let p = &reg.person;
+        Reply::data(
+            StatusCode::OK,
+            &json!({
+                "token": token, "link": link,
+                "firstName": p.first_name, "lastName": p.last_name, "fullName": p.full_name, "email": p.email,
+                "step": reg.current_step, "appRegistrationId": reg.id, "status": reg.status.as_str(),
+                "expiresAt": expires.to_iso().replace('T', " ").chars().take(19).collect::<String>(),
+                "accessType": "app_registration_initiated", "issuedAt": now.unix_seconds(), "emailSent": email_sent,
+            }),
+        )
+    };
+    auth.respond(outcome.await)
+}
+
 /// `GET /v2/app-registrations/{id}/events` (client token): what happened to it, oldest first, as
 /// recorded in the outbox (the webhooks deliver these same events).
 pub async fn events(deps: &Deps, req: Request) -> Response<Body> {

@@ -53,6 +53,7 @@ routes! {
     "GET" "/v2/app-registrations/{id}" => "registrations-get" crate::registrations::get,
     "GET" "/v2/app-registrations/{id}/events" => "registrations-events" crate::registrations::events,
     "DELETE" "/v2/app-registrations/{id}" => "registrations-delete" crate::registrations::delete,
+    "POST" "/v2/app-registrations/{id}/resend-link" => "registrations-resend-link" crate::registrations::resend_link,
     "POST" "/v2/email-validations/app-registration" => "email-validations-send" crate::validations::email_send,
     "PUT" "/v2/email-validations/{id}" => "email-validations-check" crate::validations::email_check,
     "POST" "/v2/phone-validations/app-registration" => "phone-validations-send" crate::validations::phone_send,

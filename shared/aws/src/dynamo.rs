@@ -30,6 +30,8 @@ use smartenroll_domain::ratelimit::{RateDecision, RateKey};
 use std::collections::HashMap;
 
 pub const GSI1: &str = "gsi1";
+/// The expiry sweeper's index: only unfinished registrations carry its keys (a sparse index).
+pub const GSI2: &str = "gsi2";
 /// The attributes the catalog index carries besides its keys: what list filters read.
 pub const GSI1_ATTRIBUTES: [&str; 6] = ["status", "target", "name_lower", "created", "project", "flow"];
 /// Sort key of a client's per-status project counts.
@@ -108,6 +110,13 @@ impl DynamoStore {
             )
             .build()
             .map_err(build)?;
+        let gsi2 = GlobalSecondaryIndex::builder()
+            .index_name(GSI2)
+            .key_schema(key("gsi2pk", KeyType::Hash).map_err(build)?)
+            .key_schema(key("gsi2sk", KeyType::Range).map_err(build)?)
+            .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+            .build()
+            .map_err(build)?;
         let created = self
             .ddb
             .create_table()
@@ -117,9 +126,12 @@ impl DynamoStore {
             .attribute_definitions(attr("sk").map_err(build)?)
             .attribute_definitions(attr("gsi1pk").map_err(build)?)
             .attribute_definitions(attr("gsi1sk").map_err(build)?)
+            .attribute_definitions(attr("gsi2pk").map_err(build)?)
+            .attribute_definitions(attr("gsi2sk").map_err(build)?)
             .key_schema(key("pk", KeyType::Hash).map_err(build)?)
             .key_schema(key("sk", KeyType::Range).map_err(build)?)
             .global_secondary_indexes(gsi)
+            .global_secondary_indexes(gsi2)
             .send()
             .await;
         match created {

@@ -7,6 +7,10 @@
 //! | event (the outbox) | `CLIENT#<clientId>` | `EVT#<registrationId>#<unix ms, 13 digits>#<eventId>` | `doc` |
 //! | job outbox entry | `OUTBOX` | `<unix ms, 13 digits>#<id>` | `body` (the job) |
 //!
+//! Unfinished registrations (`STARTED`, `ONGOING`) also carry `gsi2pk = OPEN` and `gsi2sk =
+//! <expires at, unix ms, 13 digits>#<clientId>#<registrationId>`: the sparse index `gsi2` is the
+//! expiry sweeper's work list, and a registration leaves it when it finishes.
+//!
 //! Jobs cannot join a DynamoDB transaction on SQS, so a write that queues jobs puts them in the
 //! `OUTBOX` partition in its own transaction; after the commit they are sent to SQS and their
 //! entries deleted, and [`DynamoStore::relay_outbox`] (a scheduled function) sends whatever a crash
@@ -24,7 +28,7 @@ use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, RegistrationId};
 use smartenroll_domain::ports::{Page, RegistrationStore};
 use smartenroll_domain::query::RegistrationQuery;
-use smartenroll_domain::registration::{Event, Registration, UniqueKey};
+use smartenroll_domain::registration::{Event, Registration, RegistrationStatus, UniqueKey};
 use std::collections::HashMap;
 
 fn registration_key(client: &ClientId, id: &str) -> Item {
@@ -33,6 +37,8 @@ fn registration_key(client: &ClientId, id: &str) -> Item {
 
 /// The partition of job outbox entries (all tenants; the bodies name their client).
 const OUTBOX_PK: &str = "OUTBOX";
+/// The expiry index's one partition (see the module table).
+const OPEN_PK: &str = "OPEN";
 
 fn catalog_pk(client: &ClientId) -> String {
     format!("{}#REGS", client_pk(client))
@@ -95,6 +101,10 @@ impl DynamoStore {
             ("gsi1pk".into(), s(catalog_pk(&r.client))),
             ("gsi1sk".into(), s(format!("{created}#{}", r.id))),
         ]);
+        if matches!(r.status, RegistrationStatus::Started | RegistrationStatus::Ongoing) {
+            item.insert("gsi2pk".into(), s(OPEN_PK));
+            item.insert("gsi2sk".into(), s(format!("{:013}#{}#{}", r.expires_at.unix_millis().max(0), r.client, r.id)));
+        }
         Ok(item)
     }
 
@@ -337,6 +347,31 @@ impl RegistrationStore for DynamoStore {
             Err(StoreError::Conflict) => Ok(Some(events.len() as u64)),
             Err(e) => Err(e),
         }
+    }
+
+    async fn due_for_expiry(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
+        let out = self
+            .ddb
+            .query()
+            .table_name(&self.table)
+            .index_name(crate::dynamo::GSI2)
+            .key_condition_expression("gsi2pk = :open AND gsi2sk < :before")
+            .expression_attribute_values(":open", s(OPEN_PK))
+            // Every key of a registration due at `now_ms` sorts before the next millisecond.
+            .expression_attribute_values(":before", s(format!("{:013}", now_ms.max(0) + 1)))
+            .limit(max as i32)
+            .send()
+            .await
+            .map_err(backend)?;
+        let mut due = Vec::new();
+        for item in out.items() {
+            let Some(key) = item.get("gsi2sk").and_then(|v| v.as_s().ok()) else { continue };
+            let mut parts = key.splitn(3, '#').skip(1);
+            if let (Some(Ok(c)), Some(Ok(i))) = (parts.next().map(ClientId::parse), parts.next().map(RegistrationId::parse)) {
+                due.push((c, i));
+            }
+        }
+        Ok(due)
     }
 
     async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError> {

@@ -178,3 +178,9 @@ async fn dynamodb_registration_lists_are_newest_first_filtered_and_counted() {
 async fn dynamodb_an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers() {
     suite::an_erased_registration_leaves_nothing_behind_and_frees_its_identifiers(&store().await, 34).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_unfinished_registrations_past_their_lifetime_are_due_for_expiry() {
+    suite::unfinished_registrations_past_their_lifetime_are_due_for_expiry(&store().await, 35).await;
+}

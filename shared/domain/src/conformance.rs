@@ -460,3 +460,30 @@ pub async fn registration_lists_are_newest_first_filtered_and_counted(store: &dy
     let other = store.list(&client_id(seed, 9), &RegistrationQuery::default()).await.expect("list");
     assert_eq!(other.total, 0, "another client lists nothing");
 }
+
+pub async fn unfinished_registrations_past_their_lifetime_are_due_for_expiry(store: &dyn RegistrationStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let p = active_project(&g, &c, 1_700_000_000);
+    // Started at t, lifetime 3600 s (the suite's registrations): due from t + 3600.
+    let (early, e1) = registration(&g, &p, json!({"email": "early@example.com"}), 1_700_000_000);
+    let (late, e2) = registration(&g, &p, json!({"email": "late@example.com"}), 1_700_000_500);
+    let (mut done, e3) = registration(&g, &p, json!({"email": "done@example.com"}), 1_700_000_000);
+    done.status = RegistrationStatus::Completed;
+    for (r, e) in [(&early, &e1), (&late, &e2), (&done, &e3)] {
+        store.create(r, e).await.expect("create");
+    }
+    let at = |s: i64| s * 1000;
+    let due = store.due_for_expiry(at(1_700_003_700), 10).await.expect("due");
+    let mine: Vec<_> = due.iter().filter(|(client, _)| client == &c).map(|(_, id)| id.clone()).collect();
+    assert_eq!(mine, vec![early.id.clone()], "only the unfinished one whose lifetime is over");
+    let due = store.due_for_expiry(at(1_700_004_200), 10).await.expect("due");
+    let mine: Vec<_> = due.iter().filter(|(client, _)| client == &c).map(|(_, id)| id.clone()).collect();
+    assert_eq!(mine, vec![early.id.clone(), late.id.clone()], "soonest first");
+    let mut expired = early.clone();
+    expired.status = RegistrationStatus::Expired;
+    expired.version += 1;
+    store.update(&expired, early.version, &[]).await.expect("update");
+    let due = store.due_for_expiry(at(1_700_004_200), 10).await.expect("due");
+    assert!(!due.iter().any(|(_, id)| id == &early.id), "an expired registration is no longer due");
+}

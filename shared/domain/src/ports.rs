@@ -74,6 +74,9 @@ pub trait RegistrationStore: Send + Sync {
     /// read back (the embedded store also overwrites the freed pages). `None` if there is no such
     /// registration; otherwise how many events went with it.
     async fn erase(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<u64>, StoreError>;
+    /// Up to `max` unfinished registrations (`STARTED`/`ONGOING`) of any client whose lifetime
+    /// ended at or before `now` (unix ms), soonest first: the expiry sweeper's work list.
+    async fn due_for_expiry(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError>;
 }
 
 #[async_trait]

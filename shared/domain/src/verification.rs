@@ -379,6 +379,17 @@ pub fn sync(reg: &mut Registration, step: SyncStep, status: &str, now: Timestamp
     Ok(Synced { events: vec![event], pending })
 }
 
+/// Marks an unfinished registration (`STARTED`/`ONGOING`) whose lifetime has passed as `EXPIRED`,
+/// with a history entry; returns the event suffix, or `None` if it is not due (or not open).
+pub fn expire(reg: &mut Registration, now: Timestamp) -> Option<String> {
+    let open = matches!(reg.status, RegistrationStatus::Started | RegistrationStatus::Ongoing);
+    if !open || now < reg.expires_at {
+        return None;
+    }
+    reg.updated_at = now;
+    Some(finish(reg, RegistrationStatus::Expired, "system", "not finished within the registration lifetime", None, now))
+}
+
 /// Records a finished check (idempotent: a check already finished is left as it is, so a job
 /// delivered twice changes nothing) and, when the enrollee already asked for the decision and
 /// this was the last running check, decides. Returns the event suffixes to record, or `None`

@@ -165,3 +165,16 @@ fn steps_parse_and_name_their_events() {
     assert_eq!(SyncStep::parse("basicInformation").map(SyncStep::snake).as_deref(), Some("basic_information"));
     assert_eq!(SyncStep::parse("nope"), None);
 }
+
+#[test]
+fn an_unfinished_registration_expires_after_its_lifetime_and_a_finished_one_never_does() {
+    let mut r = signed_up();
+    let due = r.expires_at;
+    assert_eq!(expire(&mut r, due.plus_seconds(-1)), None, "not yet");
+    assert_eq!(expire(&mut r, due).as_deref(), Some("app_registration_expired"));
+    assert_eq!(r.status, RegistrationStatus::Expired);
+    assert_eq!(expire(&mut r, due.plus_seconds(10)), None, "expired once");
+    let mut review = signed_up();
+    review.status = RegistrationStatus::NeedsManualVerification;
+    assert_eq!(expire(&mut review, due.plus_seconds(10)), None, "waiting for a reviewer is not abandonment");
+}
