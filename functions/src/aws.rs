@@ -344,9 +344,8 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
     Ok((deps, store))
 }
 
-/// What the `jobs-worker` function needs: the bucket and the table (no secret, no rate limits).
-pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
-    env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
+/// A worker's dependencies over the table, with `blobs` from `wiring` (no secret, no rate limits).
+fn worker_deps(blobs: fn(&aws_config::SdkConfig) -> Arc<dyn BlobStore>) -> Result<JobDeps, BootError> {
     let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
     let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -354,27 +353,22 @@ pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
     let mut counter = [0u8; 4];
     getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
     Ok(JobDeps {
-        blobs: s3_from_env(&conf),
+        blobs: blobs(&conf),
         registrations: Arc::new(DynamoStore::from_conf(&conf, table)),
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
     })
 }
 
-/// What the `registrations-expire` function needs: the table (no bucket, no secret).
+/// What the `jobs-worker` function needs: the bucket and the table.
+pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
+    env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
+    worker_deps(s3_from_env)
+}
+
+/// What the `registrations-expire` function needs: the table only.
 pub fn sweeper_deps_from_env() -> Result<JobDeps, BootError> {
-    let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
-    let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mut process = [0u8; 5];
-    let mut counter = [0u8; 4];
-    getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
-    Ok(JobDeps {
-        blobs: no_blobs(&conf),
-        registrations: Arc::new(DynamoStore::from_conf(&conf, table)),
-        ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
-        clock,
-    })
+    worker_deps(no_blobs)
 }
 
 /// What the `outbox-relay` function needs: the table and the jobs queue.

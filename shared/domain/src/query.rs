@@ -74,14 +74,7 @@ impl ProjectQuery {
         let mut in_status = Vec::new();
         for (k, v) in pairs {
             match k.as_str() {
-                "page" => match v.trim().parse::<u32>() {
-                    Ok(n) if (1..=1_000_000).contains(&n) => q.page = n,
-                    _ => errors.push(FieldError::new("page", "must be an integer of at least 1")),
-                },
-                "limit" | "perPage" => match v.trim().parse::<u32>() {
-                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => q.limit = n,
-                    _ => errors.push(FieldError::new(k.clone(), "limit must be between 1 and 100")),
-                },
+                "page" | "limit" | "perPage" => page_or_limit(k, v, &mut q.page, &mut q.limit, &mut errors),
                 "like_name" if !v.trim().is_empty() => q.name_contains = Some(v.trim().to_lowercase()),
                 "where_status" | "status" => match ProjectStatus::parse(v) {
                     Some(s) => where_status = Some(s),
@@ -116,13 +109,7 @@ impl ProjectQuery {
                 _ => {}
             }
         }
-        q.statuses = match where_status {
-            // Both given: the exact match must also be among the listed ones.
-            Some(s) if in_status.is_empty() || in_status.contains(&s) => Some(vec![s]),
-            Some(_) => Some(vec![]),
-            None if in_status.is_empty() => None,
-            None => Some(in_status),
-        };
+        q.statuses = statuses(where_status, in_status);
         if errors.is_empty() { Ok(q) } else { Err(errors) }
     }
 }
@@ -159,14 +146,7 @@ impl RegistrationQuery {
         let mut in_status = Vec::new();
         for (k, v) in pairs {
             match k.as_str() {
-                "page" => match v.trim().parse::<u32>() {
-                    Ok(n) if (1..=1_000_000).contains(&n) => q.page = n,
-                    _ => errors.push(FieldError::new("page", "must be an integer of at least 1")),
-                },
-                "limit" | "perPage" => match v.trim().parse::<u32>() {
-                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => q.limit = n,
-                    _ => errors.push(FieldError::new(k.clone(), "limit must be between 1 and 100")),
-                },
+                "page" | "limit" | "perPage" => page_or_limit(k, v, &mut q.page, &mut q.limit, &mut errors),
                 "where_status" | "status" => match RegistrationStatus::parse(v) {
                     Some(s) => where_status = Some(s),
                     None => errors.push(FieldError::new(k.clone(), "must be a registration status such as STARTED or COMPLETED")),
@@ -191,12 +171,7 @@ impl RegistrationQuery {
                 _ => {}
             }
         }
-        q.statuses = match where_status {
-            Some(s) if in_status.is_empty() || in_status.contains(&s) => Some(vec![s]),
-            Some(_) => Some(vec![]),
-            None if in_status.is_empty() => None,
-            None => Some(in_status),
-        };
+        q.statuses = statuses(where_status, in_status);
         if errors.is_empty() { Ok(q) } else { Err(errors) }
     }
 
@@ -205,6 +180,28 @@ impl RegistrationQuery {
         self.statuses.as_ref().is_none_or(|s| s.contains(&r.status))
             && self.project.as_ref().is_none_or(|p| p == &r.project)
             && self.flow.as_ref().is_none_or(|f| f == &r.flow)
+    }
+}
+
+/// `page` (1–1 000 000) and `limit`/`perPage` (1–100), shared by every list.
+fn page_or_limit(key: &str, value: &str, page: &mut u32, limit: &mut u32, errors: &mut Vec<FieldError>) {
+    let n = value.trim().parse::<u32>();
+    match (key, n) {
+        ("page", Ok(n)) if (1..=1_000_000).contains(&n) => *page = n,
+        ("page", _) => errors.push(FieldError::new("page", "must be an integer of at least 1")),
+        (_, Ok(n)) if (1..=MAX_LIMIT).contains(&n) => *limit = n,
+        _ => errors.push(FieldError::new(key, "limit must be between 1 and 100")),
+    }
+}
+
+/// `where_status` and `in_status[]` together: `None` = any status, `Some(empty)` = nothing
+/// matches (both given and the exact one is not among the listed ones).
+fn statuses<S: PartialEq>(where_status: Option<S>, in_status: Vec<S>) -> Option<Vec<S>> {
+    match where_status {
+        Some(s) if in_status.is_empty() || in_status.contains(&s) => Some(vec![s]),
+        Some(_) => Some(vec![]),
+        None if in_status.is_empty() => None,
+        None => Some(in_status),
     }
 }
 

@@ -2,8 +2,7 @@
 //! what is pinned and what is emitted.
 
 use super::*;
-use crate::ids::{CodeGenerator, IdGenerator};
-use crate::lifecycle::{WriteCtx, create, update};
+use crate::ids::IdGenerator;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 struct Seq(AtomicU64);
@@ -12,43 +11,16 @@ impl IdGenerator for Seq {
         format!("{:024x}", self.0.fetch_add(1, Ordering::Relaxed))
     }
 }
-struct Sevens;
-impl CodeGenerator for Sevens {
-    fn digits(&self, n: usize) -> String {
-        "7".repeat(n)
-    }
-}
-
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().expect("object")
 }
 
 const NOW: i64 = 1_700_000_000;
 
-/// An active demo-mode project with a complete onboarding flow.
+/// An active demo-mode project with a complete onboarding flow (the conformance fixture).
 fn active_project(ids: &Seq) -> Project {
-    let ctx = WriteCtx { ids, codes: &Sevens, now: Timestamp::from_unix_seconds(NOW) };
     let client = ClientId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").expect("id");
-    let mut p = create(
-        &client,
-        &obj(json!({
-            "name": "Acme KYC", "allowedCountries": ["Colombia"], "contactEmail": "p@acme.com", "demoMode": true,
-            "privacyUrl": "https://acme.com/p", "termsAndConditionsUrl": "https://acme.com/t",
-            "dataProtection": {"name": "DPO", "email": "dpo@acme.com", "address": "1 Main", "city": "Bogota", "country": "Colombia", "postalCode": "110111"}
-        })),
-        &ctx,
-    )
-    .expect("create");
-    for body in [
-        json!({"projectFlow": {"target": "personal", "type": "onboarding", "signUpForm": {"fullName": true, "email": true, "phone": true}}}),
-        json!({"projectFlow": {"steps": {"document": "mandatory"}, "documents": {"verificationMethods": ["scan"], "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "government_id"}]}]}}}),
-        json!({"projectFlow": {"steps": {"liveness": "mandatory"}, "liveness": {"minScore": 0.7}}}),
-        json!({"projectFlow": {"integrations": {"redirectUrl": "https://acme.com/done", "source": "NONE", "strategy": "none"}}}),
-        json!({"branding": {"backgroundColor": "#000000"}}),
-        json!({"status": "active"}),
-    ] {
-        p = update(&p, &obj(body), &ctx).expect("step");
-    }
+    let p = crate::conformance::active_project(ids, &client, NOW);
     assert_eq!(p.status, ProjectStatus::Active);
     p
 }
