@@ -8,7 +8,7 @@ use smartenroll_api::Deps;
 use smartenroll_api::auth::JwtKeys;
 use smartenroll_api::deps::OsCodes;
 use smartenroll_api::jobs::JobDeps;
-use smartenroll_api::routes::handler_for;
+use smartenroll_api::routes::Handler;
 use smartenroll_aws::dynamo::DynamoStore;
 use smartenroll_aws::s3::S3Blobs;
 use smartenroll_aws::sqs::SqsQueue;
@@ -392,9 +392,11 @@ pub fn init_json_logs() {
 /// The whole `main` of a per-endpoint Lambda function: JSON logs, `Deps` once (over the SDK
 /// clients `wiring` names), then the runtime loop calling the shared handler for `function` (a name
 /// from the routing table).
-pub async fn run_lambda(function: &'static str, wiring: Wiring) -> Result<(), lambda_http::Error> {
+/// `handler` is the function's own endpoint (`smartenroll_api::handler!(…)`), named in its `main` so
+/// that the binary links that handler alone; a test checks each binary names the routing table's.
+pub async fn run_lambda(function: &'static str, handler: Handler, wiring: Wiring) -> Result<(), lambda_http::Error> {
     init_json_logs();
-    let handler = handler_for(function).ok_or_else(|| format!("{function} is not in the routing table"))?;
+    tracing::debug!(function, "starting");
     let limits = crate::bootstrap::rate_limits(None)?;
     let conf = smartenroll_aws::lambda_sdk_config()?;
     let (deps, _) = deps_from_env(&conf, limits, wiring).await?;

@@ -124,3 +124,30 @@ fn the_template_keeps_the_architecture_a_parameter_and_no_secret_in_plaintext() 
     assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
     assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
 }
+
+/// Each Lambda binary names its own handler (so it links that one alone); it must be the one the
+/// routing table gives its function, and every function of the table must have its binary.
+#[test]
+fn each_lambda_binary_runs_the_handler_the_routing_table_names_for_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let table = std::fs::read_to_string(root.join("../shared/api/src/routes.rs")).expect("routes.rs");
+    let mut expected = std::collections::BTreeMap::new();
+    for line in table.lines().map(str::trim).filter(|l| l.starts_with('"') && l.contains("=>")) {
+        // "GET" "/v3/projects/{id}" => "projects-get" crate::projects::get,
+        let (_, rest) = line.split_once("=>").expect("arrow");
+        let mut parts = rest.split_whitespace();
+        let function = parts.next().expect("function").trim_matches('"').to_string();
+        let handler = parts.next().expect("handler").trim_end_matches(',').replacen("crate::", "smartenroll_api::", 1);
+        expected.entry(function).or_insert(handler);
+    }
+    assert!(expected.len() >= 20, "parsed the routing table: {expected:?}");
+    for (function, handler) in &expected {
+        let bin = root.join(format!("src/bin/lambda/{function}.rs"));
+        let source = std::fs::read_to_string(&bin).unwrap_or_else(|_| panic!("{function} has no binary"));
+        let compact: String = source.split_whitespace().collect();
+        assert!(
+            compact.contains(&format!("run_lambda(\"{function}\",smartenroll_api::handler!({handler}),")),
+            "{function} must run {handler}"
+        );
+    }
+}

@@ -20,18 +20,21 @@ pub struct Route {
     pub handler: Handler,
 }
 
+/// `handler!(path::to::fn)`: an endpoint function as a [`Handler`]. Exported so each Lambda binary
+/// names its own handler directly and links only that one (the table would link them all).
+#[macro_export]
 macro_rules! handler {
     ($f:path) => {{
-        fn boxed<'a>(deps: &'a Deps, req: Request) -> BoxResponse<'a> {
+        fn boxed<'a>(deps: &'a $crate::Deps, req: $crate::Request) -> $crate::routes::BoxResponse<'a> {
             Box::pin($f(deps, req))
         }
-        boxed as Handler
+        boxed as $crate::routes::Handler
     }};
 }
 
 macro_rules! routes {
     ($( $method:literal $path:literal => $function:literal $f:path ),+ $(,)?) => {
-        pub static ROUTES: &[Route] = &[ $( Route { method: $method, path: $path, function: $function, handler: handler!($f) } ),+ ];
+        pub static ROUTES: &[Route] = &[ $( Route { method: $method, path: $path, function: $function, handler: $crate::handler!($f) } ),+ ];
     };
 }
 

@@ -7,5 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("auth-session", aws::TABLE_ONLY).await
+    aws::run_lambda("auth-session", smartenroll_api::handler!(smartenroll_api::auth::session), aws::TABLE_ONLY).await
 }

@@ -7,5 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("email-validations-check", aws::TABLE_ONLY).await
+    aws::run_lambda("email-validations-check", smartenroll_api::handler!(smartenroll_api::validations::email_check), aws::TABLE_ONLY).await
 }

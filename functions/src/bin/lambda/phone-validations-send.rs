@@ -7,5 +7,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("phone-validations-send", aws::WITH_MESSENGER).await
+    aws::run_lambda("phone-validations-send", smartenroll_api::handler!(smartenroll_api::validations::phone_send), aws::WITH_MESSENGER)
+        .await
 }

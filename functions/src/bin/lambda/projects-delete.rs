@@ -8,5 +8,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("projects-delete", Wiring { blobs: aws::no_blobs, jobs: aws::sqs_from_env, messenger: None, blacklist: None }).await
+    aws::run_lambda(
+        "projects-delete",
+        smartenroll_api::handler!(smartenroll_api::projects::delete),
+        Wiring { blobs: aws::no_blobs, jobs: aws::sqs_from_env, messenger: None, blacklist: None },
+    )
+    .await
 }

@@ -7,5 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("registrations-create", aws::WITH_BLACKLIST).await
+    aws::run_lambda("registrations-create", smartenroll_api::handler!(smartenroll_api::registrations::create), aws::WITH_BLACKLIST).await
 }

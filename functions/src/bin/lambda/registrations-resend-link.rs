@@ -7,5 +7,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("registrations-resend-link", aws::WITH_MESSENGER).await
+    aws::run_lambda(
+        "registrations-resend-link",
+        smartenroll_api::handler!(smartenroll_api::registrations::resend_link),
+        aws::WITH_MESSENGER,
+    )
+    .await
 }

@@ -7,5 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("registrations-sync", aws::TABLE_ONLY).await
+    aws::run_lambda("registrations-sync", smartenroll_api::handler!(smartenroll_api::checks::sync), aws::TABLE_ONLY).await
 }
