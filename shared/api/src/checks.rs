@@ -193,7 +193,7 @@ pub async fn sync(deps: &Deps, req: Request) -> Response<Body> {
                     "steps": steps(&next),
                     "appRegistrationId": next.id,
                     "status": next.status.as_str(),
-                    "decision": if synced.pending { "pending" } else if next.status.is_finished() || next.status == RegistrationStatus::NeedsManualVerification { "made" } else { "not_requested" },
+                    "decision": if synced.pending { "pending" } else if next.status.is_settled() { "made" } else { "not_requested" },
                     "redirectUrl": redirect_url(&next),
                     "demo": next.demo,
                 }),

@@ -60,32 +60,46 @@ impl DynamoStore {
         min_age_ms: i64,
     ) -> Result<usize, StoreError> {
         let mut relayed = 0;
+        let before = format!("{:013}", (now_ms - min_age_ms).max(0));
+        for item in self.query_partition(OUTBOX_PK, "sk < :v", &before).await? {
+            let (Some(AttributeValue::S(sk)), Some(AttributeValue::S(body))) = (item.get("sk"), item.get("body")) else { continue };
+            queue.send(body).await?;
+            self.delete_outbox_entry(sk).await?;
+            relayed += 1;
+        }
+        Ok(relayed)
+    }
+
+    /// Every item of partition `pk` whose sort key meets `sk_condition` (over `:v`), all pages,
+    /// strongly consistent.
+    async fn query_partition(&self, pk: &str, sk_condition: &str, value: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
         let mut start_key: Option<Item> = None;
         loop {
             let out = self
                 .ddb
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk < :before")
-                .expression_attribute_values(":pk", s(OUTBOX_PK))
-                .expression_attribute_values(":before", s(format!("{:013}", (now_ms - min_age_ms).max(0))))
+                .key_condition_expression(format!("pk = :pk AND {sk_condition}"))
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":v", s(value))
                 .consistent_read(true)
                 .set_exclusive_start_key(start_key.take())
                 .send()
                 .await
                 .map_err(backend)?;
-            for item in out.items() {
-                let (Some(AttributeValue::S(sk)), Some(AttributeValue::S(body))) = (item.get("sk"), item.get("body")) else { continue };
-                queue.send(body).await?;
-                self.delete_outbox_entry(sk).await?;
-                relayed += 1;
-            }
+            items.extend(out.items().iter().cloned());
             match out.last_evaluated_key() {
                 Some(k) if !k.is_empty() => start_key = Some(k.clone()),
                 _ => break,
             }
         }
-        Ok(relayed)
+        Ok(items)
+    }
+
+    /// The stored items of a registration's events (their keys and documents).
+    async fn event_items(&self, client: &ClientId, id: &RegistrationId) -> Result<Vec<Item>, StoreError> {
+        self.query_partition(&client_pk(client), "begins_with(sk, :v)", &format!("EVT#{id}#")).await
     }
 
     fn registration_item(r: &Registration) -> Result<Item, StoreError> {
@@ -266,30 +280,7 @@ impl RegistrationStore for DynamoStore {
     }
 
     async fn events(&self, client: &ClientId, id: &RegistrationId) -> Result<Vec<Event>, StoreError> {
-        let mut events = Vec::new();
-        let mut start_key: Option<Item> = None;
-        loop {
-            let out = self
-                .ddb
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(client_pk(client)))
-                .expression_attribute_values(":prefix", s(format!("EVT#{id}#")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start_key.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items() {
-                events.push(doc_of(item)?);
-            }
-            match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start_key = Some(k.clone()),
-                _ => break,
-            }
-        }
-        Ok(events)
+        self.event_items(client, id).await?.iter().map(doc_of).collect()
     }
 
     /// The events first (in batches of 25), then the record and its keys in one transaction
@@ -297,15 +288,12 @@ impl RegistrationStore for DynamoStore {
     /// next call, and never leaves a registration without its keys.
     async fn erase(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<u64>, StoreError> {
         let Some(reg) = self.get(client, id).await? else { return Ok(None) };
-        let events = self.events(client, id).await?;
+        let events = self.event_items(client, id).await?;
         for chunk in events.chunks(25) {
             let requests = chunk
                 .iter()
-                .map(|e| {
-                    let key = HashMap::from([
-                        ("pk".to_string(), s(client_pk(client))),
-                        ("sk".to_string(), s(format!("EVT#{}#{:013}#{}", e.registration, e.created_at.unix_millis().max(0), e.id))),
-                    ]);
+                .map(|item| {
+                    let key: Item = item.iter().filter(|(k, _)| *k == "pk" || *k == "sk").map(|(k, v)| (k.clone(), v.clone())).collect();
                     Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
                         .delete_request(aws_sdk_dynamodb::types::DeleteRequest::builder().set_key(Some(key)).build().map_err(build_err)?)
                         .build())

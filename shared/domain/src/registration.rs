@@ -63,6 +63,12 @@ impl RegistrationStatus {
     pub fn is_finished(self) -> bool {
         matches!(self, Self::CompletedWithoutKyc | Self::Completed | Self::Failed | Self::Expired)
     }
+
+    /// Finished, or waiting for a reviewer: either way the enrollee's part is over and no
+    /// automatic decision applies any more.
+    pub fn is_settled(self) -> bool {
+        self.is_finished() || self == Self::NeedsManualVerification
+    }
 }
 
 /// How the registration was started.

@@ -155,7 +155,7 @@ pub fn checks_of(reg: &Registration, kind: CheckKind) -> impl Iterator<Item = &C
 /// or the flow's attempt limit reached: each is a 409 with its own message.
 pub fn next_attempt(reg: &Registration, kind: CheckKind, force: bool) -> Result<u8, DomainError> {
     let conflict = |m: String| DomainError::Conflict { message: m, details: vec![] };
-    if reg.status.is_finished() || reg.status == RegistrationStatus::NeedsManualVerification {
+    if reg.status.is_settled() {
         return Err(conflict(format!("registration_finished: the registration is {}", reg.status.as_str())));
     }
     if step_mode(reg, kind) == StepMode::Skip {
@@ -324,7 +324,7 @@ pub fn sync(reg: &mut Registration, step: SyncStep, status: &str, now: Timestamp
             format!("{status:?} is not a status of step {}", step.as_str()),
         )]));
     }
-    if reg.status.is_finished() || reg.status == RegistrationStatus::NeedsManualVerification {
+    if reg.status.is_settled() {
         return Err(conflict(format!("registration_finished: the registration is {}", reg.status.as_str())));
     }
     let before = reg.status;
@@ -396,22 +396,17 @@ pub fn expire(reg: &mut Registration, now: Timestamp) -> Option<String> {
 /// when nothing changed.
 pub fn record_outcome(reg: &mut Registration, check_id: &str, outcome: Outcome, now: Timestamp) -> Option<Vec<String>> {
     let check = reg.checks.iter_mut().find(|c| c.id == check_id && c.is_pending())?;
-    let kind = check.kind;
-    let suffix = match (&outcome, kind) {
-        (Outcome::Inconclusive { .. }, CheckKind::Document) => "document_validation_manual_verification_required".to_string(),
-        (Outcome::Failed { .. }, CheckKind::Liveness) => "biometric_validation_liveness_failed".to_string(),
-        _ => {
-            check.outcome = outcome.clone();
-            format!("{}_{}", kind.object_name(), check.status().to_ascii_lowercase())
-        }
-    };
     check.outcome = outcome;
     check.finished_at = Some(now);
+    let suffix = match (&check.outcome, check.kind) {
+        (Outcome::Inconclusive { .. }, CheckKind::Document) => "document_validation_manual_verification_required".to_string(),
+        (Outcome::Failed { .. }, CheckKind::Liveness) => "biometric_validation_liveness_failed".to_string(),
+        (_, kind) => format!("{}_{}", kind.object_name(), check.status().to_ascii_lowercase()),
+    };
     reg.updated_at = now;
     let mut events = vec![suffix];
     if reg.end_requested_at.is_some()
-        && !reg.status.is_finished()
-        && reg.status != RegistrationStatus::NeedsManualVerification
+        && !reg.status.is_settled()
         && let Decision::Final(status, reason) = decide(reg)
     {
         events.push(finish(reg, status, "system", &reason, None, now));
