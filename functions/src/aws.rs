@@ -52,7 +52,23 @@ pub const GRANTS: &[(&str, Grants)] = &[
         &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
     ),
     ("projects-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("projects-update", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("projects-update", &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("project-flows-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "project-flows-list",
+        &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
+    ),
+    ("project-flows-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("project-flows-update", &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "project-flows-delete",
+        &[
+            ("table", &["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            ("index", &["dynamodb:Query"]),
+            SECRET,
+        ],
+    ),
+    ("projects-public", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     (
         "projects-delete",
         &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("jobs-queue", &["sqs:SendMessage"]), SECRET],

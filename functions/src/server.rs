@@ -30,7 +30,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = Arc::new(App { deps, extra });
     let router = axum::Router::new().fallback(dispatch).with_state(app);
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
 }
 
 fn find(app: &App, method: &str, path: &str) -> Match {
@@ -66,10 +66,17 @@ async fn dispatch(State(app): State<Arc<App>>, req: axum::extract::Request) -> a
         }
     };
     let query: QueryMap = parts.uri.query().unwrap_or("").parse().unwrap_or_default();
+    // The peer address where API Gateway puts the caller's (`requestContext.http.sourceIp`): what
+    // the tokenless endpoints count their per-source limits by. Behind a reverse proxy this is
+    // the proxy; X-Forwarded-For is never trusted, as any client can write it.
+    let mut context = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    context.http.method = parts.method.clone();
+    context.http.source_ip = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
     let request = lambda_http::Request::from_parts(parts, body)
         .with_query_string_parameters(query)
         .with_path_parameters(params)
-        .with_raw_http_path(path);
+        .with_raw_http_path(path)
+        .with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context));
     let response = (route.handler)(&app.deps, request).await;
     tracing::info!(
         function = route.function,

@@ -1,8 +1,9 @@
 //! Every `events/<function>/<name>.<status>.json` file is a real-shaped API Gateway HTTP API (v2)
 //! event. Each is deserialised exactly as the Lambda runtime does (`lambda_http::request::from_str`)
 //! and run through its function's handler over the embedded adapters; the status in the file name
-//! is the expected answer. Placeholders `{{TOKEN}}` and `{{PROJECT_ID}}` get a freshly minted
-//! token (under a fixed clock, so fixtures never expire) and a freshly created project.
+//! is the expected answer. Placeholders `{{TOKEN}}`, `{{PROJECT_ID}}` and `{{FLOW_ID}}` get a freshly
+//! minted token (under a fixed clock, so fixtures never expire) and a freshly created draft project
+//! with its onboarding flow.
 
 use smartenroll_api::routes::{ROUTES, handler_for};
 use smartenroll_domain::client::Client;
@@ -50,13 +51,19 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
             let token = deps.jwt.issue_client_token(&current, now, 3600).expect("token");
             let create = smartenroll_domain::lifecycle::create(
                 &client.id,
-                serde_json::json!({"name": "Fixture project", "allowedCountries": ["Colombia"]}).as_object().expect("object"),
+                serde_json::json!({"name": "Fixture project", "allowedCountries": ["Colombia"], "projectFlowType": "onboarding", "projectFlow": {"type": "onboarding"}})
+                    .as_object()
+                    .expect("object"),
                 &smartenroll_domain::lifecycle::WriteCtx { ids: deps.ids.as_ref(), codes: deps.codes.as_ref(), now },
             )
             .expect("project");
             deps.projects.insert(&create).await.expect("insert");
-            let text =
-                std::fs::read_to_string(&file).expect("read").replace("{{TOKEN}}", &token).replace("{{PROJECT_ID}}", create.id.as_str());
+            let flow = create.flow.as_ref().map(|f| f.id.to_string()).expect("the fixture project's onboarding flow");
+            let text = std::fs::read_to_string(&file)
+                .expect("read")
+                .replace("{{TOKEN}}", &token)
+                .replace("{{PROJECT_ID}}", create.id.as_str())
+                .replace("{{FLOW_ID}}", &flow);
             let request =
                 lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{function}/{name} is not an API Gateway event: {e}"));
             let route_key =

@@ -5,6 +5,7 @@
 mod e2e;
 mod enrollment;
 mod events;
+mod flows;
 mod helpers;
 mod infra;
 mod lambda;

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
@@ -94,7 +94,33 @@ const MIGRATIONS: [&str; 4] = [
     "
     CREATE INDEX registrations_expiry ON registrations (status, expires_at);
 ",
+    // Who owns a project or project-flow id (`ProjectStore::locate`): the project-flows resource
+    // and the public enrollee reads arrive with an id alone. Rows are written in each project
+    // write's transaction; existing projects are backfilled.
+    "
+    CREATE TABLE project_lookup (
+        id TEXT PRIMARY KEY,
+        client TEXT NOT NULL,
+        project TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX project_lookup_by_project ON project_lookup (project);
+    INSERT INTO project_lookup (id, client, project) SELECT id, client, id FROM projects;
+    INSERT OR IGNORE INTO project_lookup (id, client, project)
+        SELECT json_extract(doc, '$.flow.id'), client, id FROM projects WHERE json_extract(doc, '$.flow.id') IS NOT NULL;
+",
 ];
+
+/// Rewrites `project`'s rows of the lookup table (inside the caller's transaction).
+fn write_lookup(tx: &rusqlite::Transaction<'_>, project: &Project) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM project_lookup WHERE project = ?1", params![project.id.as_str()]).map_err(backend)?;
+    let mut insert = tx.prepare_cached("INSERT INTO project_lookup (id, client, project) VALUES (?1, ?2, ?3)").map_err(backend)?;
+    for id in project.lookup_ids() {
+        insert
+            .execute(params![id, project.client.as_str(), project.id.as_str()])
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+    }
+    Ok(())
+}
 
 /// Records kept parsed in memory, per kind.
 const CACHED_RECORDS: usize = 10_000;
@@ -216,7 +242,8 @@ impl ProjectStore for SqliteStore {
         let p = project.clone();
         let doc = to_doc(&p)?;
         self.write(move |conn, inner| {
-            conn.execute(
+            let tx = conn.transaction().map_err(backend)?;
+            tx.execute(
                 "INSERT INTO projects (client, id, version, status, target, name_lower, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     p.client.as_str(),
@@ -230,6 +257,8 @@ impl ProjectStore for SqliteStore {
                 ],
             )
             .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            write_lookup(&tx, &p)?;
+            tx.commit().map_err(backend)?;
             inner.projects.insert((p.client.clone(), p.id.clone()), Arc::new(p));
             Ok(())
         })
@@ -262,7 +291,8 @@ impl ProjectStore for SqliteStore {
         let (p, expected_version) = (project.clone(), previous.version);
         let doc = to_doc(&p)?;
         self.write(move |conn, inner| {
-            let n = conn
+            let tx = conn.transaction().map_err(backend)?;
+            let n = tx
                 .execute(
                     "UPDATE projects SET version = ?1, status = ?2, target = ?3, name_lower = ?4, doc = ?5 WHERE client = ?6 AND id = ?7 AND version = ?8",
                     params![
@@ -280,6 +310,8 @@ impl ProjectStore for SqliteStore {
             if n != 1 {
                 return Err(StoreError::Conflict);
             }
+            write_lookup(&tx, &p)?;
+            tx.commit().map_err(backend)?;
             inner.projects.insert((p.client.clone(), p.id.clone()), Arc::new(p));
             Ok(())
         })
@@ -289,7 +321,8 @@ impl ProjectStore for SqliteStore {
     async fn delete(&self, project: &Project) -> Result<(), StoreError> {
         let (client, id, expected_version) = (project.client.clone(), project.id.clone(), project.version);
         self.write(move |conn, inner| {
-            let n = conn
+            let tx = conn.transaction().map_err(backend)?;
+            let n = tx
                 .execute(
                     "DELETE FROM projects WHERE client = ?1 AND id = ?2 AND version = ?3",
                     params![client.as_str(), id.as_str(), expected_version as i64],
@@ -298,8 +331,22 @@ impl ProjectStore for SqliteStore {
             if n != 1 {
                 return Err(StoreError::Conflict);
             }
+            tx.execute("DELETE FROM project_lookup WHERE project = ?1", params![id.as_str()]).map_err(backend)?;
+            tx.commit().map_err(backend)?;
             inner.projects.remove(&(client, id));
             Ok(())
+        })
+        .await
+    }
+
+    async fn locate(&self, id: &str) -> Result<Option<(ClientId, ProjectId)>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn| {
+            let row: Option<(String, String)> = conn
+                .prepare_cached("SELECT client, project FROM project_lookup WHERE id = ?1")
+                .and_then(|mut st| st.query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                .map_err(backend)?;
+            row.map(|(c, p)| Ok((ClientId::parse(&c).map_err(backend)?, ProjectId::parse(&p).map_err(backend)?))).transpose()
         })
         .await
     }

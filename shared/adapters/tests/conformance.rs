@@ -27,6 +27,12 @@ async fn sqlite_another_clients_project_is_invisible() {
 }
 
 #[tokio::test]
+async fn sqlite_project_and_flow_ids_are_located_while_they_exist() {
+    let (_d, s) = store();
+    suite::project_and_flow_ids_are_located_while_they_exist(&s, 71).await;
+}
+
+#[tokio::test]
 async fn sqlite_a_replace_with_a_stale_version_is_a_conflict() {
     let (_d, s) = store();
     suite::a_replace_with_a_stale_version_is_a_conflict(&s, 3).await;

@@ -44,7 +44,11 @@ struct Updated<'a> {
 
 /// When an update saves a blocklist API integration, it is called once with the configured test
 /// value and the outcome reported (`{ok, listed}` or `{ok: false, error}`); the save stands either way.
-async fn test_integration(deps: &Deps, body: &serde_json::Map<String, serde_json::Value>, project: &Project) -> Option<serde_json::Value> {
+pub(crate) async fn test_integration(
+    deps: &Deps,
+    body: &serde_json::Map<String, serde_json::Value>,
+    project: &Project,
+) -> Option<serde_json::Value> {
     let touched = body.get("projectFlow").and_then(|f| f.get("integrations")).is_some() || body.contains_key("integrations");
     let flow = project.config.flow.as_ref()?;
     let url = crate::registrations::blacklist_url(flow)?;
@@ -75,7 +79,7 @@ async fn test_integration(deps: &Deps, body: &serde_json::Map<String, serde_json
 }
 
 /// Activating a demo-mode project enrolls people with the demo code and no real checks.
-const DEMO_ACTIVE_WARNING: &str = "demoMode: this project is active in demo mode; enrollees validate with the demo code, no one-time code is sent, and every registration and event is marked demo";
+pub(crate) const DEMO_ACTIVE_WARNING: &str = "demoMode: this project is active in demo mode; enrollees validate with the demo code, no one-time code is sent, and every registration and event is marked demo";
 
 /// A lost optimistic-concurrency race is retried this many times (re-read, re-merge) before the
 /// caller gets a 409: racing partial updates of different sections then all apply.

@@ -31,24 +31,63 @@ pub(crate) fn hosted_link(deps: &Deps, registration: &Registration, token: &str)
     deps.enrollment.public_url.as_ref().map(|base| format!("{base}/enroll/{}#token={token}", registration.id))
 }
 
-/// `POST /v2/app-registrations` (client token): starts a registration on an active project's
-/// onboarding flow. 200 `{data: {appRegistration, informationValidation, token, link}}`; the same
+/// `POST /v2/app-registrations`: starts a registration on an active project's onboarding flow.
+/// Two ways in: with the operator's client token (server to server), or with no `Authorization`
+/// header at all when the project has `publicSignUp` on (a hosted page), then rate-limited per
+/// source address. 200 `{data: {appRegistration, informationValidation, token, link}}`; the same
 /// email or phone twice in one flow is 409 `email_is_registered_already` /
 /// `phone_is_registered_already`.
 pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
+    if req.headers().get(lambda_http::http::header::AUTHORIZATION).is_none() {
+        return create_public(deps, req).await;
+    }
     let auth = crate::authorized!(deps, req, Some(Category::Projects));
     let outcome = async {
         let body = json_object(&req)?;
         let (project_id, flow_id) = registration::requested_flow(&body)?;
         let project = deps.projects.get(&auth.client.id, &project_id).await?.ok_or(ApiError::NotFound("Project"))?;
+        start(deps, &project, &flow_id, &body, Origin::Operator).await
+    };
+    auth.respond(outcome.await)
+}
+
+/// The tokenless sign-up: the source's rate limit first (before anything is read), then the
+/// project's consent to public sign-up.
+async fn create_public(deps: &Deps, req: Request) -> Response<Body> {
+    let rate = match crate::public::limit_source(deps, &req, Category::PublicSignUp).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let outcome = async {
+        let body = json_object(&req)?;
+        let (project_id, flow_id) = registration::requested_flow(&body)?;
+        let project = crate::public::published_project(deps, &project_id).await?;
+        if !project.config.public_sign_up {
+            return Err(ApiError::Unauthorized(
+                "Missing Authorization header: this project takes registrations from its operator only (publicSignUp is off)",
+            ));
+        }
+        start(deps, &project, &flow_id, &body, Origin::Public).await
+    };
+    crate::public::with_rate(outcome.await, &rate)
+}
+
+/// Starts the registration (either way in): checks, screening, the conditional write, the token.
+async fn start(
+    deps: &Deps,
+    project: &smartenroll_domain::project::Project,
+    flow_id: &smartenroll_domain::ids::FlowId,
+    body: &serde_json::Map<String, Value>,
+    origin: Origin,
+) -> Result<Reply, ApiError> {
+    {
         let now = deps.clock.now();
         let id = RegistrationId::parse(&deps.ids.object_id()).map_err(|_| {
             tracing::error!("the id generator made a malformed id");
             ApiError::Internal
         })?;
-        let ctx =
-            StartCtx { id, now, origin: Origin::Operator, lifetime_seconds: deps.enrollment.lifetime_seconds, ids: deps.ids.as_ref() };
-        let (mut reg, events) = registration::start(&project, &flow_id, &body, &ctx)?;
+        let ctx = StartCtx { id, now, origin, lifetime_seconds: deps.enrollment.lifetime_seconds, ids: deps.ids.as_ref() };
+        let (mut reg, events) = registration::start(project, flow_id, body, &ctx)?;
         screen(deps, &mut reg).await?;
         match deps.registrations.create(&reg, &events).await {
             Ok(()) => {}
@@ -77,8 +116,7 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
                 "link": hosted_link(deps, &reg, &token),
             }),
         )
-    };
-    auth.respond(outcome.await)
+    }
 }
 
 /// The flow's blocklist URL, when it screens sign-ups through the operator's API.

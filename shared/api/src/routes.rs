@@ -44,11 +44,19 @@ routes! {
     "GET" "/v3/projects/{id}" => "projects-get" crate::projects::get,
     "PUT" "/v3/projects/{id}" => "projects-update" crate::projects::update,
     "DELETE" "/v3/projects/{id}" => "projects-delete" crate::projects::delete,
+    "GET" "/v2/projects/kyc" => "projects-public" crate::public::project_view,
     "POST" "/v2/projects" => "projects-create" crate::projects::create,
     "GET" "/v2/projects" => "projects-list" crate::projects::list,
     "GET" "/v2/projects/{id}" => "projects-get" crate::projects::get,
     "PUT" "/v2/projects/{id}" => "projects-update" crate::projects::update,
     "DELETE" "/v2/projects/{id}" => "projects-delete" crate::projects::delete,
+    "POST" "/v2/project-flows" => "project-flows-create" crate::flows::create,
+    "GET" "/v2/project-flows" => "project-flows-list" crate::flows::list,
+    "GET" "/v2/project-flows/{id}" => "project-flows-get" crate::flows::get,
+    "PUT" "/v2/project-flows/{id}" => "project-flows-update" crate::flows::update,
+    "PUT" "/v3/project-flows/{id}" => "project-flows-update" crate::flows::update,
+    "DELETE" "/v3/project-flows/{id}" => "project-flows-delete" crate::flows::delete,
+    "DELETE" "/v2/project-flows/{id}" => "project-flows-delete" crate::flows::delete,
     "POST" "/v2/auth/renew-and-revoke" => "auth-renew-and-revoke" crate::auth::renew_and_revoke,
     "GET" "/v2/auth/session" => "auth-session" crate::auth::session,
     "POST" "/v2/app-registrations" => "registrations-create" crate::registrations::create,
@@ -124,6 +132,7 @@ mod tests {
         assert!(matches!(find("GET", "/v3/nothing"), Match::NotFound));
         assert!(matches!(find("GET", "/v3/projects/"), Match::Found(r, _) if r.function == "projects-list"));
         assert!(matches!(find("GET", "/v3/projects/a/b"), Match::NotFound));
+        assert!(matches!(find("GET", "/v2/projects/kyc"), Match::Found(r, _) if r.function == "projects-public"), "the static path wins");
     }
 
     #[test]

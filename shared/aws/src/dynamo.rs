@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | client | `CLIENT#<clientId>` | `CLIENT` | `doc`, `ver` |
 //! | project | `CLIENT#<clientId>` | `PROJECT#<projectId>` | `doc`, `ver`, `status`, `target`, `name_lower`, `created`, `gsi1pk` = `CLIENT#<clientId>#PROJECTS`, `gsi1sk` = `<createdAt>#<projectId>` |
+//! | lookup (project or flow id → owner) | `LOOKUP#<projectId or flowId>` | `LOOKUP` | `client`, `project` (written in the project's own transactions) |
 //! | per-status project counts | `CLIENT#<clientId>` | `PROJECTS#COUNT` | `draft`, `active`, `paused` (numbers, kept in step by every project write's transaction) |
 //! | rate counter | `RATE#<clientId>#<category>#<windowStart>` | `RATE` | `n`, `expires_at` (TTL) |
 //!
@@ -202,6 +203,33 @@ impl DynamoStore {
         HashMap::from([("pk".into(), s(client_pk(client))), ("sk".into(), s(format!("PROJECT#{id}")))])
     }
 
+    fn lookup_key(id: &str) -> Item {
+        HashMap::from([("pk".into(), s(format!("LOOKUP#{id}"))), ("sk".into(), s("LOOKUP"))])
+    }
+
+    /// The transaction actions that add the lookup items of `ids` (owned by `p`) and remove those of
+    /// `gone`.
+    fn lookup_changes(&self, p: &Project, ids: &[String], gone: &[String]) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut out = Vec::new();
+        for id in ids {
+            let mut item = Self::lookup_key(id);
+            item.insert("client".into(), s(p.client.as_str()));
+            item.insert("project".into(), s(p.id.as_str()));
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(build_err)?;
+            out.push(TransactWriteItem::builder().put(put).build());
+        }
+        for id in gone {
+            let delete = Delete::builder().table_name(&self.table).set_key(Some(Self::lookup_key(id))).build().map_err(build_err)?;
+            out.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        Ok(out)
+    }
+
     fn counts_key(client: &ClientId) -> Item {
         HashMap::from([("pk".into(), s(client_pk(client))), ("sk".into(), s(COUNTS_SK))])
     }
@@ -390,8 +418,9 @@ impl ProjectStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(build_err)?;
-        let items =
+        let mut items =
             vec![TransactWriteItem::builder().put(put).build(), self.count_change(&project.client, &[(project.status.as_str(), 1)])?];
+        items.extend(self.lookup_changes(project, &project.lookup_ids(), &[])?);
         self.transact(items, StoreError::Duplicate).await
     }
 
@@ -411,9 +440,13 @@ impl ProjectStore for DynamoStore {
     /// A status change also moves one count from the old status to the new one, in the same
     /// transaction; the version condition guarantees `previous` is still the stored record, so its
     /// status is the one to decrement.
+    /// A flow added or removed adds or removes its lookup item in the same transaction.
     async fn replace(&self, project: &Project, previous: &Project) -> Result<(), StoreError> {
         let (old_status, expected_version) = (previous.status.as_str(), previous.version);
-        if old_status == project.status.as_str() {
+        let (before, after) = (previous.lookup_ids(), project.lookup_ids());
+        let added: Vec<String> = after.iter().filter(|id| !before.contains(id)).cloned().collect();
+        let gone: Vec<String> = before.iter().filter(|id| !after.contains(id)).cloned().collect();
+        if old_status == project.status.as_str() && added.is_empty() && gone.is_empty() {
             return self.put_if(Self::project_item(project)?, "ver = :expected", Some(expected_version), StoreError::Conflict).await;
         }
         let put = Put::builder()
@@ -423,8 +456,12 @@ impl ProjectStore for DynamoStore {
             .expression_attribute_values(":expected", n(expected_version))
             .build()
             .map_err(build_err)?;
-        let counts = self.count_change(&project.client, &[(old_status, -1), (project.status.as_str(), 1)])?;
-        self.transact(vec![TransactWriteItem::builder().put(put).build(), counts], StoreError::Conflict).await
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        if old_status != project.status.as_str() {
+            items.push(self.count_change(&project.client, &[(old_status, -1), (project.status.as_str(), 1)])?);
+        }
+        items.extend(self.lookup_changes(project, &added, &gone)?);
+        self.transact(items, StoreError::Conflict).await
     }
 
     async fn delete(&self, project: &Project) -> Result<(), StoreError> {
@@ -436,7 +473,28 @@ impl ProjectStore for DynamoStore {
             .build()
             .map_err(build_err)?;
         let counts = self.count_change(&project.client, &[(project.status.as_str(), -1)])?;
-        self.transact(vec![TransactWriteItem::builder().delete(delete).build(), counts], StoreError::Conflict).await
+        let mut items = vec![TransactWriteItem::builder().delete(delete).build(), counts];
+        items.extend(self.lookup_changes(project, &[], &project.lookup_ids())?);
+        self.transact(items, StoreError::Conflict).await
+    }
+
+    async fn locate(&self, id: &str) -> Result<Option<(ClientId, ProjectId)>, StoreError> {
+        let out = self
+            .ddb
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::lookup_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        let Some(item) = out.item() else { return Ok(None) };
+        let field = |k: &str| {
+            item.get(k).and_then(|v| v.as_s().ok()).cloned().ok_or_else(|| StoreError::Backend(format!("lookup item without {k}")))
+        };
+        let client = ClientId::parse(&field("client")?).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let project = ProjectId::parse(&field("project")?).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(Some((client, project)))
     }
 
     /// Newest first from the client's catalog index (`gsi1`, which projects only the filtered

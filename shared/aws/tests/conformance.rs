@@ -48,6 +48,12 @@ async fn dynamodb_another_clients_project_is_invisible() {
 
 #[tokio::test]
 #[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_project_and_flow_ids_are_located_while_they_exist() {
+    suite::project_and_flow_ids_are_located_while_they_exist(&store().await, 71).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
 async fn dynamodb_a_replace_with_a_stale_version_is_a_conflict() {
     suite::a_replace_with_a_stale_version_is_a_conflict(&store().await, 3).await;
 }

@@ -90,6 +90,35 @@ pub async fn a_replace_with_a_stale_version_is_a_conflict(store: &dyn ProjectSto
     assert!(store.replace(&v2, &v2).await.is_err(), "replacing a deleted project must fail");
 }
 
+pub async fn project_and_flow_ids_are_located_while_they_exist(store: &dyn ProjectStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let p = active_project(&g, &c, 1_700_000_000);
+    store.insert(&p).await.expect("insert");
+    let flow = p.flow.as_ref().expect("onboarding flow").id.to_string();
+    let owner = Some((c.clone(), p.id.clone()));
+    assert_eq!(store.locate(p.id.as_str()).await.expect("locate"), owner, "the project id");
+    assert_eq!(store.locate(&flow).await.expect("locate"), owner, "its onboarding flow id");
+    assert_eq!(store.locate("ffffffffffffffffffffffff").await.expect("locate"), None);
+    // A login flow added later is found; removed, it is not.
+    let ctx = WriteCtx { ids: &g, codes: &Zeros, now: Timestamp::from_unix_seconds(1_700_000_100) };
+    let body = json!({"type": "login", "loginSettings": {"email": true}});
+    let with_login = crate::flows::create(&p, crate::config::FlowType::Login, body.as_object().expect("object"), &ctx).expect("login flow");
+    store.replace(&with_login, &p).await.expect("replace");
+    let login = with_login.login.as_ref().expect("login").id.clone();
+    assert_eq!(store.locate(login.as_str()).await.expect("locate"), owner, "a flow added by a replace");
+    let (without, _) = crate::flows::remove(&with_login, &login, &ctx).expect("remove");
+    store.replace(&without, &with_login).await.expect("replace");
+    assert_eq!(store.locate(login.as_str()).await.expect("locate"), None, "a flow removed by a replace");
+    let mut paused = without.clone();
+    paused.status = crate::project::ProjectStatus::Paused;
+    paused.version += 1;
+    store.replace(&paused, &without).await.expect("pause");
+    store.delete(&paused).await.expect("delete");
+    assert_eq!(store.locate(p.id.as_str()).await.expect("locate"), None, "a deleted project");
+    assert_eq!(store.locate(&flow).await.expect("locate"), None, "a deleted project's flow");
+}
+
 pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectStore, seed: u32) {
     let g = ids(seed);
     let c = client_id(seed, 1);

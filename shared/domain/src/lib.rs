@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod country;
 pub mod error;
+pub mod flows;
 pub mod ids;
 pub mod jobs;
 pub mod lifecycle;

@@ -32,6 +32,7 @@ pub fn create(client: &ClientId, body: &Map<String, Value>, ctx: &WriteCtx<'_>) 
         config,
         status: ProjectStatus::Draft,
         flow,
+        login: None,
         current_step: 0,
         last_step: 0,
         version: 1,
@@ -83,6 +84,7 @@ fn flow_record(existing: Option<&FlowRecord>, config: &ProjectConfig, ctx: &Writ
         (None, Some(_)) => Some(FlowRecord {
             id: FlowId::parse(&ctx.ids.object_id()).map_err(|_| DomainError::Internal("the id generator produced an invalid id"))?,
             created_at: ctx.now,
+            name: None,
         }),
         (_, None) => None,
     })

@@ -38,6 +38,11 @@ pub trait ProjectStore: Send + Sync {
     async fn delete(&self, project: &Project) -> Result<(), StoreError>;
     /// Newest first (creation time, then id), filtered and paginated.
     async fn list(&self, client: &ClientId, query: &ProjectQuery) -> Result<Page<Project>, StoreError>;
+    /// Who owns the project or project flow with this id ([`Project::lookup_ids`]): the key of a
+    /// lookup kept in the same write as the project, so it is never stale. What the flows
+    /// resource (a flow id alone in the path) and the public enrollee reads (a project id alone)
+    /// resolve first; the caller then reads the project scoped by that client as usual.
+    async fn locate(&self, id: &str) -> Result<Option<(ClientId, ProjectId)>, StoreError>;
 }
 
 /// App registrations with their uniqueness keys (one email or phone per flow) and their events.

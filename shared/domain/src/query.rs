@@ -183,6 +183,47 @@ impl RegistrationQuery {
     }
 }
 
+/// `GET /v2/project-flows` (reference 5.1): `page`, `limit`, `project`, `type`, `status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowQuery {
+    pub page: u32,
+    pub limit: u32,
+    pub project: Option<crate::ids::ProjectId>,
+    pub flow_type: Option<crate::config::FlowType>,
+    pub status: Option<ProjectStatus>,
+}
+
+impl FlowQuery {
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.limit)
+    }
+
+    /// Reads decoded query pairs. Unknown parameters (`populates[]`) are ignored.
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, Vec<FieldError>> {
+        let mut q = Self { page: 1, limit: DEFAULT_LIMIT, project: None, flow_type: None, status: None };
+        let mut errors = Vec::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "page" | "limit" | "perPage" => page_or_limit(k, v, &mut q.page, &mut q.limit, &mut errors),
+                "project" | "where_project" => match crate::ids::ProjectId::parse(v.trim()) {
+                    Ok(id) => q.project = Some(id),
+                    Err(_) => errors.push(FieldError::new(k.clone(), "must be a 24-character hexadecimal id")),
+                },
+                "type" | "where_type" => match crate::config::FlowType::parse(v.trim()) {
+                    Some(t) => q.flow_type = Some(t),
+                    None => errors.push(FieldError::new(k.clone(), "must be onboarding or login")),
+                },
+                "status" | "where_status" => match ProjectStatus::parse(v) {
+                    Some(st) => q.status = Some(st),
+                    None => errors.push(FieldError::new(k.clone(), "must be one of draft|active|paused")),
+                },
+                _ => {}
+            }
+        }
+        if errors.is_empty() { Ok(q) } else { Err(errors) }
+    }
+}
+
 /// `page` (1–1 000 000) and `limit`/`perPage` (1–100), shared by every list.
 fn page_or_limit(key: &str, value: &str, page: &mut u32, limit: &mut u32, errors: &mut Vec<FieldError>) {
     let n = value.trim().parse::<u32>();

@@ -20,13 +20,15 @@ pub enum Category {
     Enrollee,
     /// Product addition: registrations started without a token (hosted sign-up), per source IP.
     PublicSignUp,
+    /// Product addition: the public project view a hosted page renders, per source IP.
+    PublicRead,
     /// Product addition: one-time codes sent to one email or phone number, per hour, across all
     /// registrations (against SMS pumping: many sign-ups aimed at one premium number).
     OtpDestination,
 }
 
 impl Category {
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 9] = [
         Category::Projects,
         Category::ProjectFlows,
         Category::DocumentVerification,
@@ -34,6 +36,7 @@ impl Category {
         Category::BackgroundChecks,
         Category::Enrollee,
         Category::PublicSignUp,
+        Category::PublicRead,
         Category::OtpDestination,
     ];
     pub fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl Category {
             Category::BackgroundChecks => "backgroundChecks",
             Category::Enrollee => "enrollee",
             Category::PublicSignUp => "publicSignUp",
+            Category::PublicRead => "publicRead",
             Category::OtpDestination => "otpDestination",
         }
     }
@@ -61,6 +65,7 @@ impl Category {
             Category::BackgroundChecks => 5,
             Category::Enrollee => 60,
             Category::PublicSignUp => 10,
+            Category::PublicRead => 120,
             Category::OtpDestination => 10,
         }
     }
@@ -120,9 +125,10 @@ impl RateKey {
     pub fn for_registration(registration: &crate::ids::RegistrationId, now_seconds: i64) -> Self {
         Self::of(format!("reg-{registration}"), Category::Enrollee, now_seconds)
     }
-    /// A public sign-up's counter: per source (an opaque hash of the address, never the address).
-    pub fn for_source(source_hash: &str, now_seconds: i64) -> Self {
-        Self::of(format!("ip-{source_hash}"), Category::PublicSignUp, now_seconds)
+    /// A public (tokenless) call's counter: per source (an opaque hash of the address, never the
+    /// address) and category.
+    pub fn for_source(source_hash: &str, category: Category, now_seconds: i64) -> Self {
+        Self::of(format!("ip-{source_hash}"), category, now_seconds)
     }
     /// One-time codes sent to one destination (an opaque keyed hash of it, never the address).
     pub fn for_destination(destination_hash: &str, now_seconds: i64) -> Self {
