@@ -126,6 +126,11 @@ pub const GRANTS: &[(&str, Grants)] = &[
             ("objects", &["s3:DeleteObject"]),
         ],
     ),
+    (
+        "registrations-evidence",
+        &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), ("objects", &["s3:GetObject"]), SECRET],
+    ),
+    ("evidence-download", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem"]), ("objects", &["s3:GetObject"]), SECRET]),
     ("registrations-resend-link", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
     (
         "registrations-delete",

@@ -347,6 +347,20 @@ pub fn png_base64(width: u32, height: u32, seed: u8) -> String {
     base64::engine::general_purpose::STANDARD.encode(out.into_inner())
 }
 
+/// Follows an evidence link as a reviewer's browser would: the API's own relative URL, or the
+/// object store's presigned one with its signed headers. (status, bytes)
+async fn fetch_evidence(server: &Server, link: &Value) -> (u16, Vec<u8>) {
+    let url = link["url"].as_str().expect("url");
+    let full = if url.starts_with('/') { format!("{}{url}", server.base) } else { url.to_string() };
+    let mut req = server.http.get(full);
+    for h in link["headers"].as_array().into_iter().flatten() {
+        req = req.header(h["name"].as_str().unwrap_or_default(), h["value"].as_str().unwrap_or_default());
+    }
+    let resp = req.send().await.expect("evidence request");
+    let status = resp.status().as_u16();
+    (status, resp.bytes().await.expect("body").to_vec())
+}
+
 /// Polls the operator's view of a registration until `done` holds (the worker is asynchronous).
 async fn wait_for(server: &Server, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..200 {
@@ -464,6 +478,31 @@ async fn whole_flow(server: &Server) {
         .await;
     r.assert_error(409, "Conflict");
 
+    // The reviewer sees the evidence through short-lived links (client token only); handing out
+    // the links, and each download the product serves itself, go into the history.
+    let evidence = format!("/v2/app-registrations/{id}/evidence");
+    server.call(Method::GET, &evidence, Some(&token), None).await.assert_error(401, "Unauthorized");
+    server.call(Method::GET, &evidence, Some(&server.new_client("Snoop").token), None).await.assert_error(404, "NotFound");
+    let r = server.call(Method::GET, &evidence, Some(&acme.token), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let links = r.body["data"].as_array().expect("links").clone();
+    let names: Vec<&str> = links.iter().filter_map(|l| l["image"].as_str()).collect();
+    assert_eq!(names, ["front", "back", "selfie"]);
+    let uploaded = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.decode(png_base64(640, 400, 1)).expect("base64")
+    };
+    assert_eq!(fetch_evidence(server, &links[0]).await, (200, uploaded), "the link serves the uploaded front image");
+    let url = links[0]["url"].as_str().expect("url");
+    if url.starts_with('/') {
+        // The product's own links (single node); S3 checks its presigned signatures itself (the
+        // local emulator does not, so nothing is claimed about it here).
+        let mut forged = links[0].clone();
+        let flipped = if url.ends_with('0') { '1' } else { '0' };
+        forged["url"] = json!(format!("{}{flipped}", &url[..url.len() - 1]));
+        assert_eq!(fetch_evidence(server, &forged).await.0, 404, "a tampered link serves nothing");
+    }
+
     // The operator reviews: a reason code is required; approval completes it, once.
     let review = format!("/v2/app-registrations/{id}/review");
     let r = server.call(Method::POST, &review, Some(&acme.token), Some(&json!({"decision": "approve"}))).await;
@@ -493,14 +532,20 @@ async fn whole_flow(server: &Server) {
         .iter()
         .map(|h| (h["by"].as_str().unwrap_or_default().to_string(), h["action"].as_str().unwrap_or_default().to_string()))
         .collect();
+    let decisions: Vec<_> = history.iter().filter(|(_, a)| !a.starts_with("evidence_")).cloned().collect();
     assert_eq!(
-        history,
+        decisions,
         [
             (format!("client:{}", acme.id), "created".to_string()),
             ("system".to_string(), "NEEDS_MANUAL_VERIFICATION".to_string()),
             (format!("client:{}", acme.id), "COMPLETED".to_string()),
         ]
     );
+    assert!(history.contains(&(format!("client:{}", acme.id), "evidence_viewed".to_string())), "{history:?}");
+    if url.starts_with('/') {
+        let downloads = history.iter().filter(|(_, a)| a == "evidence_downloaded").count();
+        assert_eq!(downloads, 1, "the product served one download, the tampered one is not counted: {history:?}");
+    }
     server
         .call(Method::POST, &review, Some(&acme.token), Some(&json!({"decision": "reject", "reasonCode": "x"})))
         .await

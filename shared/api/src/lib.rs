@@ -9,6 +9,7 @@ pub mod auth;
 pub mod checks;
 pub mod deps;
 pub mod error;
+pub mod evidence;
 pub mod flows;
 pub mod http;
 pub mod images;

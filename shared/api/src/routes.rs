@@ -64,6 +64,8 @@ routes! {
     "GET" "/v2/app-registrations/{id}" => "registrations-get" crate::registrations::get,
     "GET" "/v2/app-registrations/{id}/events" => "registrations-events" crate::registrations::events,
     "DELETE" "/v2/app-registrations/{id}" => "registrations-delete" crate::registrations::delete,
+    "GET" "/v2/app-registrations/{id}/evidence" => "registrations-evidence" crate::evidence::links,
+    "GET" "/v2/evidence/{ticket}" => "evidence-download" crate::evidence::download,
     "POST" "/v2/app-registrations/{id}/resend-link" => "registrations-resend-link" crate::registrations::resend_link,
     "POST" "/v2/email-validations/app-registration" => "email-validations-send" crate::validations::email_send,
     "PUT" "/v2/email-validations/{id}" => "email-validations-check" crate::validations::email_check,
