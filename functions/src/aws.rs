@@ -142,7 +142,15 @@ pub const GRANTS: &[(&str, Grants)] = &[
         ],
     ),
     ("outbox-relay", &[("table", &["dynamodb:DeleteItem", "dynamodb:Query"]), ("jobs-queue", &["sqs:SendMessage"])]),
-    ("registrations-expire", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem"]), ("expiry-index", &["dynamodb:Query"])]),
+    (
+        "registrations-expire",
+        &[
+            ("table", &["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]),
+            ("expiry-index", &["dynamodb:Query"]),
+            ("bucket", &["s3:ListBucket"]),
+            ("objects", &["s3:DeleteObject"]),
+        ],
+    ),
 ];
 
 /// The queue consumers (functions outside the HTTP routing table).
@@ -389,7 +397,8 @@ pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
 
 /// What the `registrations-expire` function needs: the table only.
 pub fn sweeper_deps_from_env() -> Result<JobDeps, BootError> {
-    worker_deps(no_blobs)
+    // The retention sweep erases finished registrations' images too.
+    worker_deps(s3_from_env)
 }
 
 /// What the `outbox-relay` function needs: the table and the jobs queue.

@@ -71,12 +71,12 @@ pub async fn run_local_relay(store: smartenroll_aws::dynamo::DynamoStore, queue:
 }
 
 /// The `registrations-expire` function: on its schedule, expires unfinished registrations past
-/// their lifetime.
+/// their lifetime and erases finished ones past their project's retention period.
 pub async fn run_expiry_sweeper() -> Result<(), lambda_runtime::Error> {
     crate::aws::init_json_logs();
     let deps: &'static JobDeps = Box::leak(Box::new(crate::aws::sweeper_deps_from_env()?));
     lambda_runtime::run(lambda_runtime::service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
-        let mut expired = 0;
+        let (mut expired, mut erased) = (0, 0);
         // A scheduled run works through a backlog in pages.
         loop {
             let n = jobs::expire_due(deps, SWEEP_PAGE).await?;
@@ -85,7 +85,14 @@ pub async fn run_expiry_sweeper() -> Result<(), lambda_runtime::Error> {
                 break;
             }
         }
-        Ok::<_, lambda_runtime::Error>(serde_json::json!({"expired": expired}))
+        loop {
+            let n = jobs::erase_due(deps, SWEEP_PAGE).await?;
+            erased += n;
+            if n < SWEEP_PAGE as usize {
+                break;
+            }
+        }
+        Ok::<_, lambda_runtime::Error>(serde_json::json!({"expired": expired, "erased": erased}))
     }))
     .await
 }
@@ -93,11 +100,14 @@ pub async fn run_expiry_sweeper() -> Result<(), lambda_runtime::Error> {
 /// Registrations expired per sweep call.
 const SWEEP_PAGE: u32 = 100;
 
-/// The single-node sweeper: every `interval`, expire what is due.
+/// The single-node sweeper: every `interval`, expire and erase what is due.
 pub async fn run_local_sweeper(deps: JobDeps, interval: Duration) {
     loop {
         if let Err(e) = jobs::expire_due(&deps, SWEEP_PAGE).await {
             tracing::error!(error = %e, "expiry sweep failed");
+        }
+        if let Err(e) = jobs::erase_due(&deps, SWEEP_PAGE).await {
+            tracing::error!(error = %e, "retention sweep failed");
         }
         tokio::time::sleep(interval).await;
     }

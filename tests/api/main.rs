@@ -9,3 +9,4 @@ mod flows;
 mod helpers;
 mod infra;
 mod lambda;
+mod retention;

@@ -41,7 +41,7 @@ impl RegistrationStore for SqliteStore {
                 .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
             }
             tx.execute(
-                "INSERT INTO registrations (client, id, version, status, project, flow, created_at, expires_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO registrations (client, id, version, status, project, flow, created_at, expires_at, doc, erase_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     r.client.as_str(),
                     r.id.as_str(),
@@ -51,7 +51,8 @@ impl RegistrationStore for SqliteStore {
                     r.flow.as_str(),
                     r.created_at.to_iso(),
                     r.expires_at.unix_seconds(),
-                    doc
+                    doc,
+                    r.erase_due().map(|t| t.unix_millis())
                 ],
             )
             .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
@@ -88,7 +89,7 @@ impl RegistrationStore for SqliteStore {
             let tx = conn.transaction().map_err(backend)?;
             let n = tx
                 .execute(
-                    "UPDATE registrations SET version = ?1, status = ?2, expires_at = ?3, doc = ?4 WHERE client = ?5 AND id = ?6 AND version = ?7",
+                    "UPDATE registrations SET version = ?1, status = ?2, expires_at = ?3, doc = ?4, erase_at = ?8 WHERE client = ?5 AND id = ?6 AND version = ?7",
                     params![
                         r.version as i64,
                         r.status.as_str(),
@@ -96,7 +97,8 @@ impl RegistrationStore for SqliteStore {
                         doc,
                         r.client.as_str(),
                         r.id.as_str(),
-                        expected_version as i64
+                        expected_version as i64,
+                        r.erase_due().map(|t| t.unix_millis())
                     ],
                 )
                 .map_err(backend)?;
@@ -193,24 +195,13 @@ impl RegistrationStore for SqliteStore {
     }
 
     async fn due_for_expiry(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
-        self.read(move |conn| {
-            let mut st = conn
-                .prepare_cached(
-                    "SELECT client, id FROM registrations WHERE status IN ('STARTED', 'ONGOING') AND expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2",
-                )
-                .map_err(backend)?;
-            let rows: Vec<(String, String)> = st
-                .query_map(params![now_ms.div_euclid(1000), max], |r| Ok((r.get(0)?, r.get(1)?)))
-                .and_then(|rows| rows.collect())
-                .map_err(backend)?;
-            rows.iter()
-                .map(|(c, i)| match (ClientId::parse(c), RegistrationId::parse(i)) {
-                    (Ok(c), Ok(i)) => Ok((c, i)),
-                    _ => Err(backend("a stored registration has a malformed id")),
-                })
-                .collect()
-        })
-        .await
+        let sql = "SELECT client, id FROM registrations WHERE status IN ('STARTED', 'ONGOING') AND expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2";
+        self.read(move |conn| work_list(conn, sql, now_ms.div_euclid(1000), max)).await
+    }
+
+    async fn due_for_erasure(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
+        let sql = "SELECT client, id FROM registrations WHERE erase_at IS NOT NULL AND erase_at <= ?1 ORDER BY erase_at, id LIMIT ?2";
+        self.read(move |conn| work_list(conn, sql, now_ms, max)).await
     }
 
     async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError> {
@@ -224,4 +215,17 @@ impl RegistrationStore for SqliteStore {
         })
         .await
     }
+}
+
+/// A sweeper's work list: `(client, id)` rows of `sql`, which takes a time bound and a limit.
+fn work_list(conn: &rusqlite::Connection, sql: &str, bound: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
+    let mut st = conn.prepare_cached(sql).map_err(backend)?;
+    let rows: Vec<(String, String)> =
+        st.query_map(params![bound, max], |r| Ok((r.get(0)?, r.get(1)?))).and_then(|rows| rows.collect()).map_err(backend)?;
+    rows.iter()
+        .map(|(c, i)| match (ClientId::parse(c), RegistrationId::parse(i)) {
+            (Ok(c), Ok(i)) => Ok((c, i)),
+            _ => Err(backend("a stored registration has a malformed id")),
+        })
+        .collect()
 }

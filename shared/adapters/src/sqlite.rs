@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
@@ -107,6 +107,12 @@ const MIGRATIONS: [&str; 5] = [
     INSERT INTO project_lookup (id, client, project) SELECT id, client, id FROM projects;
     INSERT OR IGNORE INTO project_lookup (id, client, project)
         SELECT json_extract(doc, '$.flow.id'), client, id FROM projects WHERE json_extract(doc, '$.flow.id') IS NOT NULL;
+",
+    // The retention sweeper's work list: finished registrations by when their retention ends
+    // (unix ms; NULL while unfinished or kept until deleted).
+    "
+    ALTER TABLE registrations ADD COLUMN erase_at INTEGER;
+    CREATE INDEX registrations_erasure ON registrations (erase_at) WHERE erase_at IS NOT NULL;
 ",
 ];
 

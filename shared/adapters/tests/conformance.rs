@@ -177,3 +177,9 @@ async fn sqlite_unfinished_registrations_past_their_lifetime_are_due_for_expiry(
     let (_d, s) = store();
     suite::unfinished_registrations_past_their_lifetime_are_due_for_expiry(&s, 35).await;
 }
+
+#[tokio::test]
+async fn sqlite_finished_registrations_past_their_retention_are_due_for_erasure() {
+    let (_d, s) = store();
+    suite::finished_registrations_past_their_retention_are_due_for_erasure(&s, 72).await;
+}

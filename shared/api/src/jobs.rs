@@ -62,6 +62,28 @@ pub async fn expire_due(deps: &JobDeps, max: u32) -> Result<usize, String> {
     Ok(expired)
 }
 
+/// The retention sweeper (the same schedule as expiry): every finished registration whose
+/// project's retention period has passed is erased like `DELETE /v2/app-registrations/{id}` does
+/// (images, record, keys, events). Up to `max` per call; returns how many were erased.
+pub async fn erase_due(deps: &JobDeps, max: u32) -> Result<usize, String> {
+    let now = deps.clock.now();
+    let due = deps.registrations.due_for_erasure(now.unix_millis(), max).await.map_err(|e| format!("retention sweep: {e}"))?;
+    let mut erased = 0;
+    for (client, id) in due {
+        // Re-read: only what is still finished and past its retention goes.
+        let Some(reg) = deps.registrations.get(&client, &id).await.map_err(|e| format!("retention sweep: {e}"))? else { continue };
+        if reg.erase_due().is_none_or(|t| t > now) {
+            continue;
+        }
+        let (images, events) = crate::registrations::erase_files_and_record(deps.blobs.as_ref(), deps.registrations.as_ref(), &client, &id)
+            .await
+            .map_err(|e| format!("retention sweep: {e}"))?;
+        tracing::info!(client = %client, registration = %id, images, events, "registration erased at the end of its retention");
+        erased += 1;
+    }
+    Ok(erased)
+}
+
 /// A lost race on the registration (another write landed first) is retried this often.
 const WRITE_ATTEMPTS: usize = 3;
 

@@ -9,7 +9,9 @@
 //!
 //! Unfinished registrations (`STARTED`, `ONGOING`) also carry `gsi2pk = OPEN` and `gsi2sk =
 //! <expires at, unix ms, 13 digits>#<clientId>#<registrationId>`: the sparse index `gsi2` is the
-//! expiry sweeper's work list, and a registration leaves it when it finishes.
+//! expiry sweeper's work list, and a registration leaves it when it finishes. A finished one whose
+//! project has a retention period carries `gsi2pk = ERASE` and `gsi2sk = <erase at, unix ms>#…`
+//! instead: the retention sweeper's work list, in the same index.
 //!
 //! Jobs cannot join a DynamoDB transaction on SQS, so a write that queues jobs puts them in the
 //! `OUTBOX` partition in its own transaction; after the commit they are sent to SQS and their
@@ -39,6 +41,7 @@ fn registration_key(client: &ClientId, id: &str) -> Item {
 const OUTBOX_PK: &str = "OUTBOX";
 /// The expiry index's one partition (see the module table).
 const OPEN_PK: &str = "OPEN";
+const ERASE_PK: &str = "ERASE";
 
 fn catalog_pk(client: &ClientId) -> String {
     format!("{}#REGS", client_pk(client))
@@ -102,6 +105,33 @@ impl DynamoStore {
         self.query_partition(&client_pk(client), "begins_with(sk, :v)", &format!("EVT#{id}#")).await
     }
 
+    /// Up to `max` registrations of the `gsi2` partition `partition` due at or before `now_ms`,
+    /// soonest first (its sort keys start with the due time).
+    async fn due_in(&self, partition: &str, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
+        let out = self
+            .ddb
+            .query()
+            .table_name(&self.table)
+            .index_name(crate::dynamo::GSI2)
+            .key_condition_expression("gsi2pk = :p AND gsi2sk < :before")
+            .expression_attribute_values(":p", s(partition))
+            // Every key of a registration due at `now_ms` sorts before the next millisecond.
+            .expression_attribute_values(":before", s(format!("{:013}", now_ms.max(0) + 1)))
+            .limit(max as i32)
+            .send()
+            .await
+            .map_err(backend)?;
+        let mut due = Vec::new();
+        for item in out.items() {
+            let Some(key) = item.get("gsi2sk").and_then(|v| v.as_s().ok()) else { continue };
+            let mut parts = key.splitn(3, '#').skip(1);
+            if let (Some(Ok(c)), Some(Ok(i))) = (parts.next().map(ClientId::parse), parts.next().map(RegistrationId::parse)) {
+                due.push((c, i));
+            }
+        }
+        Ok(due)
+    }
+
     fn registration_item(r: &Registration) -> Result<Item, StoreError> {
         let created = r.created_at.to_iso();
         let mut item = registration_key(&r.client, r.id.as_str());
@@ -118,6 +148,11 @@ impl DynamoStore {
         if matches!(r.status, RegistrationStatus::Started | RegistrationStatus::Ongoing) {
             item.insert("gsi2pk".into(), s(OPEN_PK));
             item.insert("gsi2sk".into(), s(format!("{:013}#{}#{}", r.expires_at.unix_millis().max(0), r.client, r.id)));
+        } else if let Some(due) = r.erase_due() {
+            // Finished with a retention period: the same sparse index, under the erasure partition
+            // (a registration is never open and finished at once).
+            item.insert("gsi2pk".into(), s(ERASE_PK));
+            item.insert("gsi2sk".into(), s(format!("{:013}#{}#{}", due.unix_millis().max(0), r.client, r.id)));
         }
         Ok(item)
     }
@@ -338,28 +373,11 @@ impl RegistrationStore for DynamoStore {
     }
 
     async fn due_for_expiry(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
-        let out = self
-            .ddb
-            .query()
-            .table_name(&self.table)
-            .index_name(crate::dynamo::GSI2)
-            .key_condition_expression("gsi2pk = :open AND gsi2sk < :before")
-            .expression_attribute_values(":open", s(OPEN_PK))
-            // Every key of a registration due at `now_ms` sorts before the next millisecond.
-            .expression_attribute_values(":before", s(format!("{:013}", now_ms.max(0) + 1)))
-            .limit(max as i32)
-            .send()
-            .await
-            .map_err(backend)?;
-        let mut due = Vec::new();
-        for item in out.items() {
-            let Some(key) = item.get("gsi2sk").and_then(|v| v.as_s().ok()) else { continue };
-            let mut parts = key.splitn(3, '#').skip(1);
-            if let (Some(Ok(c)), Some(Ok(i))) = (parts.next().map(ClientId::parse), parts.next().map(RegistrationId::parse)) {
-                due.push((c, i));
-            }
-        }
-        Ok(due)
+        self.due_in(OPEN_PK, now_ms, max).await
+    }
+
+    async fn due_for_erasure(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError> {
+        self.due_in(ERASE_PK, now_ms, max).await
     }
 
     async fn key_holder(&self, client: &ClientId, key: &UniqueKey) -> Result<Option<RegistrationId>, StoreError> {

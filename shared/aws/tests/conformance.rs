@@ -190,3 +190,9 @@ async fn dynamodb_an_erased_registration_leaves_nothing_behind_and_frees_its_ide
 async fn dynamodb_unfinished_registrations_past_their_lifetime_are_due_for_expiry() {
     suite::unfinished_registrations_past_their_lifetime_are_due_for_expiry(&store().await, 35).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_finished_registrations_past_their_retention_are_due_for_erasure() {
+    suite::finished_registrations_past_their_retention_are_due_for_erasure(&store().await, 72).await;
+}

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 pub const NAME_MAX: usize = 60;
+/// The longest retention a project may set (ten years).
+pub const RETENTION_MAX_DAYS: u64 = 3650;
 
 /// A score bounded to a documented range; constructed only through [`Score::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
@@ -334,6 +336,10 @@ pub struct ProjectConfig {
     /// page (rate-limited per source address). Off unless the operator turns it on.
     #[serde(default)]
     pub public_sign_up: bool,
+    /// Product addition: finished registrations are erased this many days after they finish
+    /// (`None`: kept until deleted). Taken by each registration when it starts, like its flow.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     pub branding: Branding,
     pub flow: Option<FlowConfig>,
 }
@@ -344,7 +350,7 @@ pub struct ProjectConfig {
 
 /// Top-level keys a client may write. Everything else (`_id`, `__v`, `client`, `createdAt`,
 /// `projectFlows`, `currentStep`, …) is echoed back by clients and ignored, not rejected.
-const WRITABLE: [&str; 15] = [
+const WRITABLE: [&str; 16] = [
     "name",
     "allowedCountries",
     "contactEmail",
@@ -357,6 +363,7 @@ const WRITABLE: [&str; 15] = [
     "demoMode",
     "demoOTP",
     "publicSignUp",
+    "retentionDays",
     "branding",
     "projectFlow",
     "projectFlowType",
@@ -621,6 +628,16 @@ pub fn read_config(doc: &Map<String, Value>) -> Result<ProjectConfig, Vec<FieldE
         }
     };
     let public_sign_up = r.boolean(doc, "", "publicSignUp", false);
+    let retention_days = match doc.get("retentionDays") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64().filter(|d| (1..=RETENTION_MAX_DAYS).contains(d)) {
+            Some(d) => Some(d as u32),
+            None => {
+                r.err("retentionDays", format!("must be a whole number of days from 1 to {RETENTION_MAX_DAYS}, or null to keep"));
+                None
+            }
+        },
+    };
     let branding = r.object(doc, "", "branding").map(|b| read_branding(&mut r, b)).unwrap_or_default();
     let flow = read_flow(&mut r, doc, target);
 
@@ -638,6 +655,7 @@ pub fn read_config(doc: &Map<String, Value>) -> Result<ProjectConfig, Vec<FieldE
             demo_mode,
             demo_otp,
             public_sign_up,
+            retention_days,
             branding,
             flow,
         }),
@@ -1213,6 +1231,7 @@ pub struct Basics<'a> {
     pub target: Target,
     pub demo_mode: bool,
     pub public_sign_up: bool,
+    pub retention_days: Option<u32>,
 }
 
 impl ProjectConfig {
@@ -1229,6 +1248,7 @@ impl ProjectConfig {
             target: self.target,
             demo_mode: self.demo_mode,
             public_sign_up: self.public_sign_up,
+            retention_days: self.retention_days,
         }
     }
 

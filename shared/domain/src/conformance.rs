@@ -12,7 +12,7 @@ use crate::ports::{BlobStore, ClientStore, JobQueue, ProjectStore, RateLimiter, 
 use crate::project::{Project, ProjectStatus};
 use crate::query::{ProjectQuery, RegistrationQuery};
 use crate::ratelimit::{Category, RateKey};
-use crate::registration::{Event, Origin, Registration, RegistrationStatus, StartCtx, start};
+use crate::registration::{Event, HistoryEntry, Origin, Registration, RegistrationStatus, StartCtx, start};
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -515,4 +515,56 @@ pub async fn unfinished_registrations_past_their_lifetime_are_due_for_expiry(sto
     store.update(&expired, early.version, &[]).await.expect("update");
     let due = store.due_for_expiry(at(1_700_004_200), 10).await.expect("due");
     assert!(!due.iter().any(|(_, id)| id == &early.id), "an expired registration is no longer due");
+}
+
+pub async fn finished_registrations_past_their_retention_are_due_for_erasure(store: &dyn RegistrationStore, seed: u32) {
+    let g = ids(seed);
+    let c = client_id(seed, 1);
+    let mut p = active_project(&g, &c, 1_700_000_000);
+    p.config.retention_days = Some(2);
+    let finish = |r: &mut Registration, at: i64| {
+        r.status = RegistrationStatus::Completed;
+        r.history.push(HistoryEntry {
+            at: Timestamp::from_unix_seconds(at),
+            by: "system".into(),
+            action: "COMPLETED".into(),
+            reason: None,
+            note: None,
+        });
+        r.updated_at = Timestamp::from_unix_seconds(at + 50); // a later write does not move the clock
+        r.version += 1;
+    };
+    let (first, e1) = registration(&g, &p, json!({"email": "first@example.com"}), 1_700_000_000);
+    let (second, e2) = registration(&g, &p, json!({"email": "second@example.com"}), 1_700_000_000);
+    let (open, e3) = registration(&g, &p, json!({"email": "open@example.com"}), 1_700_000_000);
+    p.config.retention_days = None;
+    let (kept, e4) = registration(&g, &p, json!({"email": "kept@example.com"}), 1_700_000_000);
+    for (r, e) in [(&first, &e1), (&second, &e2), (&open, &e3), (&kept, &e4)] {
+        store.create(r, e).await.expect("create");
+    }
+    assert_eq!(
+        store.due_for_erasure(4_000_000_000_000, 10).await.expect("due").iter().filter(|(k, _)| k == &c).count(),
+        0,
+        "nothing unfinished is due"
+    );
+    for (r, at) in [(&first, 1_700_001_000), (&second, 1_700_002_000), (&kept, 1_700_001_000)] {
+        let mut done = r.clone();
+        finish(&mut done, at);
+        store.update(&done, r.version, &[]).await.expect("finish");
+    }
+    let two_days = 2 * 86_400;
+    let mine = |due: Vec<(ClientId, RegistrationId)>| due.into_iter().filter(|(k, _)| k == &c).map(|(_, id)| id).collect::<Vec<_>>();
+    assert_eq!(mine(store.due_for_erasure((1_700_001_000 + two_days - 1) * 1000, 10).await.expect("due")), vec![], "not before");
+    assert_eq!(
+        mine(store.due_for_erasure((1_700_001_000 + two_days) * 1000, 10).await.expect("due")),
+        vec![first.id.clone()],
+        "retention counts from the moment it finished"
+    );
+    assert_eq!(
+        mine(store.due_for_erasure((1_700_002_000 + two_days) * 1000, 10).await.expect("due")),
+        vec![first.id.clone(), second.id.clone()],
+        "soonest first; a registration of a project that keeps them is never due"
+    );
+    store.erase(&c, &first.id).await.expect("erase");
+    assert_eq!(mine(store.due_for_erasure(4_000_000_000_000, 10).await.expect("due")), vec![second.id.clone()], "an erased one is gone");
 }

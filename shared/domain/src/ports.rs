@@ -82,6 +82,9 @@ pub trait RegistrationStore: Send + Sync {
     /// Up to `max` unfinished registrations (`STARTED`/`ONGOING`) of any client whose lifetime
     /// ended at or before `now` (unix ms), soonest first: the expiry sweeper's work list.
     async fn due_for_expiry(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError>;
+    /// Up to `max` finished registrations of any client whose retention ended at or before `now`
+    /// (unix ms; [`Registration::erase_due`]), soonest first: the retention sweeper's work list.
+    async fn due_for_erasure(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError>;
 }
 
 #[async_trait]

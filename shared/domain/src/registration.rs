@@ -166,6 +166,10 @@ pub struct Registration {
     pub updated_at: Timestamp,
     /// Unfinished after this moment → `EXPIRED`.
     pub expires_at: Timestamp,
+    /// The project's retention when this registration started: erased this many days after it
+    /// finishes (`None`: kept until deleted).
+    #[serde(default)]
+    pub retention_days: Option<u32>,
 }
 
 /// The uniqueness keys a registration claims in its flow: one per identifier, so the same email or
@@ -412,6 +416,7 @@ pub fn start(
         created_at: now,
         updated_at: now,
         expires_at: now.plus_seconds(ctx.lifetime_seconds),
+        retention_days: project.config.retention_days,
     };
     let mut object = registration.api_json(View::Operator);
     object["projectFlow"] = json!({"_id": record.id, "type": flow_config.flow_type.as_str()});
@@ -430,6 +435,18 @@ pub enum View {
 }
 
 impl Registration {
+    /// When the retention sweeper erases this registration: `retention_days` after it finished
+    /// (the moment of the history entry that set its final status). `None` while unfinished, or
+    /// when the project keeps registrations until they are deleted.
+    pub fn erase_due(&self) -> Option<Timestamp> {
+        let days = self.retention_days?;
+        if !self.status.is_finished() {
+            return None;
+        }
+        let finished = self.history.iter().rev().find(|h| h.action == self.status.as_str()).map_or(self.updated_at, |h| h.at);
+        Some(finished.plus_seconds(i64::from(days) * 86_400))
+    }
+
     /// An event named `<flow type>_<suffix>` (`onboarding_app_registration_created`).
     pub fn event(&self, suffix: &str, object: Value, ids: &dyn crate::ids::IdGenerator, now: Timestamp) -> Event {
         Event {
