@@ -22,6 +22,9 @@ pub const PUBLIC_URL_ENV: &str = "SMARTENROLL_PUBLIC_URL";
 pub const LIFETIME_ENV: &str = "SMARTENROLL_REGISTRATION_LIFETIME_HOURS";
 pub const OTP_TTL_ENV: &str = "SMARTENROLL_OTP_TTL_SECONDS";
 const SECRET_FILE: &str = "jwt-secret";
+/// The key the blob files are encrypted with: 64 hex digits (256 bits).
+pub const BLOB_KEY_ENV: &str = "SMARTENROLL_BLOB_KEY";
+const BLOB_KEY_FILE: &str = "blob-key";
 const DB_FILE: &str = "smartenroll.db";
 const LOCK_FILE: &str = "server.lock";
 /// Documents and selfies, one file per object.
@@ -83,7 +86,8 @@ impl DataDir {
         let mut process = [0u8; 5];
         let mut counter = [0u8; 4];
         getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
-        let blobs = FsBlobs::open(&self.path.join(BLOBS_DIR)).map_err(|e| BootError::Store(e.to_string()))?;
+        let blobs =
+            FsBlobs::open_encrypted(&self.path.join(BLOBS_DIR), &blob_key(&self.path)?).map_err(|e| BootError::Store(e.to_string()))?;
         let jobs = SqliteQueue::new(self.store.clone(), JOBS_QUEUE, JOB_MAX_RECEIVES);
         let store = Arc::new(self.store);
         Ok(Deps {
@@ -161,6 +165,24 @@ pub fn rate_limits(cli: Option<&str>) -> Result<RateLimits, BootError> {
         limits = limits.with_overrides(spec).map_err(|e| BootError::Config(format!("--rate-limits: {e}")))?;
     }
     Ok(limits)
+}
+
+/// The blob encryption key: `SMARTENROLL_BLOB_KEY` (64 hex digits; keep it outside the data
+/// directory, e.g. from a secret manager, so that a copy of the directory alone reveals no image),
+/// or else `<data-dir>/blob-key`, created on first use (mode 0600), which still keeps the images out
+/// of any copy of the blob folder on its own.
+fn blob_key(dir: &Path) -> Result<[u8; 32], BootError> {
+    let text = match std::env::var(BLOB_KEY_ENV) {
+        Ok(s) if !s.trim().is_empty() => s.trim().as_bytes().to_vec(),
+        _ => secret_file(&dir.join(BLOB_KEY_FILE))?,
+    };
+    let bytes = hex::decode(&text)
+        .ok()
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| BootError::Config(format!("{BLOB_KEY_ENV}: must be 64 hexadecimal digits (256 bits)")))?;
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&bytes);
+    Ok(key)
 }
 
 fn secret_file(p: &Path) -> Result<Vec<u8>, BootError> {

@@ -679,6 +679,21 @@ async fn erasure(server: &Server) -> (String, String) {
     assert_eq!(server.call(Method::POST, "/v2/biometric-validations/app-registration", Some(&token), Some(&selfie)).await.status, 200);
     wait_for(server, &acme.token, &id, |d| d["checks"].as_array().is_some_and(|c| c.iter().all(|c| c["result"]["outcome"] != "pending")))
         .await;
+    // On a single node the images are files, encrypted: none holds a PNG.
+    let folder = server.data_dir.join("blobs").join("clients").join(&acme.id).join("registrations").join(&id);
+    if folder.exists() {
+        let mut files = Vec::new();
+        let mut dirs = vec![folder];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).expect("dir").map(|e| e.expect("entry").path()) {
+                if e.is_dir() { dirs.push(e) } else { files.push(std::fs::read(e).expect("file")) }
+            }
+        }
+        assert_eq!(files.len(), 3);
+        for f in files {
+            assert!(f.starts_with(b"SEB1") && !f.windows(4).any(|w| w == b"\x89PNG"), "an image file is stored in the clear");
+        }
+    }
 
     let other = server.new_client("Other");
     server.call(Method::DELETE, &format!("/v2/app-registrations/{id}"), Some(&other.token), None).await.assert_error(404, "NotFound");

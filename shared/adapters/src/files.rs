@@ -1,11 +1,18 @@
 //! The single-node blob store: one file per object under `<data dir>/blobs/`, at the object's key
 //! (keys are validated by `BlobKey`, so they cannot climb out of that folder). A write goes to a
 //! temporary file that is synced and then renamed over the target, so a reader sees the old object
-//! or the new one, never half of one, and a crash leaves no torn file. The media type is the
-//! file's first line. Encryption at rest is the host's (an encrypted volume), as for the database.
-//! There are no presigned URLs: in single-node mode uploads go through the API itself.
+//! or the new one, never half of one, and a crash leaves no torn file.
+//!
+//! Objects are encrypted with a configured 256-bit key (XChaCha20-Poly1305, a fresh random 192-bit
+//! nonce per write, the object's key as associated data so a file moved to another key's place
+//! fails to open): `SEB1` + nonce + ciphertext of `<media type>\n<bytes>`. Files written without
+//! encryption (the plain format: media type line, then the bytes) are still read, so a store can
+//! be moved onto encryption without a migration; every new write is encrypted. There are no
+//! presigned URLs: in single-node mode uploads go through the API itself.
 
 use async_trait::async_trait;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use smartenroll_domain::blob::{Blob, BlobKey, PresignedRequest};
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ports::BlobStore;
@@ -18,7 +25,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct FsBlobs {
     root: Arc<PathBuf>,
     next_temp: Arc<AtomicU64>,
+    cipher: Option<Arc<XChaCha20Poly1305>>,
 }
+
+/// The first bytes of an encrypted object file.
+const MAGIC: &[u8; 4] = b"SEB1";
+const NONCE_LEN: usize = 24;
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -38,10 +50,55 @@ fn count_files(dir: &Path) -> std::io::Result<u64> {
 }
 
 impl FsBlobs {
-    /// Blobs under `root` (created if missing).
+    /// Blobs under `root` (created if missing), written in plain form (tests of the format).
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(root.join(".tmp")).map_err(backend)?;
-        Ok(Self { root: Arc::new(root.to_path_buf()), next_temp: Arc::new(AtomicU64::new(0)) })
+        Ok(Self { root: Arc::new(root.to_path_buf()), next_temp: Arc::new(AtomicU64::new(0)), cipher: None })
+    }
+
+    /// Blobs under `root`, encrypted with `key` (what the server uses).
+    pub fn open_encrypted(root: &Path, key: &[u8; 32]) -> Result<Self, StoreError> {
+        let mut blobs = Self::open(root)?;
+        blobs.cipher = Some(Arc::new(XChaCha20Poly1305::new(key.into())));
+        Ok(blobs)
+    }
+
+    /// The file's bytes for `blob` at `key`.
+    fn seal(&self, key: &BlobKey, blob: &Blob) -> Result<Vec<u8>, StoreError> {
+        let mut plain = Vec::with_capacity(blob.content_type.len() + 1 + blob.bytes.len());
+        plain.extend_from_slice(blob.content_type.as_bytes());
+        plain.push(b'\n');
+        plain.extend_from_slice(&blob.bytes);
+        let Some(cipher) = &self.cipher else { return Ok(plain) };
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(backend)?;
+        let sealed = cipher
+            .encrypt(&XNonce::from(nonce), Payload { msg: &plain, aad: key.as_str().as_bytes() })
+            .map_err(|_| backend("blob encryption failed"))?;
+        let mut out = Vec::with_capacity(MAGIC.len() + NONCE_LEN + sealed.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// `blob` from a file's bytes: encrypted (with this store's key) or plain.
+    fn open_file(cipher: Option<&XChaCha20Poly1305>, key: &str, data: Vec<u8>) -> std::io::Result<Blob> {
+        let mut plain = match data.strip_prefix(MAGIC) {
+            Some(rest) if rest.len() >= NONCE_LEN => {
+                let cipher = cipher.ok_or_else(|| std::io::Error::other("an encrypted blob, and no blob key configured"))?;
+                let (nonce, sealed) = rest.split_at(NONCE_LEN);
+                let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| std::io::Error::other("a blob nonce of the wrong length"))?;
+                cipher
+                    .decrypt(&XNonce::from(nonce), Payload { msg: sealed, aad: key.as_bytes() })
+                    .map_err(|_| std::io::Error::other("a blob failed to decrypt (wrong key, or the file was altered or moved)"))?
+            }
+            _ => data,
+        };
+        let split = plain.iter().position(|&b| b == b'\n').ok_or_else(|| std::io::Error::other("blob file without a header"))?;
+        let content_type = String::from_utf8_lossy(&plain[..split]).into_owned();
+        plain.drain(..=split);
+        Ok(Blob { content_type, bytes: plain })
     }
 
     fn path(&self, key: &BlobKey) -> PathBuf {
@@ -57,13 +114,12 @@ impl BlobStore for FsBlobs {
         }
         let target = self.path(key);
         let temp = self.root.join(".tmp").join(format!("{}-{}", std::process::id(), self.next_temp.fetch_add(1, Ordering::Relaxed)));
+        let sealed = self.seal(key, &blob)?;
         blocking(move || {
             let parent = target.parent().ok_or_else(|| std::io::Error::other("key without a folder"))?;
             std::fs::create_dir_all(parent)?;
             let mut file = std::fs::File::create(&temp)?;
-            file.write_all(blob.content_type.as_bytes())?;
-            file.write_all(b"\n")?;
-            file.write_all(&blob.bytes)?;
+            file.write_all(&sealed)?;
             file.sync_all()?;
             std::fs::rename(&temp, &target)?;
             std::fs::File::open(parent)?.sync_all()
@@ -73,13 +129,9 @@ impl BlobStore for FsBlobs {
 
     async fn get(&self, key: &BlobKey) -> Result<Option<Blob>, StoreError> {
         let path = self.path(key);
+        let (cipher, name) = (self.cipher.clone(), key.as_str().to_string());
         blocking(move || match std::fs::read(&path) {
-            Ok(mut data) => {
-                let split = data.iter().position(|&b| b == b'\n').ok_or_else(|| std::io::Error::other("blob file without a header"))?;
-                let content_type = String::from_utf8_lossy(&data[..split]).into_owned();
-                data.drain(..=split);
-                Ok(Some(Blob { content_type, bytes: data }))
-            }
+            Ok(data) => Self::open_file(cipher.as_deref(), &name, data).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         })

@@ -105,6 +105,40 @@ async fn files_blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted() {
 }
 
 #[tokio::test]
+async fn encrypted_files_blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    suite::blobs_read_back_byte_for_byte_and_can_be_replaced_and_deleted(&FsBlobs::open_encrypted(dir.path(), &[7; 32]).expect("open"), 9)
+        .await;
+}
+
+#[tokio::test]
+async fn encrypted_blob_files_hold_no_plaintext_and_open_only_with_their_key_at_their_place() {
+    use smartenroll_domain::blob::{Blob, BlobKey};
+    use smartenroll_domain::ports::BlobStore;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let client = suite::client_id(10, 1);
+    let (a, b) = (BlobKey::new(&client, "docs/a.png").expect("key"), BlobKey::new(&client, "docs/b.png").expect("key"));
+    let secret = b"\x89PNG passport of Ana Perez, number AB123456".to_vec();
+    let store = FsBlobs::open_encrypted(dir.path(), &[1; 32]).expect("open");
+    store.put(&a, Blob { content_type: "image/png".into(), bytes: secret.clone() }).await.expect("put");
+    let file = std::fs::read(dir.path().join(a.as_str())).expect("file");
+    assert!(file.starts_with(b"SEB1"), "the encrypted format");
+    assert!(!file.windows(8).any(|w| secret.windows(8).any(|s| s == w)), "no 8 bytes of the image appear in the file");
+    assert!(!String::from_utf8_lossy(&file).contains("image/png"), "nor its media type");
+    // Another key cannot open it; neither can this key once the file is moved to another object's place.
+    let other = FsBlobs::open_encrypted(dir.path(), &[2; 32]).expect("open");
+    assert!(other.get(&a).await.is_err(), "a wrong key is an error, never garbage");
+    std::fs::copy(dir.path().join(a.as_str()), dir.path().join(b.as_str())).expect("copy");
+    assert!(store.get(&b).await.is_err(), "a file moved to another key does not open");
+    assert_eq!(store.get(&a).await.expect("get").map(|b| b.bytes), Some(secret));
+    // Files written before encryption was configured still read.
+    let plain = FsBlobs::open(dir.path()).expect("open");
+    let legacy = BlobKey::new(&client, "docs/old.png").expect("key");
+    plain.put(&legacy, Blob { content_type: "image/png".into(), bytes: vec![1, 2, 3] }).await.expect("put");
+    assert_eq!(store.get(&legacy).await.expect("get").map(|b| b.bytes), Some(vec![1, 2, 3]));
+}
+
+#[tokio::test]
 async fn files_deleting_a_folder_removes_exactly_that_folder() {
     let dir = tempfile::tempdir().expect("temp dir");
     suite::deleting_a_folder_removes_exactly_that_folder(&FsBlobs::open(dir.path()).expect("open"), 8).await;
