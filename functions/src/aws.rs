@@ -63,19 +63,51 @@ pub const GRANTS: &[(&str, Grants)] = &[
     (
         "project-flows-delete",
         &[
-            ("table", &["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            (
+                "table",
+                &[
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:UpdateItem",
+                ],
+            ),
             ("index", &["dynamodb:Query"]),
             SECRET,
         ],
     ),
     ("projects-public", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     (
+        "project-flows-blacklist",
+        &[("table", &["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET],
+    ),
+    (
         "projects-delete",
-        &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("jobs-queue", &["sqs:SendMessage"]), SECRET],
+        &[
+            (
+                "table",
+                &[
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:UpdateItem",
+                ],
+            ),
+            ("jobs-queue", &["sqs:SendMessage"]),
+            SECRET,
+        ],
     ),
     ("auth-renew-and-revoke", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     ("auth-session", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("registrations-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "registrations-create",
+        &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET],
+    ),
     (
         "registrations-list",
         &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
@@ -355,6 +387,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         projects: shared.clone(),
         registrations: shared.clone(),
         clients: shared.clone(),
+        blocklists: shared.clone(),
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
         jobs,

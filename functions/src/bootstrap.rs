@@ -93,6 +93,7 @@ impl DataDir {
         Ok(Deps {
             projects: store.clone(),
             registrations: store.clone(),
+            blocklists: store.clone(),
             clients: store,
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),

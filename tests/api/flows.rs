@@ -168,3 +168,73 @@ async fn public_sign_up(server: &Server) {
     let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&signup(99))).await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[tokio::test]
+async fn an_uploaded_blocklist_refuses_listed_sign_ups_and_keeps_only_hashes() {
+    let server = Server::start(&[]);
+    uploaded_blocklist(&server).await;
+    for file in ["smartenroll.db", "smartenroll.db-wal"] {
+        let bytes = std::fs::read(server.data_dir.join(file)).unwrap_or_default();
+        for identifier in ["someone@example.com", "3009990000", "AB123456"] {
+            assert!(!bytes.windows(identifier.len()).any(|w| w == identifier.as_bytes()), "{identifier} is stored in the clear in {file}");
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn uploaded_blocklists_also_work_on_the_aws_backend() {
+    uploaded_blocklist(&Server::start_aws(&[])).await;
+}
+
+async fn upload(server: &Server, token: &str, flow: &str, csv: &str) -> crate::helpers::Reply {
+    let req = server
+        .http
+        .put(format!("{}/v2/project-flows/{flow}/blacklist", server.base))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_string());
+    server.raw(req).await
+}
+
+async fn uploaded_blocklist(server: &Server) {
+    let acme = server.new_client("Acme");
+    let (project, flow) = crate::enrollment::demo_project(server, &acme).await;
+    let csv_source = json!({"projectFlow": {"integrations": {"redirectUrl": "https://acme.example/kyc/done", "source": "CSV", "strategy": "blacklist"}}});
+    let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&acme.token), Some(&csv_source)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    crate::enrollment::activate(server, &acme, &project).await;
+
+    let r = upload(server, &acme.token, &flow, "email,documentNumber\nnot-an-email,\n").await;
+    r.assert_error(422, "UnprocessableEntity");
+    assert_eq!(r.detail_fields(), ["line 2.email"]);
+    let csv = "Name,Email,Country Code,Phone,Document Number\nFraud,FRAUD@example.com,,,\nMule,,+57,300 999 0000,\nForger,,,,AB-123 456\n";
+    let r = upload(server, &acme.token, &flow, csv).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!((r.body["data"]["entries"].as_u64(), r.body["data"]["inForce"].as_bool()), (Some(3), Some(true)), "{}", r.body);
+    let other = server.new_client("Other");
+    upload(server, &other.token, &flow, "email\nx@example.com\n").await.assert_error(404, "NotFound");
+
+    let signup =
+        |email: &str, phone: &str| json!({"project": project, "projectFlow": flow, "email": email, "phone": phone, "countryCode": "+57"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&signup("fraud@example.com", "3001110000"))).await;
+    r.assert_error(403, "Forbidden");
+    assert!(r.body["message"].as_str().is_some_and(|m| m.starts_with("blocked_by_blacklist")), "{}", r.body);
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&signup("mule@example.com", "3009990000"))).await;
+    r.assert_error(403, "Forbidden");
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&signup("ok@example.com", "3001110001"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // A new upload replaces the list whole.
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/v2/project-flows/{flow}/blacklist"),
+            Some(&acme.token),
+            Some(&json!({"whiteList": [{"email": "someone@example.com"}]})),
+        )
+        .await;
+    assert_eq!(r.body["data"]["entries"], 1, "{}", r.body);
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&signup("fraud@example.com", "3001110002"))).await;
+    assert_eq!(r.status, 200, "no longer listed: {}", r.body);
+}

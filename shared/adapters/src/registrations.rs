@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, RegistrationId};
-use smartenroll_domain::ports::{Page, RegistrationStore};
+use smartenroll_domain::ports::{BlocklistStore, Page, RegistrationStore};
 use smartenroll_domain::query::RegistrationQuery;
 use smartenroll_domain::registration::{Event, Registration, UniqueKey};
 
@@ -228,4 +228,42 @@ fn work_list(conn: &rusqlite::Connection, sql: &str, bound: i64, max: u32) -> Re
             _ => Err(backend("a stored registration has a malformed id")),
         })
         .collect()
+}
+
+/// A list is replaced in one transaction, so a reader sees the old list or the new one.
+#[async_trait]
+impl BlocklistStore for SqliteStore {
+    async fn replace_list(&self, client: &ClientId, flow: &smartenroll_domain::ids::FlowId, hashes: &[String]) -> Result<u64, StoreError> {
+        let (client, flow, hashes) = (client.clone(), flow.clone(), hashes.to_vec());
+        self.write(move |conn, _| {
+            let tx = conn.transaction().map_err(backend)?;
+            tx.execute("DELETE FROM blocklist WHERE client = ?1 AND flow = ?2", params![client.as_str(), flow.as_str()])
+                .map_err(backend)?;
+            let mut n = 0u64;
+            {
+                let mut insert =
+                    tx.prepare_cached("INSERT OR IGNORE INTO blocklist (client, flow, hash) VALUES (?1, ?2, ?3)").map_err(backend)?;
+                for h in &hashes {
+                    n += insert.execute(params![client.as_str(), flow.as_str(), h]).map_err(backend)? as u64;
+                }
+            }
+            tx.commit().map_err(backend)?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn any_listed(&self, client: &ClientId, flow: &smartenroll_domain::ids::FlowId, hashes: &[String]) -> Result<bool, StoreError> {
+        if hashes.is_empty() {
+            return Ok(false);
+        }
+        let (client, flow, hashes) = (client.clone(), flow.clone(), hashes.to_vec());
+        self.read(move |conn| {
+            let marks = vec!["?"; hashes.len()].join(",");
+            let sql = format!("SELECT 1 FROM blocklist WHERE client = ? AND flow = ? AND hash IN ({marks}) LIMIT 1");
+            let args = [client.as_str().to_string(), flow.as_str().to_string()].into_iter().chain(hashes);
+            conn.prepare(&sql).and_then(|mut st| st.exists(params_from_iter(args))).map_err(backend)
+        })
+        .await
+    }
 }

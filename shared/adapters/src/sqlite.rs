@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
@@ -113,6 +113,15 @@ const MIGRATIONS: [&str; 6] = [
     "
     ALTER TABLE registrations ADD COLUMN erase_at INTEGER;
     CREATE INDEX registrations_erasure ON registrations (erase_at) WHERE erase_at IS NOT NULL;
+",
+    // Operators' blocklists (keyed hashes of identifiers), per flow.
+    "
+    CREATE TABLE blocklist (
+        client TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (client, flow, hash)
+    ) WITHOUT ROWID;
 ",
 ];
 

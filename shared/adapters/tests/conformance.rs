@@ -217,3 +217,9 @@ async fn sqlite_finished_registrations_past_their_retention_are_due_for_erasure(
     let (_d, s) = store();
     suite::finished_registrations_past_their_retention_are_due_for_erasure(&s, 72).await;
 }
+
+#[tokio::test]
+async fn sqlite_a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow() {
+    let (_d, s) = store();
+    suite::a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow(&s, 73).await;
+}

@@ -3,7 +3,9 @@
 use crate::auth::JwtKeys;
 use smartenroll_domain::clock::Clock;
 use smartenroll_domain::ids::{CodeGenerator, IdGenerator};
-use smartenroll_domain::ports::{BlacklistApi, BlobStore, ClientStore, JobQueue, Messenger, ProjectStore, RateLimiter, RegistrationStore};
+use smartenroll_domain::ports::{
+    BlacklistApi, BlobStore, BlocklistStore, ClientStore, JobQueue, Messenger, ProjectStore, RateLimiter, RegistrationStore,
+};
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
 
@@ -21,6 +23,8 @@ pub struct Deps {
     pub messenger: Arc<dyn Messenger>,
     /// Operators' blocklist APIs (flows with `source: API`, `strategy: blacklist`).
     pub blacklist: Arc<dyn BlacklistApi>,
+    /// Operators' uploaded blocklists (flows with `source: CSV`), as keyed hashes.
+    pub blocklists: Arc<dyn BlocklistStore>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,

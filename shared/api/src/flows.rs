@@ -31,7 +31,7 @@ fn ctx(deps: &Deps) -> WriteCtx<'_> {
 }
 
 /// The project holding flow `id`, scoped by `client`.
-async fn load_by_flow(deps: &Deps, client: &ClientId, id: &FlowId) -> Result<Project, ApiError> {
+pub(crate) async fn load_by_flow(deps: &Deps, client: &ClientId, id: &FlowId) -> Result<Project, ApiError> {
     let not_found = || ApiError::NotFound("Project flow");
     let (owner, project) = deps.projects.locate(id.as_str()).await?.ok_or_else(not_found)?;
     if &owner != client {
@@ -201,6 +201,7 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
             match deps.projects.replace(&next, &current).await {
                 Ok(()) => {
                     tracing::info!(project = %next.id, flow = %id, "project flow deleted");
+                    clear_blocklist(deps, &auth.client.id, &id).await;
                     return Reply::data(
                         StatusCode::OK,
                         &json!({"_id": id, "type": flow_type.as_str(), "target": target.as_str(), "status": "deleted"}),
@@ -213,4 +214,12 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         Err(StoreError::Conflict.into())
     };
     auth.respond(outcome.await)
+}
+
+/// A deleted flow's uploaded blocklist goes with it. A failure is logged, not answered: the
+/// flow is gone and its list can no longer be read through any flow.
+pub(crate) async fn clear_blocklist(deps: &Deps, client: &ClientId, flow: &FlowId) {
+    if let Err(e) = deps.blocklists.replace_list(client, flow, &[]).await {
+        tracing::error!(flow = %flow, error = %e, "could not clear a deleted flow's blocklist");
+    }
 }

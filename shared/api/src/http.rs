@@ -65,7 +65,7 @@ impl Reply {
     }
 }
 
-fn body_bytes(req: &Request) -> &[u8] {
+pub(crate) fn body_bytes(req: &Request) -> &[u8] {
     match req.body() {
         Body::Text(s) => s.as_bytes(),
         Body::Binary(b) => b,

@@ -6,6 +6,7 @@
 //! dispatches through it, and each Lambda function is built for one of its entries.
 
 pub mod auth;
+pub mod blocklist;
 pub mod checks;
 pub mod deps;
 pub mod error;

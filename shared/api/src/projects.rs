@@ -189,6 +189,9 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         lifecycle::check_deletable(&project)?;
         deps.projects.delete(&project).await?;
         tracing::info!(project = %id, "project deleted");
+        if let Some(flow) = &project.flow {
+            crate::flows::clear_blocklist(deps, &auth.client.id, &flow.id).await;
+        }
         // Its stored documents and selfies go too, asynchronously. Queued after the delete so a
         // refused delete can never purge a live project's files. If queueing fails the project is
         // still deleted and the files are orphaned under a folder no project names: logged as an

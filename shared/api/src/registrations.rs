@@ -130,6 +130,10 @@ pub(crate) fn blacklist_url(flow: &smartenroll_domain::config::FlowConfig) -> Op
 /// `blocked_by_blacklist`, nothing stored. No answer: the flow's `failMode` — `closed` (default)
 /// holds the registration for a person to review, `open` lets it through with a note in its history.
 async fn screen(deps: &Deps, reg: &mut Registration) -> Result<(), ApiError> {
+    if crate::blocklist::uses_list(&reg.flow_config) && crate::blocklist::listed(deps, reg).await? {
+        tracing::info!(client = %reg.client, project = %reg.project, "sign-up refused by the operator's uploaded blocklist");
+        return Err(ApiError::Forbidden("blocked_by_blacklist: this identifier may not enroll in this project".into()));
+    }
     let Some(url) = blacklist_url(&reg.flow_config).map(str::to_string) else { return Ok(()) };
     let p = &reg.person;
     let (kind, value) = match (&p.email, p.e164()) {

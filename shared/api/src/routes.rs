@@ -57,6 +57,7 @@ routes! {
     "PUT" "/v3/project-flows/{id}" => "project-flows-update" crate::flows::update,
     "DELETE" "/v3/project-flows/{id}" => "project-flows-delete" crate::flows::delete,
     "DELETE" "/v2/project-flows/{id}" => "project-flows-delete" crate::flows::delete,
+    "PUT" "/v2/project-flows/{id}/blacklist" => "project-flows-blacklist" crate::blocklist::replace,
     "POST" "/v2/auth/renew-and-revoke" => "auth-renew-and-revoke" crate::auth::renew_and_revoke,
     "GET" "/v2/auth/session" => "auth-session" crate::auth::session,
     "POST" "/v2/app-registrations" => "registrations-create" crate::registrations::create,

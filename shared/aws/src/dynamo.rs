@@ -153,7 +153,7 @@ impl DynamoStore {
     }
 
     /// A PutItem under `condition`; a failed condition becomes `on_fail` (Duplicate or Conflict).
-    async fn put_if(&self, item: Item, condition: &str, expected: Option<u64>, on_fail: StoreError) -> Result<(), StoreError> {
+    pub(crate) async fn put_if(&self, item: Item, condition: &str, expected: Option<u64>, on_fail: StoreError) -> Result<(), StoreError> {
         let mut put = self.ddb.put_item().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
         if let Some(v) = expected {
             put = put.expression_attribute_values(":expected", n(v));

@@ -4,6 +4,7 @@
 //! Configuration comes from the standard AWS environment (`AWS_REGION`, credentials,
 //! `AWS_ENDPOINT_URL` for a local server), read once by [`sdk_config`].
 
+pub mod blocklist;
 pub mod dynamo;
 pub mod registrations;
 pub mod s3;

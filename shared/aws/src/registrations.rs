@@ -75,7 +75,7 @@ impl DynamoStore {
 
     /// Every item of partition `pk` whose sort key meets `sk_condition` (over `:v`), all pages,
     /// strongly consistent.
-    async fn query_partition(&self, pk: &str, sk_condition: &str, value: &str) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn query_partition(&self, pk: &str, sk_condition: &str, value: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start_key: Option<Item> = None;
         loop {
@@ -98,6 +98,25 @@ impl DynamoStore {
             }
         }
         Ok(items)
+    }
+
+    /// Runs `requests` in BatchWriteItem calls of 25, retrying what the table leaves unprocessed.
+    pub(crate) async fn batch_write(&self, requests: Vec<aws_sdk_dynamodb::types::WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(25) {
+            let mut pending = Some(chunk.to_vec());
+            for attempt in 0..10u64 {
+                let Some(requests) = pending.take().filter(|r| !r.is_empty()) else { break };
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(5))).await;
+                }
+                let out = self.ddb.batch_write_item().request_items(&self.table, requests).send().await.map_err(backend)?;
+                pending = out.unprocessed_items().and_then(|u| u.get(&self.table)).cloned();
+            }
+            if pending.is_some_and(|p| !p.is_empty()) {
+                return Err(StoreError::Backend("the table kept throttling a batch write".into()));
+            }
+        }
+        Ok(())
     }
 
     /// The stored items of a registration's events (their keys and documents).
@@ -324,26 +343,16 @@ impl RegistrationStore for DynamoStore {
     async fn erase(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<u64>, StoreError> {
         let Some(reg) = self.get(client, id).await? else { return Ok(None) };
         let events = self.event_items(client, id).await?;
-        for chunk in events.chunks(25) {
-            let requests = chunk
-                .iter()
-                .map(|item| {
-                    let key: Item = item.iter().filter(|(k, _)| *k == "pk" || *k == "sk").map(|(k, v)| (k.clone(), v.clone())).collect();
-                    Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
-                        .delete_request(aws_sdk_dynamodb::types::DeleteRequest::builder().set_key(Some(key)).build().map_err(build_err)?)
-                        .build())
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let mut pending = Some(requests);
-            for _ in 0..10 {
-                let Some(requests) = pending.take().filter(|r| !r.is_empty()) else { break };
-                let out = self.ddb.batch_write_item().request_items(&self.table, requests).send().await.map_err(backend)?;
-                pending = out.unprocessed_items().and_then(|u| u.get(&self.table)).cloned();
-            }
-            if pending.is_some_and(|p| !p.is_empty()) {
-                return Err(StoreError::Backend("the table kept throttling an erasure".into()));
-            }
-        }
+        let deletes = events
+            .iter()
+            .map(|item| {
+                let key: Item = item.iter().filter(|(k, _)| *k == "pk" || *k == "sk").map(|(k, v)| (k.clone(), v.clone())).collect();
+                Ok(aws_sdk_dynamodb::types::WriteRequest::builder()
+                    .delete_request(aws_sdk_dynamodb::types::DeleteRequest::builder().set_key(Some(key)).build().map_err(build_err)?)
+                    .build())
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.batch_write(deletes).await?;
         let mut items = vec![
             TransactWriteItem::builder()
                 .delete(

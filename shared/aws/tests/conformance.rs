@@ -196,3 +196,9 @@ async fn dynamodb_unfinished_registrations_past_their_lifetime_are_due_for_expir
 async fn dynamodb_finished_registrations_past_their_retention_are_due_for_erasure() {
     suite::finished_registrations_past_their_retention_are_due_for_erasure(&store().await, 72).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow() {
+    suite::a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow(&store().await, 73).await;
+}

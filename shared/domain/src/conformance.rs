@@ -568,3 +568,26 @@ pub async fn finished_registrations_past_their_retention_are_due_for_erasure(sto
     store.erase(&c, &first.id).await.expect("erase");
     assert_eq!(mine(store.due_for_erasure(4_000_000_000_000, 10).await.expect("due")), vec![second.id.clone()], "an erased one is gone");
 }
+
+pub async fn a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow(store: &dyn crate::ports::BlocklistStore, seed: u32) {
+    use crate::ids::FlowId;
+    let (a, b) = (client_id(seed, 1), client_id(seed, 2));
+    let (f1, f2) = (
+        FlowId::parse(&format!("{:024x}", 0xf1u64 + u64::from(seed))).expect("id"),
+        FlowId::parse(&format!("{:024x}", 0xf200u64 + u64::from(seed))).expect("id"),
+    );
+    let h = |n: u32| format!("{n:064x}");
+    assert!(!store.any_listed(&a, &f1, &[h(1)]).await.expect("read"), "no list: nothing is listed");
+    let many: Vec<String> = (0..60).map(h).collect();
+    assert_eq!(store.replace_list(&a, &f1, &many).await.expect("replace"), 60);
+    assert!(store.any_listed(&a, &f1, &[h(999), h(59)]).await.expect("read"), "any of the hashes");
+    assert!(!store.any_listed(&a, &f1, &[h(999)]).await.expect("read"));
+    assert!(!store.any_listed(&a, &f2, &[h(1)]).await.expect("read"), "another flow's list is its own");
+    assert!(!store.any_listed(&b, &f1, &[h(1)]).await.expect("read"), "another client's is invisible");
+    assert_eq!(store.replace_list(&a, &f1, &[h(100)]).await.expect("replace"), 1);
+    assert!(!store.any_listed(&a, &f1, &[h(1)]).await.expect("read"), "the old list is gone whole");
+    assert!(store.any_listed(&a, &f1, &[h(100)]).await.expect("read"));
+    assert_eq!(store.replace_list(&a, &f1, &[]).await.expect("clear"), 0);
+    assert!(!store.any_listed(&a, &f1, &[h(100)]).await.expect("read"), "cleared");
+    assert!(!store.any_listed(&a, &f1, &[]).await.expect("read"), "no hashes: nothing listed");
+}

@@ -4,6 +4,7 @@
 //! tested in microseconds and the same decisions run in the single-node server and in each Lambda.
 
 pub mod blob;
+pub mod blocklist;
 pub mod client;
 pub mod clock;
 pub mod config;

@@ -6,7 +6,7 @@ use crate::blob::{Blob, BlobKey, PresignedRequest};
 use crate::client::Client;
 use crate::clock::Timestamp;
 use crate::error::StoreError;
-use crate::ids::{ClientId, ProjectId, RegistrationId};
+use crate::ids::{ClientId, FlowId, ProjectId, RegistrationId};
 use crate::jobs::Delivery;
 use crate::project::Project;
 use crate::query::{ProjectQuery, RegistrationQuery};
@@ -85,6 +85,16 @@ pub trait RegistrationStore: Send + Sync {
     /// Up to `max` finished registrations of any client whose retention ended at or before `now`
     /// (unix ms; [`Registration::erase_due`]), soonest first: the retention sweeper's work list.
     async fn due_for_erasure(&self, now_ms: i64, max: u32) -> Result<Vec<(ClientId, RegistrationId)>, StoreError>;
+}
+
+/// The operators' own blocklists, per flow, as keyed hashes of normalised identifiers
+/// ([`crate::blocklist`]). Readers see the old list or the new one, never a mix.
+#[async_trait]
+pub trait BlocklistStore: Send + Sync {
+    /// Replaces the flow's whole list with `hashes` (empty: no list). Returns how many it holds.
+    async fn replace_list(&self, client: &ClientId, flow: &FlowId, hashes: &[String]) -> Result<u64, StoreError>;
+    /// Whether any of `hashes` is on the flow's list.
+    async fn any_listed(&self, client: &ClientId, flow: &FlowId, hashes: &[String]) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
