@@ -443,13 +443,18 @@ pub fn relay_from_env() -> Result<(DynamoStore, Arc<dyn JobQueue>), BootError> {
 }
 
 /// JSON lines to CloudWatch, filtered by `SMARTENROLL_LOG` (default `info`).
+/// The filter is `Targets` (`info`, `smartenroll_api=debug,info`): the same directives the server's
+/// `EnvFilter` takes for targets and levels, without its span and field matching, whose regex
+/// engine would otherwise be linked into every function.
 pub fn init_json_logs() {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SMARTENROLL_LOG").unwrap_or_else(|_| "info".into()))
-        .with_current_span(false)
-        .without_time()
-        .init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = std::env::var("SMARTENROLL_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO));
+    let json = tracing_subscriber::fmt::layer().json().with_current_span(false).without_time();
+    tracing_subscriber::registry().with(json).with(filter).init();
 }
 
 /// The whole `main` of a per-endpoint Lambda function: JSON logs, `Deps` once (over the SDK

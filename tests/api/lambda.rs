@@ -276,6 +276,50 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
         }
     }
 
+    // The flows resource and the public view, on the active project.
+    for (function, fixture) in
+        [("project-flows-get", "project-flows-get/existing.200.json"), ("project-flows-list", "project-flows-list/by-project.200.json")]
+    {
+        let mut f = Function::start(function, &env).await;
+        for _ in 0..2 {
+            let text = event(fixture, &token, active.id.as_str()).replace("{{FLOW_ID}}", &flow);
+            let r = f.invoke(text).await;
+            assert_eq!(r["statusCode"], 200, "{function}: {r}");
+            let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
+            assert!(body.to_string().contains(&flow), "{function} shows the flow: {body}");
+        }
+    }
+    let mut public = Function::start("projects-public", &env).await;
+    for _ in 0..2 {
+        let mut e: serde_json::Value =
+            serde_json::from_str(&event("projects-public/draft-project.404.json", "", active.id.as_str())).expect("json");
+        e["queryStringParameters"]["id"] = active.id.as_str().into();
+        e["rawQueryString"] = format!("id={}", active.id).into();
+        let r = public.invoke(e.to_string()).await;
+        assert_eq!(r["statusCode"], 200, "the active project's public view: {r}");
+    }
+
+    // An enrollee's document goes to S3, its check into the table and its job onto the queue.
+    let reg_id = smartenroll_domain::ids::RegistrationId::parse(&registration).expect("id");
+    let stored = smartenroll_domain::ports::RegistrationStore::get(&store, &client.id, &reg_id).await.expect("get").expect("registration");
+    let enrollee = keys.issue_enrollee_token(&stored, "enroll", now, 3600).expect("enrollee token");
+    let mut submit = Function::start("document-validations-submit", &env).await;
+    for attempt in 0..2 {
+        let image = crate::enrollment::png_base64(320, 200, attempt);
+        let body = serde_json::json!({"image": image, "force": attempt > 0});
+        let r = submit
+            .invoke(
+                api_event("registrations-create/draft-project.409.json", &enrollee, None, Some(&body))
+                    .replace("/v2/app-registrations", "/v2/document-validations/app-registration"),
+            )
+            .await;
+        // The second is refused while the first is still being checked (no worker runs here).
+        let expected = if attempt == 0 { 200 } else { 409 };
+        assert_eq!(r["statusCode"], expected, "{r}");
+    }
+    let jobs = queue.receive(10, 30).await.expect("receive");
+    assert!(jobs.iter().any(|d| d.body.contains("checks.run")), "the check's job reached SQS");
+
     let mut session = Function::start("auth-session", &env).await;
     for _ in 0..2 {
         let r = session.invoke(event("auth-session/refresh.200.json", &token, &id)).await;
