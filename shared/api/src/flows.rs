@@ -6,11 +6,11 @@
 use crate::Deps;
 use crate::error::ApiError;
 use crate::http::{Reply, json_object, path_param, query_pairs};
+use crate::projects::write_with_retries;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use smartenroll_domain::config::FlowType;
-use smartenroll_domain::error::StoreError;
 use smartenroll_domain::flows;
 use smartenroll_domain::ids::{ClientId, FlowId};
 use smartenroll_domain::lifecycle::WriteCtx;
@@ -18,9 +18,6 @@ use smartenroll_domain::project::{AnyFlowView, Project, ProjectStatus};
 use smartenroll_domain::query::{FlowQuery, ProjectQuery, RegistrationQuery};
 use smartenroll_domain::ratelimit::Category;
 use smartenroll_domain::registration::RegistrationStatus;
-
-/// As for projects: a lost optimistic-concurrency race is re-read and re-applied this many times.
-const WRITE_ATTEMPTS: usize = 3;
 
 fn flow_id(req: &Request) -> Result<FlowId, ApiError> {
     path_param(req, "id").and_then(|s| FlowId::parse(s).ok()).ok_or_else(|| ApiError::BadRequest("Invalid project flow ID format".into()))
@@ -75,24 +72,16 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
     let outcome = async {
         let body = json_object(&req)?;
         let (project_id, flow_type) = flows::requested(&body)?;
-        for _ in 0..WRITE_ATTEMPTS {
-            let current = deps.projects.get(&auth.client.id, &project_id).await?.ok_or(ApiError::NotFound("Project"))?;
-            let next = flows::create(&current, flow_type, &body, &ctx(deps))?;
-            match deps.projects.replace(&next, &current).await {
-                Ok(()) => {
-                    let id = match flow_type {
-                        FlowType::Onboarding => next.flow.as_ref().map(|f| f.id.clone()),
-                        FlowType::Login => next.login.as_ref().map(|f| f.id.clone()),
-                    }
-                    .ok_or(ApiError::Internal)?;
-                    tracing::info!(project = %next.id, flow = %id, flow_type = flow_type.as_str(), "project flow created");
-                    return answer(deps, &body, &current, &next, &id, StatusCode::CREATED).await;
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+        let (client, project_id) = (&auth.client.id, &project_id);
+        let read = move || async move { deps.projects.get(client, project_id).await?.ok_or(ApiError::NotFound("Project")) };
+        let (current, next) = write_with_retries(deps, read, |current| Ok(flows::create(current, flow_type, &body, &ctx(deps))?)).await?;
+        let id = match flow_type {
+            FlowType::Onboarding => next.flow.as_ref().map(|f| f.id.clone()),
+            FlowType::Login => next.login.as_ref().map(|f| f.id.clone()),
         }
-        Err(StoreError::Conflict.into())
+        .ok_or(ApiError::Internal)?;
+        tracing::info!(project = %next.id, flow = %id, flow_type = flow_type.as_str(), "project flow created");
+        answer(deps, &body, &current, &next, &id, StatusCode::CREATED).await
     };
     auth.respond(outcome.await)
 }
@@ -156,21 +145,17 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
     let outcome = async {
         let id = flow_id(&req)?;
         let body = json_object(&req)?;
-        for _ in 0..WRITE_ATTEMPTS {
-            let current = load_by_flow(deps, &auth.client.id, &id).await?;
-            let next = flows::update(&current, &id, &body, &ctx(deps))?;
-            match deps.projects.replace(&next, &current).await {
-                Ok(()) => {
-                    if next.status != current.status {
-                        tracing::info!(project = %next.id, from = current.status.as_str(), to = next.status.as_str(), "project status changed through its flow");
-                    }
-                    return answer(deps, &body, &current, &next, &id, StatusCode::OK).await;
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+        let (client, flow) = (&auth.client.id, &id);
+        let (current, next) = write_with_retries(
+            deps,
+            move || load_by_flow(deps, client, flow),
+            |current| Ok(flows::update(current, &id, &body, &ctx(deps))?),
+        )
+        .await?;
+        if next.status != current.status {
+            tracing::info!(project = %next.id, from = current.status.as_str(), to = next.status.as_str(), "project status changed through its flow");
         }
-        Err(StoreError::Conflict.into())
+        answer(deps, &body, &current, &next, &id, StatusCode::OK).await
     };
     auth.respond(outcome.await)
 }
@@ -182,36 +167,28 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
     let auth = crate::authorized!(deps, req, Some(Category::ProjectFlows));
     let outcome = async {
         let id = flow_id(&req)?;
-        for _ in 0..WRITE_ATTEMPTS {
-            let current = load_by_flow(deps, &auth.client.id, &id).await?;
-            if flows::type_of(&current, &id) == Some(FlowType::Onboarding) {
-                let open = RegistrationQuery {
-                    limit: 1,
-                    statuses: Some(vec![RegistrationStatus::Started, RegistrationStatus::Ongoing]),
-                    project: Some(current.id.clone()),
-                    flow: Some(id.clone()),
-                    ..RegistrationQuery::default()
-                };
-                if deps.registrations.list(&auth.client.id, &open).await?.total > 0 {
-                    return Err(ApiError::Conflict { message: "Cannot delete project flow with active users".into(), details: vec![] });
-                }
-            }
-            let target = current.config.flow.as_ref().map(|f| f.target).unwrap_or(current.config.target);
-            let (next, flow_type) = flows::remove(&current, &id, &ctx(deps))?;
-            match deps.projects.replace(&next, &current).await {
-                Ok(()) => {
-                    tracing::info!(project = %next.id, flow = %id, "project flow deleted");
-                    clear_blocklist(deps, &auth.client.id, &id).await;
-                    return Reply::data(
-                        StatusCode::OK,
-                        &json!({"_id": id, "type": flow_type.as_str(), "target": target.as_str(), "status": "deleted"}),
-                    );
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+        let current = load_by_flow(deps, &auth.client.id, &id).await?;
+        if flows::type_of(&current, &id) == Some(FlowType::Onboarding) {
+            let open = RegistrationQuery {
+                limit: 1,
+                statuses: Some(vec![RegistrationStatus::Started, RegistrationStatus::Ongoing]),
+                project: Some(current.id.clone()),
+                flow: Some(id.clone()),
+                ..RegistrationQuery::default()
+            };
+            if deps.registrations.list(&auth.client.id, &open).await?.total > 0 {
+                return Err(ApiError::Conflict { message: "Cannot delete project flow with active users".into(), details: vec![] });
             }
         }
-        Err(StoreError::Conflict.into())
+        let (client, flow) = (&auth.client.id, &id);
+        let (current, next) =
+            write_with_retries(deps, move || load_by_flow(deps, client, flow), |current| Ok(flows::remove(current, &id, &ctx(deps))?.0))
+                .await?;
+        let flow_type = flows::type_of(&current, &id).ok_or(ApiError::NotFound("Project flow"))?;
+        let target = current.config.flow.as_ref().map(|f| f.target).unwrap_or(current.config.target);
+        tracing::info!(project = %next.id, flow = %id, "project flow deleted");
+        clear_blocklist(deps, &auth.client.id, &id).await;
+        Reply::data(StatusCode::OK, &json!({"_id": id, "type": flow_type.as_str(), "target": target.as_str(), "status": "deleted"}))
     };
     auth.respond(outcome.await)
 }

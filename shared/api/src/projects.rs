@@ -85,6 +85,26 @@ pub(crate) const DEMO_ACTIVE_WARNING: &str = "demoMode: this project is active i
 /// caller gets a 409: racing partial updates of different sections then all apply.
 const WRITE_ATTEMPTS: usize = 3;
 
+/// Read, change, write under optimistic concurrency: a write that lost the race to another (the
+/// stored version moved) is re-read and re-applied, up to [`WRITE_ATTEMPTS`] times, then 409.
+/// Returns the record as read and as written.
+pub(crate) async fn write_with_retries<Read: Future<Output = Result<Project, ApiError>>>(
+    deps: &Deps,
+    read: impl Fn() -> Read,
+    change: impl Fn(&Project) -> Result<Project, ApiError>,
+) -> Result<(Project, Project), ApiError> {
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = read().await?;
+        let next = change(&current)?;
+        match deps.projects.replace(&next, &current).await {
+            Ok(()) => return Ok((current, next)),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
 fn project_id(req: &Request) -> Result<ProjectId, ApiError> {
     path_param(req, "id").and_then(|s| ProjectId::parse(s).ok()).ok_or_else(|| ApiError::BadRequest("Invalid project ID format".into()))
 }
@@ -151,31 +171,19 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
     let outcome = async {
         let id = project_id(&req)?;
         let body = json_object(&req)?;
-        for _ in 0..WRITE_ATTEMPTS {
-            let current = load(deps, &auth.client.id, &id).await?;
-            let next = lifecycle::update(&current, &body, &ctx(deps))?;
-            match deps.projects.replace(&next, &current).await {
-                Ok(()) => {
-                    if next.status != current.status {
-                        tracing::info!(project = %id, from = current.status.as_str(), to = next.status.as_str(), "project status changed");
-                    }
-                    let reveal =
-                        if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
-                    let mut warnings = Vec::new();
-                    if next.status == ProjectStatus::Active && current.status != ProjectStatus::Active && next.config.demo_mode {
-                        warnings.push(DEMO_ACTIVE_WARNING);
-                    }
-                    let integration_test = test_integration(deps, &body, &next).await;
-                    return Reply::json(
-                        StatusCode::OK,
-                        &Updated { data: next.api_view(reveal), status: "completed", warnings, integration_test },
-                    );
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+        let (client, id) = (&auth.client.id, &id);
+        let (current, next) =
+            write_with_retries(deps, move || load(deps, client, id), |current| Ok(lifecycle::update(current, &body, &ctx(deps))?)).await?;
+        if next.status != current.status {
+            tracing::info!(project = %id, from = current.status.as_str(), to = next.status.as_str(), "project status changed");
         }
-        Err(StoreError::Conflict.into())
+        let reveal = if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
+        let mut warnings = Vec::new();
+        if next.status == ProjectStatus::Active && current.status != ProjectStatus::Active && next.config.demo_mode {
+            warnings.push(DEMO_ACTIVE_WARNING);
+        }
+        let integration_test = test_integration(deps, &body, &next).await;
+        Reply::json(StatusCode::OK, &Updated { data: next.api_view(reveal), status: "completed", warnings, integration_test })
     };
     auth.respond(outcome.await)
 }

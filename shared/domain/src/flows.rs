@@ -32,13 +32,7 @@ const RESOURCE_KEYS: [&str; 10] =
 /// The project and flow type a create request names (both required).
 pub fn requested(body: &Map<String, Value>) -> Result<(ProjectId, FlowType), DomainError> {
     let mut errors = Vec::new();
-    let project = match body.get("project").and_then(Value::as_str) {
-        Some(s) => ProjectId::parse(s).map_err(|_| errors.push(FieldError::new("project", "must be a 24-character hexadecimal id"))).ok(),
-        None => {
-            errors.push(FieldError::new("project", "is required"));
-            None
-        }
-    };
+    let project = crate::ids::required_id(body, "project", ProjectId::parse, &mut errors);
     let flow_type = match body.get("type").and_then(Value::as_str) {
         Some(s) => FlowType::parse(s.trim()).or_else(|| {
             errors.push(FieldError::new("type", format!("must be one of {}", FlowType::allowed())));

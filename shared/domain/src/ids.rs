@@ -10,6 +10,23 @@ use std::fmt;
 #[error("must be a 24-character hexadecimal id")]
 pub struct InvalidId;
 
+/// A required id field of a request body (`project`, `projectFlow`, …), or its problem added to
+/// `errors` (missing, or not ObjectId-shaped).
+pub fn required_id<T>(
+    body: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    parse: fn(&str) -> Result<T, InvalidId>,
+    errors: &mut Vec<crate::error::FieldError>,
+) -> Option<T> {
+    match body.get(key).and_then(serde_json::Value::as_str) {
+        Some(s) => parse(s).map_err(|e| errors.push(crate::error::FieldError::new(key, e.to_string()))).ok(),
+        None => {
+            errors.push(crate::error::FieldError::new(key, "is required"));
+            None
+        }
+    }
+}
+
 /// Checks the ObjectId shape: 24 hex digits (upper case accepted, stored lower case).
 pub fn parse_object_id(s: &str) -> Result<String, InvalidId> {
     if s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(s.to_ascii_lowercase()) } else { Err(InvalidId) }

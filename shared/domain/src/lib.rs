@@ -24,3 +24,5 @@ pub mod verification;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+#[cfg(test)]
+mod testing;

@@ -293,20 +293,8 @@ pub struct StartCtx<'a> {
 /// read.
 pub fn requested_flow(body: &Map<String, Value>) -> Result<(ProjectId, FlowId), DomainError> {
     let mut errors = Vec::new();
-    let project = match body.get("project").and_then(Value::as_str) {
-        Some(s) => ProjectId::parse(s).map_err(|_| errors.push(FieldError::new("project", "must be a 24-character hexadecimal id"))).ok(),
-        None => {
-            errors.push(FieldError::new("project", "is required"));
-            None
-        }
-    };
-    let flow = match body.get("projectFlow").and_then(Value::as_str) {
-        Some(s) => FlowId::parse(s).map_err(|_| errors.push(FieldError::new("projectFlow", "must be a 24-character hexadecimal id"))).ok(),
-        None => {
-            errors.push(FieldError::new("projectFlow", "is required"));
-            None
-        }
-    };
+    let project = crate::ids::required_id(body, "project", ProjectId::parse, &mut errors);
+    let flow = crate::ids::required_id(body, "projectFlow", FlowId::parse, &mut errors);
     match (project, flow) {
         (Some(p), Some(f)) if errors.is_empty() => Ok((p, f)),
         _ => Err(DomainError::Invalid(errors)),

@@ -4,28 +4,13 @@
 use super::*;
 use crate::clock::Timestamp;
 use crate::config::LoginStep;
-use crate::ids::{ClientId, CodeGenerator, IdGenerator};
+use crate::ids::ClientId;
 use crate::project::ProjectStatus;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-struct Seq(AtomicU64);
-impl IdGenerator for Seq {
-    fn object_id(&self) -> String {
-        format!("{:024x}", self.0.fetch_add(1, Ordering::Relaxed))
-    }
-}
-struct Sevens;
-impl CodeGenerator for Sevens {
-    fn digits(&self, n: usize) -> String {
-        "7".repeat(n)
-    }
-}
+use crate::testing::{Seq, Sevens, obj};
+use std::sync::atomic::AtomicU64;
 
 fn ctx(ids: &Seq) -> WriteCtx<'_> {
     WriteCtx { ids, codes: &Sevens, now: Timestamp::from_unix_seconds(1_700_000_000) }
-}
-fn obj(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().expect("object")
 }
 
 fn step1_project(ids: &Seq) -> Project {

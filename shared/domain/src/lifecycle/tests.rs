@@ -2,21 +2,9 @@
 
 use super::*;
 use crate::clock::Timestamp;
+use crate::testing::{Seq, Sevens};
 use serde_json::json;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-struct Seq(AtomicU64);
-impl IdGenerator for Seq {
-    fn object_id(&self) -> String {
-        format!("{:024x}", self.0.fetch_add(1, Ordering::Relaxed))
-    }
-}
-struct Sevens;
-impl CodeGenerator for Sevens {
-    fn digits(&self, n: usize) -> String {
-        "7".repeat(n)
-    }
-}
+use std::sync::atomic::AtomicU64;
 
 fn ctx<'a>(ids: &'a Seq) -> WriteCtx<'a> {
     WriteCtx { ids, codes: &Sevens, now: Timestamp::from_unix_seconds(1_700_000_000) }

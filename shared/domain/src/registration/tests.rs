@@ -2,15 +2,9 @@
 //! what is pinned and what is emitted.
 
 use super::*;
-use crate::ids::IdGenerator;
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::testing::Seq;
+use std::sync::atomic::AtomicU64;
 
-struct Seq(AtomicU64);
-impl IdGenerator for Seq {
-    fn object_id(&self) -> String {
-        format!("{:024x}", self.0.fetch_add(1, Ordering::Relaxed))
-    }
-}
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().expect("object")
 }
