@@ -304,6 +304,8 @@ impl ProjectStore for SqliteStore {
 
     async fn replace(&self, project: &Project, previous: &Project) -> Result<(), StoreError> {
         let (p, expected_version) = (project.clone(), previous.version);
+        // Most writes change no flow: the lookup rows are rewritten only when the ids change.
+        let ids_changed = project.lookup_ids() != previous.lookup_ids();
         let doc = to_doc(&p)?;
         self.write(move |conn, inner| {
             let tx = conn.transaction().map_err(backend)?;
@@ -325,7 +327,9 @@ impl ProjectStore for SqliteStore {
             if n != 1 {
                 return Err(StoreError::Conflict);
             }
-            write_lookup(&tx, &p)?;
+            if ids_changed {
+                write_lookup(&tx, &p)?;
+            }
             tx.commit().map_err(backend)?;
             inner.projects.insert((p.client.clone(), p.id.clone()), Arc::new(p));
             Ok(())

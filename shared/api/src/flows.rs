@@ -129,10 +129,7 @@ pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
             .collect();
         let total = all.len() as u64;
         let data: Vec<_> = all.into_iter().skip(q.offset() as usize).take(q.limit as usize).collect();
-        Reply::json(
-            StatusCode::OK,
-            &json!({"data": data, "total": total, "limit": q.limit, "page": q.page, "pages": total.div_ceil(u64::from(q.limit))}),
-        )
+        Reply::page(&data, total, q.limit, q.page)
     };
     auth.respond(outcome.await)
 }

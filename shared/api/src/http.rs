@@ -60,6 +60,14 @@ impl Reply {
     pub fn data<T: serde::Serialize>(status: StatusCode, data: &T) -> Result<Self, ApiError> {
         Self::json(status, &Data { data })
     }
+    /// 200 with the reference's list envelope: `{data, total, limit, page, pages}`.
+    pub fn page<T: serde::Serialize>(data: &T, total: u64, limit: u32, page: u32) -> Result<Self, ApiError> {
+        Self::json(
+            StatusCode::OK,
+            &serde_json::json!({"data": data, "total": total, "limit": limit, "page": page, "pages": total.div_ceil(u64::from(limit))}),
+        )
+    }
+
     pub fn into_response(self) -> Response<Body> {
         text_response(self.status, self.body)
     }

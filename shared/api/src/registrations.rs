@@ -203,10 +203,7 @@ pub async fn list(deps: &Deps, req: Request) -> Response<Body> {
         let query = RegistrationQuery::parse(&query_pairs(&req)).map_err(ApiError::Validation)?;
         let page = deps.registrations.list(&auth.client.id, &query).await?;
         let data: Vec<Value> = page.items.iter().map(|r| r.api_json(View::Operator)).collect();
-        Reply::json(
-            StatusCode::OK,
-            &json!({"data": data, "total": page.total, "limit": query.limit, "page": query.page, "pages": page.total.div_ceil(u64::from(query.limit))}),
-        )
+        Reply::page(&data, page.total, query.limit, query.page)
     };
     auth.respond(outcome.await)
 }
