@@ -223,3 +223,9 @@ async fn sqlite_a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow() {
     let (_d, s) = store();
     suite::a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow(&s, 73).await;
 }
+
+#[tokio::test]
+async fn sqlite_a_client_request_is_counted_only_with_a_current_token() {
+    let (_d, s) = store();
+    suite::a_client_request_is_counted_only_with_a_current_token(&s, &MemoryRateLimiter::new(), 13).await;
+}

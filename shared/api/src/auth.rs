@@ -15,6 +15,7 @@ use serde_json::json;
 use smartenroll_domain::client::Client;
 use smartenroll_domain::clock::Timestamp;
 use smartenroll_domain::ids::ClientId;
+use smartenroll_domain::ports::Admission;
 use smartenroll_domain::ratelimit::{Category, RateDecision, RateKey};
 
 pub const CLIENT_AUDIENCE: &str = "smartenroll:client";
@@ -221,23 +222,17 @@ pub async fn authorize(deps: &Deps, req: &Request, category: Option<Category>) -
     let step = async {
         let claims = deps.jwt.verify_client_token(bearer(req)?, now)?;
         let id = ClientId::parse(&claims.client_id).map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
-        let client = deps.clients.get(&id).await?.ok_or(ApiError::Unauthorized("Invalid or expired token."))?;
-        if client.token_generation != claims.generation {
-            return Err(ApiError::Unauthorized("Invalid or expired token."));
-        }
-        // Counted only after the revocation check, never alongside it (which would save a round
-        // trip): otherwise a leaked token, once revoked, could still be replayed to keep its
-        // client at the limit.
-        let rate = match category {
-            Some(cat) => {
-                let key = RateKey::at(&client.id, cat, now.unix_seconds());
-                let decision = deps.rate_limiter.hit(&key, deps.limits.limit(cat), now).await?;
-                if !decision.allowed {
-                    return Err(ApiError::RateLimited { decision, retry_after: decision.reset_at - now.unix_seconds() });
-                }
-                Some(decision)
+        // Counted only after the revocation check (in the same conditional write where the store
+        // can), never alongside it: otherwise a leaked token, once revoked, could still be
+        // replayed to keep its client at the limit.
+        let key = category.map(|cat| (RateKey::at(&id, cat, now.unix_seconds()), deps.limits.limit(cat)));
+        let rate = key.as_ref().map(|(k, limit)| (k, *limit));
+        let (client, rate) = match deps.clients.admit(&id, claims.generation, rate, deps.rate_limiter.as_ref(), now).await? {
+            Admission::Admitted { client, rate } => (client, rate),
+            Admission::Unknown => return Err(ApiError::Unauthorized("Invalid or expired token.")),
+            Admission::Limited(decision) => {
+                return Err(ApiError::RateLimited { decision, retry_after: decision.reset_at - now.unix_seconds() });
             }
-            None => None,
         };
         Ok(Authorized { client, claims, rate })
     };

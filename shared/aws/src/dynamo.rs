@@ -18,13 +18,14 @@ use aws_sdk_dynamodb::Client as Ddb;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes,
-    Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
+    Projection, ProjectionType, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem, Update,
 };
 use smartenroll_domain::client::Client;
 use smartenroll_domain::clock::Timestamp;
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::{ClientId, ProjectId};
-use smartenroll_domain::ports::{ClientStore, Page, ProjectStore, RateLimiter};
+use smartenroll_domain::ports::{Admission, ClientStore, Page, ProjectStore, RateLimiter};
 use smartenroll_domain::project::{Project, ProjectStatus};
 use smartenroll_domain::query::{ListCursor, ProjectQuery};
 use smartenroll_domain::ratelimit::{RateDecision, RateKey};
@@ -171,7 +172,12 @@ impl DynamoStore {
             ("sk".into(), s("CLIENT")),
             ("doc".into(), s(to_doc(c)?)),
             ("ver".into(), n(c.version)),
+            ("gen".into(), n(c.token_generation)),
         ]))
+    }
+
+    fn client_key(id: &ClientId) -> Item {
+        HashMap::from([("pk".into(), s(client_pk(id))), ("sk".into(), s("CLIENT"))])
     }
 
     fn project_item(p: &Project) -> Result<Item, StoreError> {
@@ -549,8 +555,7 @@ impl ClientStore for DynamoStore {
             .ddb
             .get_item()
             .table_name(&self.table)
-            .key("pk", s(client_pk(id)))
-            .key("sk", s("CLIENT"))
+            .set_key(Some(Self::client_key(id)))
             .consistent_read(true)
             .send()
             .await
@@ -558,8 +563,116 @@ impl ClientStore for DynamoStore {
         out.item().map(doc_of).transpose()
     }
 
+    /// An UpdateItem of the record's own attributes, so the rate counters on the item survive.
     async fn replace(&self, client: &Client, expected_version: u64) -> Result<(), StoreError> {
-        self.put_if(Self::client_item(client)?, "ver = :expected", Some(expected_version), StoreError::Conflict).await
+        let r = self
+            .ddb
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::client_key(&client.id)))
+            .update_expression("SET doc = :doc, ver = :ver, gen = :gen")
+            .condition_expression("ver = :expected")
+            .expression_attribute_values(":doc", s(to_doc(client)?))
+            .expression_attribute_values(":ver", n(client.version))
+            .expression_attribute_values(":gen", n(client.token_generation))
+            .expression_attribute_values(":expected", n(expected_version))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(StoreError::Conflict),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    /// One round trip in the common case. A client's own rate counters live on its item
+    /// (`rw_<category>`: the window's start, `rn_<category>`: the count in it), so one conditional
+    /// `ADD` checks the token generation (revocation), the window and the limit together, and
+    /// returns the whole item, which is the client record. Only when the condition fails does the
+    /// returned old item say why: no item or another generation (unknown — nothing counted), the
+    /// same window at the limit (limited), or an older window, which a second conditional write
+    /// restarts at 1 (two writers racing to restart it: the loser counts in the winner's window).
+    /// Every request of a client writes this one item; the per-client limits (hundreds a minute)
+    /// stay far below DynamoDB's per-item write rate.
+    async fn admit(
+        &self,
+        id: &ClientId,
+        generation: u32,
+        rate: Option<(&RateKey, u32)>,
+        _limiter: &dyn RateLimiter,
+        _now: Timestamp,
+    ) -> Result<Admission, StoreError> {
+        let Some((key, limit)) = rate else {
+            return Ok(match ClientStore::get(self, id).await?.filter(|c| c.token_generation == generation) {
+                Some(client) => Admission::Admitted { client, rate: None },
+                None => Admission::Unknown,
+            });
+        };
+        let window = format!("rw_{}", key.category.as_str());
+        let count = format!("rn_{}", key.category.as_str());
+        let update = || {
+            self.ddb
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(Self::client_key(id)))
+                .expression_attribute_names("#gen", "gen")
+                .expression_attribute_names("#w", window.as_str())
+                .expression_attribute_names("#n", count.as_str())
+                .expression_attribute_values(":gen", n(generation))
+                .expression_attribute_values(":w", n(key.window_start))
+                .expression_attribute_values(":one", n(1))
+                .return_values(ReturnValue::AllNew)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        };
+        let admitted = |item: Option<&Item>| -> Result<Admission, StoreError> {
+            let item = item.ok_or_else(|| StoreError::Backend("UpdateItem returned no attributes".into()))?;
+            let n = item.get(&count).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(1);
+            Ok(Admission::Admitted { client: doc_of(item)?, rate: Some(RateDecision::from_count(key, limit, n)) })
+        };
+        for _ in 0..3 {
+            // The window is open (or a newer one, opened by an instance whose clock runs ahead).
+            let counted = update()
+                .update_expression("ADD #n :one")
+                .condition_expression("#gen = :gen AND #w >= :w AND #n < :limit")
+                .expression_attribute_values(":limit", n(limit))
+                .send()
+                .await;
+            let old = match counted {
+                Ok(out) => return admitted(out.attributes()),
+                Err(e) => match e.into_service_error() {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(f) => f.item,
+                    other => return Err(StoreError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(other).to_string())),
+                },
+            };
+            let Some(old) = old else { return Ok(Admission::Unknown) };
+            let client: Client = doc_of(&old)?;
+            if client.token_generation != generation {
+                return Ok(Admission::Unknown);
+            }
+            let open = old.get(&window).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+            if open.is_some_and(|w| w >= key.window_start) {
+                return Ok(Admission::Limited(RateDecision::from_count(key, limit, u64::from(limit) + 1)));
+            }
+            // An older window (or none yet): start this one at 1.
+            let restarted = update()
+                .update_expression("SET #w = :w, #n = :one")
+                .condition_expression("#gen = :gen AND (attribute_not_exists(#w) OR #w < :w)")
+                .send()
+                .await;
+            match restarted {
+                Ok(out) => return admitted(out.attributes()),
+                Err(e) => match e.into_service_error() {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(f) => {
+                        if f.item.is_none() {
+                            return Ok(Admission::Unknown);
+                        }
+                    }
+                    other => return Err(StoreError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(other).to_string())),
+                },
+            }
+        }
+        // Only a record without the `gen` attribute (written before it existed) keeps failing.
+        Err(StoreError::Backend("client record lacks its token generation attribute".into()))
     }
 }
 

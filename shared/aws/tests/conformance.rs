@@ -76,6 +76,13 @@ async fn dynamodb_the_request_over_the_limit_is_refused_and_the_next_window_star
     suite::the_request_over_the_limit_is_refused_and_the_next_window_starts_fresh(&store().await, 6).await;
 }
 
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_a_client_request_is_counted_only_with_a_current_token() {
+    let store = store().await;
+    suite::a_client_request_is_counted_only_with_a_current_token(&store, &store, 13).await;
+}
+
 async fn bucket() -> S3Blobs {
     local_endpoint();
     let blobs = S3Blobs::from_conf(&smartenroll_aws::sdk_config().await, unique("conformance"));

@@ -246,6 +246,71 @@ pub async fn the_request_over_the_limit_is_refused_and_the_next_window_starts_fr
     assert_eq!(d.reset_at, next.window_start + 60);
 }
 
+/// [`ClientStore::admit`]: counts only requests with a current token, exactly up to the limit
+/// even when they race, and a token renewal neither resets nor escapes the count.
+pub async fn a_client_request_is_counted_only_with_a_current_token(store: &dyn ClientStore, limiter: &dyn RateLimiter, seed: u32) {
+    use crate::ports::Admission;
+    let id = client_id(seed, 11);
+    let t0 = 1_700_000_040;
+    let now = Timestamp::from_unix_seconds(t0);
+    let c = Client::new(id.clone(), "Acme Bank".into(), None, None, now);
+    store.insert(&c).await.expect("insert");
+    let key = RateKey::at(&id, Category::Projects, t0);
+    let id = &id;
+    let admit =
+        |generation: u32, key: RateKey| async move { store.admit(id, generation, Some((&key, 3)), limiter, now).await.expect("admit") };
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(match admit(0, key.clone()).await {
+            Admission::Admitted { client, rate: Some(d) } => {
+                assert_eq!(client, c, "the admitted client is the stored record");
+                format!("ok {}", d.remaining)
+            }
+            Admission::Limited(d) => format!("limited {} {}", d.remaining, d.reset_at),
+            other => format!("{other:?}"),
+        });
+    }
+    let reset = key.reset_at();
+    assert_eq!(seen, ["ok 2", "ok 1", "ok 0", &format!("limited 0 {reset}"), &format!("limited 0 {reset}")]);
+    assert_eq!(admit(1, key.clone()).await, Admission::Unknown, "a generation the client never had");
+    let stranger = client_id(seed, 12);
+    assert_eq!(
+        store.admit(&stranger, 0, Some((&RateKey::at(&stranger, Category::Projects, t0), 3)), limiter, now).await.expect("admit"),
+        Admission::Unknown
+    );
+    // Renewal: generation 1 is current and the window's count carries over.
+    let mut renewed = c.clone();
+    renewed.token_generation = 1;
+    renewed.version = 2;
+    store.replace(&renewed, 1).await.expect("replace");
+    assert!(matches!(admit(1, key.clone()).await, Admission::Limited(_)), "renewing a token does not reset the limit");
+    // The next window: revoked tokens are refused and not counted.
+    let next = RateKey::at(id, Category::Projects, t0 + 60);
+    for _ in 0..4 {
+        assert_eq!(admit(0, next.clone()).await, Admission::Unknown, "a revoked token");
+    }
+    match admit(1, next.clone()).await {
+        Admission::Admitted { client, rate: Some(d) } => {
+            assert_eq!(client, renewed);
+            assert_eq!((d.remaining, d.reset_at), (2, next.reset_at()), "a new window starts from zero; revoked tokens counted nothing");
+        }
+        other => panic!("expected admission, got {other:?}"),
+    }
+    // Categories count apart, and a request without a category is not counted.
+    let flows = RateKey::at(id, Category::ProjectFlows, t0 + 60);
+    assert!(matches!(admit(1, flows).await, Admission::Admitted { rate: Some(d), .. } if d.remaining == 2));
+    assert_eq!(store.admit(id, 1, None, limiter, now).await.expect("admit"), Admission::Admitted { client: renewed.clone(), rate: None });
+    // Racing requests in a fresh window: exactly the limit is admitted.
+    let racing = RateKey::at(id, Category::Projects, t0 + 120);
+    let outcomes = futures_util::future::join_all((0..10).map(|_| {
+        let key = racing.clone();
+        async move { store.admit(id, 1, Some((&key, 4)), limiter, now).await.expect("admit") }
+    }))
+    .await;
+    let admitted = outcomes.iter().filter(|o| matches!(o, Admission::Admitted { .. })).count();
+    assert_eq!(admitted, 4, "racing requests: {outcomes:?}");
+}
+
 fn blob(content_type: &str, bytes: &[u8]) -> Blob {
     Blob { content_type: content_type.into(), bytes: bytes.to_vec() }
 }

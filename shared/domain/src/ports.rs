@@ -97,11 +97,54 @@ pub trait BlocklistStore: Send + Sync {
     async fn any_listed(&self, client: &ClientId, flow: &FlowId, hashes: &[String]) -> Result<bool, StoreError>;
 }
 
+/// The outcome of [`ClientStore::admit`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Admission {
+    /// The client exists, the token's generation is current, and the request is within its limit.
+    Admitted { client: Client, rate: Option<RateDecision> },
+    /// No such client, or the token was revoked (its generation is not the client's): nothing
+    /// was counted, so a leaked revoked token cannot keep its client at the limit.
+    Unknown,
+    /// Over the limit of the window.
+    Limited(RateDecision),
+}
+
 #[async_trait]
 pub trait ClientStore: Send + Sync {
     async fn insert(&self, client: &Client) -> Result<(), StoreError>;
     async fn get(&self, id: &ClientId) -> Result<Option<Client>, StoreError>;
+    /// Replaces the client's record; a store that keeps rate counters with the client (see
+    /// [`ClientStore::admit`]) keeps them across a replace, so renewing a token resets no limit.
     async fn replace(&self, client: &Client, expected_version: u64) -> Result<(), StoreError>;
+
+    /// Authenticates one operator request: the client must exist with token generation
+    /// `generation`, and then — only then — the request is counted against `rate` (its window's
+    /// key and limit). The default reads the client and asks `limiter`, two round trips; a store
+    /// that can keep the counters on the client's own record overrides it with one conditional
+    /// write (DynamoDB), ignoring `limiter`.
+    async fn admit(
+        &self,
+        id: &ClientId,
+        generation: u32,
+        rate: Option<(&RateKey, u32)>,
+        limiter: &dyn RateLimiter,
+        now: Timestamp,
+    ) -> Result<Admission, StoreError> {
+        let Some(client) = self.get(id).await?.filter(|c| c.token_generation == generation) else {
+            return Ok(Admission::Unknown);
+        };
+        let rate = match rate {
+            Some((key, limit)) => {
+                let decision = limiter.hit(key, limit, now).await?;
+                if !decision.allowed {
+                    return Ok(Admission::Limited(decision));
+                }
+                Some(decision)
+            }
+            None => None,
+        };
+        Ok(Admission::Admitted { client, rate })
+    }
 }
 
 #[async_trait]
