@@ -11,20 +11,6 @@ pub mod s3;
 pub mod secrets;
 pub mod sqs;
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_bundled_trust_roots_are_the_five_aws_roots() {
-        use rustls_pki_types::pem::PemObject;
-        let certs = rustls_pki_types::CertificateDer::pem_slice_iter(super::AWS_TRUST_ROOTS.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .expect("every block parses");
-        assert_eq!(certs.len(), 5);
-        assert!(super::lambda_http_client(Some("aws")).is_ok() && super::lambda_http_client(Some("native")).is_ok());
-        assert!(super::lambda_http_client(Some("all")).is_err());
-    }
-}
-
 /// The shared SDK configuration from the standard AWS environment variables and profiles (the
 /// default provider chain: environment, profiles, SSO, web identity, ECS, instance metadata). For
 /// the operator CLI and the single-node server, which may run anywhere.
@@ -81,4 +67,18 @@ pub(crate) fn backend<E: std::error::Error + 'static, R: std::fmt::Debug>(
     e: aws_sdk_dynamodb::error::SdkError<E, R>,
 ) -> smartenroll_domain::error::StoreError {
     smartenroll_domain::error::StoreError::Backend(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bundled_trust_roots_are_the_five_aws_roots() {
+        use rustls_pki_types::pem::PemObject;
+        let certs = rustls_pki_types::CertificateDer::pem_slice_iter(super::AWS_TRUST_ROOTS.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .expect("every block parses");
+        assert_eq!(certs.len(), 5);
+        assert!(super::lambda_http_client(Some("aws")).is_ok() && super::lambda_http_client(Some("native")).is_ok());
+        assert!(super::lambda_http_client(Some("all")).is_err());
+    }
 }
