@@ -21,6 +21,7 @@ pub mod query;
 pub mod ratelimit;
 pub mod registration;
 pub mod verification;
+pub mod webhook;
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
