@@ -242,6 +242,9 @@ impl JobQueue for Unconfigured {
     async fn send(&self, _: &str) -> Result<(), StoreError> {
         Err(self.err())
     }
+    async fn send_delayed(&self, _: &str, _: u64) -> Result<(), StoreError> {
+        Err(self.err())
+    }
     async fn send_batch(&self, _: &[String]) -> Result<(), StoreError> {
         Err(self.err())
     }
@@ -291,7 +294,7 @@ pub const ALL_ADAPTERS: Wiring =
 
 /// Operators' blocklist APIs over HTTP(S).
 pub fn http_blacklist() -> Arc<dyn BlacklistApi> {
-    match smartenroll_gateways::HttpBlacklist::new() {
+    match smartenroll_gateways::HttpBlacklist::new(smartenroll_gateways::outbound::OutboundPolicy::from_env()) {
         Ok(b) => Arc::new(b),
         Err(e) => {
             tracing::error!(error = %e, "could not build the blocklist HTTP client");
@@ -388,6 +391,8 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         registrations: shared.clone(),
         clients: shared.clone(),
         blocklists: shared.clone(),
+        // The DynamoDB webhook store is not built yet: the webhook endpoints answer 503 here.
+        webhooks: None,
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
         jobs,
@@ -419,6 +424,7 @@ fn worker_deps(blobs: fn(&aws_config::SdkConfig) -> Arc<dyn BlobStore>) -> Resul
         registrations: Arc::new(DynamoStore::from_conf(&conf, table)),
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
+        webhooks: None,
     })
 }
 

@@ -10,6 +10,7 @@ use smartenroll_api::auth::JwtKeys;
 use smartenroll_api::deps::OsCodes;
 use smartenroll_domain::clock::{Clock, SystemClock};
 use smartenroll_domain::ids::ObjectIdGenerator;
+use smartenroll_domain::ports::JobQueue;
 use smartenroll_domain::ratelimit::RateLimits;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -25,7 +26,7 @@ const SECRET_FILE: &str = "jwt-secret";
 /// The key the blob files are encrypted with: 64 hex digits (256 bits).
 pub const BLOB_KEY_ENV: &str = "SMARTENROLL_BLOB_KEY";
 const BLOB_KEY_FILE: &str = "blob-key";
-const DB_FILE: &str = "smartenroll.db";
+pub const DB_FILE: &str = "smartenroll.db";
 const LOCK_FILE: &str = "server.lock";
 /// Documents and selfies, one file per object.
 pub const BLOBS_DIR: &str = "blobs";
@@ -89,16 +90,33 @@ impl DataDir {
         let blobs =
             FsBlobs::open_encrypted(&self.path.join(BLOBS_DIR), &blob_key(&self.path)?).map_err(|e| BootError::Store(e.to_string()))?;
         let jobs = SqliteQueue::new(self.store.clone(), JOBS_QUEUE, JOB_MAX_RECEIVES);
+        let webhook_queue: Arc<dyn JobQueue> = Arc::new(SqliteQueue::new(self.store.clone(), WEBHOOKS_QUEUE, JOB_MAX_RECEIVES));
         let store = Arc::new(self.store);
+        let sender = smartenroll_gateways::webhooks::HttpWebhookSender::new(
+            smartenroll_gateways::outbound::OutboundPolicy::from_env(),
+            smartenroll_gateways::webhooks::DELIVERY_TIMEOUT,
+        )
+        .map_err(BootError::Config)?;
+        let webhooks = Arc::new(smartenroll_api::webhooks::WebhookRuntime::new(
+            store.clone(),
+            store.clone(),
+            webhook_queue,
+            Arc::new(sender),
+            retry_policy()?,
+        ));
         Ok(Deps {
             projects: store.clone(),
             registrations: store.clone(),
             blocklists: store.clone(),
+            webhooks: Some(webhooks),
             clients: store,
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),
             messenger: messenger_from_env()?,
-            blacklist: Arc::new(smartenroll_gateways::HttpBlacklist::new().map_err(BootError::Config)?),
+            blacklist: Arc::new(
+                smartenroll_gateways::HttpBlacklist::new(smartenroll_gateways::outbound::OutboundPolicy::from_env())
+                    .map_err(BootError::Config)?,
+            ),
             rate_limiter: Arc::new(MemoryRateLimiter::new()),
             limits,
             jwt: self.jwt,
@@ -107,6 +125,19 @@ impl DataDir {
             codes: Arc::new(OsCodes),
             enrollment: enrollment_settings()?,
         })
+    }
+}
+
+/// The single-node webhooks queue (in the same database as the jobs queue).
+pub const WEBHOOKS_QUEUE: &str = "webhooks";
+
+/// `SMARTENROLL_WEBHOOK_RETRY_SCHEDULE`: seconds after each failed attempt (default: 10 retries
+/// over about a day, see `smartenroll_domain::webhook::DEFAULT_RETRY_DELAYS`).
+pub fn retry_policy() -> Result<smartenroll_domain::webhook::RetryPolicy, BootError> {
+    match std::env::var("SMARTENROLL_WEBHOOK_RETRY_SCHEDULE") {
+        Ok(spec) if !spec.trim().is_empty() => smartenroll_domain::webhook::RetryPolicy::parse(&spec)
+            .map_err(|e| BootError::Config(format!("SMARTENROLL_WEBHOOK_RETRY_SCHEDULE: {e}"))),
+        _ => Ok(Default::default()),
     }
 }
 

@@ -120,10 +120,10 @@ fn backoff(receive_count: u32) -> u32 {
 
 /// The single-node worker: receives from `queue`, runs each job, acknowledges the done ones and
 /// schedules a retry for the failed ones, until the process ends.
-pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>) {
+pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>, batch: u32) {
     let mut idle = IDLE_POLL;
     loop {
-        let batch = match queue.receive(10, VISIBILITY_SECONDS).await {
+        let batch = match queue.receive(batch, VISIBILITY_SECONDS).await {
             Ok(batch) => batch,
             Err(e) => {
                 tracing::error!(error = %e, "job queue unavailable");

@@ -93,7 +93,7 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
     assert!(ran >= 20, "only {ran} fixtures ran");
     let with_fixtures: std::collections::HashSet<_> =
         std::fs::read_dir(&root).expect("events/").map(|e| e.expect("entry").file_name().into_string().expect("utf8")).collect();
-    for r in ROUTES {
+    for r in ROUTES.iter().filter(|r| !smartenroll_api::routes::NOT_YET_ON_AWS.contains(&r.function)) {
         assert!(with_fixtures.contains(r.function), "function {} has no events/ fixtures", r.function);
     }
 }
@@ -122,7 +122,7 @@ async fn an_sqs_batch_runs_each_job_and_reports_only_the_failed_message() {
     let store = Arc::new(smartenroll_adapters::sqlite::SqliteStore::open(&dir.path().join("db")).expect("store"));
     let clock: Arc<dyn smartenroll_domain::clock::Clock> = Arc::new(FixedClock(Timestamp::from_unix_seconds(NOW)));
     let ids = Arc::new(smartenroll_domain::ids::ObjectIdGenerator::new([1, 2, 3, 4, 5], 0, clock.clone()));
-    let deps = smartenroll_api::jobs::JobDeps { blobs: blobs.clone(), registrations: store, clock, ids };
+    let deps = smartenroll_api::jobs::JobDeps { blobs: blobs.clone(), registrations: store, clock, ids, webhooks: None };
     let response = smartenroll_functions::worker::handle_sqs_batch(&deps, event).await;
     assert_eq!(
         serde_json::to_value(&response).expect("json"),

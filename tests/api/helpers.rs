@@ -29,7 +29,10 @@ fn command(data_dir: &Path, env: &[(String, String)]) -> Command {
         .env_remove("SMARTENROLL_JWT_SECRET")
         .env_remove("SMARTENROLL_RATE_LIMITS")
         .env_remove("SMARTENROLL_BACKEND")
-        .env("SMARTENROLL_LOG", "warn");
+        .env("SMARTENROLL_LOG", "warn")
+        // Test receivers (webhooks, blocklist APIs) listen on 127.0.0.1; a test of the outbound
+        // guard itself sets this to 0.
+        .env("SMARTENROLL_ALLOW_PRIVATE_TARGETS", "1");
     // The caller's environment last: a test may ask for more verbose logs.
     c.envs(env.iter().map(|(k, v)| (k, v)));
     c
@@ -57,6 +60,11 @@ impl Server {
     /// A server on an existing data directory; `Err(stderr)` if it exits instead of listening.
     pub fn start_on(data_dir: &Path, args: &[&str]) -> Result<Server, String> {
         Server::start_with(data_dir, args, Vec::new())
+    }
+
+    /// [`Server::start_on`] with extra environment.
+    pub fn start_on_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Server, String> {
+        Server::start_with(data_dir, args, env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     /// A server on the AWS backend: DynamoDB on the local AWS-protocol server (scripts/test points

@@ -10,3 +10,4 @@ mod helpers;
 mod infra;
 mod lambda;
 mod retention;
+mod webhooks;

@@ -150,6 +150,23 @@ async fn open(
     }
 }
 
+/// Concurrent webhook attempts of a single-node server.
+const WEBHOOK_WORKERS: usize = 8;
+
+/// The embedded backend's queues (jobs and webhooks), to release at start.
+fn dir_queues(cli: &Cli) -> Option<Vec<smartenroll_adapters::queue::SqliteQueue>> {
+    if cli.backend != Backend::Embedded {
+        return None;
+    }
+    let store = smartenroll_adapters::sqlite::SqliteStore::open(&cli.data_dir.join(smartenroll_functions::bootstrap::DB_FILE)).ok()?;
+    Some(
+        [smartenroll_adapters::queue::JOBS_QUEUE, smartenroll_functions::bootstrap::WEBHOOKS_QUEUE]
+            .into_iter()
+            .map(|name| smartenroll_adapters::queue::SqliteQueue::new(store.clone(), name, 1))
+            .collect(),
+    )
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Serve { addr, rate_limits, workers } => {
@@ -170,10 +187,29 @@ async fn run(cli: Cli) -> Result<(), String> {
                 registrations: deps.registrations.clone(),
                 clock: deps.clock.clone(),
                 ids: deps.ids.clone(),
+                webhooks: deps.webhooks.clone(),
             };
+            if let Some(dir) = dir_queues(&cli) {
+                // This process holds the data directory: receives still in flight belong to a
+                // process that is gone (killed), so their jobs are due again now.
+                for q in dir {
+                    match q.release_in_flight().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(released = n, "jobs cut short by the previous process are due again"),
+                        Err(e) => tracing::warn!(error = %e, "could not release in-flight jobs; they wait out their visibility timeout"),
+                    }
+                }
+            }
             let mut tasks = Vec::new();
             for _ in 0..if has_queue { *workers } else { 0 } {
-                tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(job_deps.clone(), deps.jobs.clone())));
+                tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(job_deps.clone(), deps.jobs.clone(), 10)));
+            }
+            // Webhook attempts one at a time per task, so a slow receiver holds only the tasks
+            // working for it (at most PER_WEBHOOK_CONCURRENCY of them), never the others' turn.
+            if let (true, Some(rt)) = (has_queue, &deps.webhooks) {
+                for _ in 0..WEBHOOK_WORKERS {
+                    tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(job_deps.clone(), rt.queue.clone(), 1)));
+                }
             }
             if has_queue {
                 let every =

@@ -16,3 +16,4 @@ pub mod memory;
 pub mod queue;
 pub mod registrations;
 pub mod sqlite;
+pub mod webhooks;

@@ -36,6 +36,24 @@ fn parse_receipt(receipt: &str) -> Result<(i64, i64), StoreError> {
 }
 
 impl SqliteQueue {
+    /// Makes jobs that were received but not settled visible again at once. Only for a process
+    /// that owns the data directory (the server holds its lock): any receive still in flight was
+    /// made by a process that is gone, so its jobs need not wait out their visibility timeout.
+    pub async fn release_in_flight(&self) -> Result<u64, StoreError> {
+        let name = self.name.clone();
+        self.store
+            .write(move |conn, _| {
+                let n = conn
+                    .execute(
+                        "UPDATE jobs SET visible_at = ?2 WHERE queue = ?1 AND dead = 0 AND receives > 0 AND visible_at > ?2",
+                        params![name, now_ms()],
+                    )
+                    .map_err(backend)?;
+                Ok(n as u64)
+            })
+            .await
+    }
+
     /// The queue `name` in `store`'s database; a job is delivered at most `max_receives` times.
     pub fn new(store: SqliteStore, name: impl Into<String>, max_receives: u32) -> Self {
         Self { store, name: name.into(), max_receives: max_receives.max(1) }
@@ -46,6 +64,17 @@ impl SqliteQueue {
 impl JobQueue for SqliteQueue {
     async fn send(&self, body: &str) -> Result<(), StoreError> {
         self.send_batch(&[body.to_string()]).await
+    }
+
+    async fn send_delayed(&self, body: &str, delay_ms: u64) -> Result<(), StoreError> {
+        let (name, body) = (self.name.clone(), body.to_string());
+        let at = now_ms().saturating_add(delay_ms.min(i64::MAX as u64 / 2) as i64);
+        self.store
+            .write(move |conn, _| {
+                conn.execute("INSERT INTO jobs (queue, body, visible_at) VALUES (?1, ?2, ?3)", params![name, body, at]).map_err(backend)?;
+                Ok(())
+            })
+            .await
     }
 
     /// One transaction: all of the batch is queued or none of it.

@@ -12,16 +12,34 @@ use smartenroll_domain::ports::{BlocklistStore, Page, RegistrationStore};
 use smartenroll_domain::query::RegistrationQuery;
 use smartenroll_domain::registration::{Event, Registration, UniqueKey};
 
-fn append_events(tx: &Transaction<'_>, events: &[(String, String, String, String)]) -> Result<(), StoreError> {
-    for (id, client, registration, doc) in events {
+/// Appends the events and, in the same transaction, the job that turns them into webhook
+/// deliveries (the outbox: no event without its dispatch, no dispatch without its event).
+fn append_events(tx: &Transaction<'_>, events: &EventRows) -> Result<(), StoreError> {
+    for (id, client, registration, doc) in &events.rows {
         tx.execute("INSERT INTO events (id, client, registration, doc) VALUES (?1, ?2, ?3, ?4)", params![id, client, registration, doc])
             .map_err(backend)?;
+    }
+    if let Some(body) = &events.dispatch {
+        tx.execute(
+            "INSERT INTO jobs (queue, body, visible_at) VALUES (?1, ?2, ?3)",
+            params![crate::queue::JOBS_QUEUE, body, crate::queue::now_ms()],
+        )
+        .map_err(backend)?;
     }
     Ok(())
 }
 
-fn event_rows(events: &[Event]) -> Result<Vec<(String, String, String, String)>, StoreError> {
-    events.iter().map(|e| Ok((e.id.clone(), e.client.to_string(), e.registration.to_string(), to_doc(e)?))).collect()
+struct EventRows {
+    rows: Vec<(String, String, String, String)>,
+    dispatch: Option<String>,
+}
+
+fn event_rows(events: &[Event]) -> Result<EventRows, StoreError> {
+    let rows = events
+        .iter()
+        .map(|e| Ok((e.id.clone(), e.client.to_string(), e.registration.to_string(), to_doc(e)?)))
+        .collect::<Result<_, StoreError>>()?;
+    Ok(EventRows { rows, dispatch: smartenroll_domain::jobs::Job::dispatch_body(events) })
 }
 
 #[async_trait]

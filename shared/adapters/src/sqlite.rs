@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
@@ -122,6 +122,28 @@ const MIGRATIONS: [&str; 7] = [
         hash TEXT NOT NULL,
         PRIMARY KEY (client, flow, hash)
     ) WITHOUT ROWID;
+",
+    // Webhooks and their delivery log (see `webhooks`).
+    "
+    CREATE TABLE webhooks (
+        client TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (client, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE webhook_deliveries (
+        client TEXT NOT NULL,
+        id TEXT NOT NULL,
+        webhook TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (client, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX webhook_deliveries_newest_first ON webhook_deliveries (client, webhook, created_at DESC, id DESC);
 ",
 ];
 

@@ -25,6 +25,9 @@ pub struct Deps {
     pub blacklist: Arc<dyn BlacklistApi>,
     /// Operators' uploaded blocklists (flows with `source: CSV`), as keyed hashes.
     pub blocklists: Arc<dyn BlocklistStore>,
+    /// Webhooks and their delivery (`None` where the backend has no webhook store yet: the
+    /// endpoints answer 503).
+    pub webhooks: Option<Arc<crate::webhooks::WebhookRuntime>>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,

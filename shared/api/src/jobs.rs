@@ -20,6 +20,8 @@ pub struct JobDeps {
     pub registrations: Arc<dyn RegistrationStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
+    /// Webhook delivery (`None` where the backend has no webhook store yet).
+    pub webhooks: Option<Arc<crate::webhooks::WebhookRuntime>>,
 }
 
 /// Why a check is left for a person today: no verification engine is installed in this build.
@@ -159,6 +161,21 @@ pub async fn run(deps: &JobDeps, body: &str) -> Result<(), String> {
             }
             tracing::info!(job = "registrations.erase_project", client = %client, erased, "job done");
             Ok(())
+        }
+        Job::DispatchEvents { client_id, registration_id, event_ids } => {
+            let Some(rt) = &deps.webhooks else { return Ok(()) };
+            let client = ClientId::parse(&client_id).map_err(|_| "events.dispatch: not a client id")?;
+            let id = RegistrationId::parse(&registration_id).map_err(|_| "events.dispatch: not a registration id")?;
+            let queued = crate::webhooks::dispatch(rt, deps.registrations.as_ref(), deps.clock.as_ref(), &client, &id, &event_ids).await?;
+            if queued > 0 {
+                tracing::info!(job = "events.dispatch", client = %client, registration = %id, queued, "webhook deliveries queued");
+            }
+            Ok(())
+        }
+        Job::DeliverWebhook { client_id, delivery_id } => {
+            let Some(rt) = &deps.webhooks else { return Err("webhooks.deliver: no webhook store on this backend".into()) };
+            let client = ClientId::parse(&client_id).map_err(|_| "webhooks.deliver: not a client id")?;
+            crate::webhooks::deliver(rt, deps.clock.as_ref(), &client, &delivery_id).await
         }
         Job::RunCheck { client_id, registration_id, check_id } => {
             let client = ClientId::parse(&client_id).map_err(|_| "checks.run: not a client id")?;

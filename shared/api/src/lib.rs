@@ -20,6 +20,7 @@ pub mod public;
 pub mod registrations;
 pub mod routes;
 pub mod validations;
+pub mod webhooks;
 
 pub use deps::Deps;
 pub use lambda_http::{Body, Request, Response};

@@ -88,6 +88,12 @@ impl JobQueue for SqsQueue {
         Ok(())
     }
 
+    async fn send_delayed(&self, body: &str, delay_ms: u64) -> Result<(), StoreError> {
+        let seconds = delay_ms.div_ceil(1000).min(900) as i32;
+        self.sqs.send_message().queue_url(&self.url).message_body(body).delay_seconds(seconds).send().await.map_err(backend)?;
+        Ok(())
+    }
+
     /// Entries SQS reports as failed are sent once more; any still failing make the call fail (the
     /// ones that succeeded are queued, which is safe because jobs are idempotent).
     async fn send_batch(&self, bodies: &[String]) -> Result<(), StoreError> {

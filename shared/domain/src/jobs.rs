@@ -20,11 +20,33 @@ pub enum Job {
     /// Erase every registration of a deleted project (images, records, events). Idempotent.
     #[serde(rename = "registrations.erase_project", rename_all = "camelCase")]
     EraseProjectRegistrations { client_id: String, project_id: String },
+    /// Make the webhook deliveries of a registration's new events (queued by the store in the
+    /// same write as the events: the outbox). Idempotent: a delivery's id derives from its event
+    /// and webhook.
+    #[serde(rename = "events.dispatch", rename_all = "camelCase")]
+    DispatchEvents { client_id: String, registration_id: String, event_ids: Vec<String> },
+    /// Attempt one webhook delivery (on the webhooks queue). Idempotent: a delivery already
+    /// settled or not yet due is left alone.
+    #[serde(rename = "webhooks.deliver", rename_all = "camelCase")]
+    DeliverWebhook { client_id: String, delivery_id: String },
 }
 
 impl Job {
     pub fn to_body(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The dispatch job of `events` (all of one registration, as one write appends them), if any.
+    pub fn dispatch_body(events: &[crate::registration::Event]) -> Option<String> {
+        let first = events.first()?;
+        Some(
+            Job::DispatchEvents {
+                client_id: first.client.to_string(),
+                registration_id: first.registration.to_string(),
+                event_ids: events.iter().map(|e| e.id.clone()).collect(),
+            }
+            .to_body(),
+        )
     }
 
     pub fn from_body(body: &str) -> Result<Self, String> {

@@ -12,6 +12,7 @@ use crate::project::Project;
 use crate::query::{ProjectQuery, RegistrationQuery};
 use crate::ratelimit::{RateDecision, RateKey};
 use crate::registration::{Event, Registration, UniqueKey};
+use crate::webhook::{Delivery as WebhookDelivery, DeliveryStatus, SendOutcome, Webhook};
 use async_trait::async_trait;
 
 /// One page of a list, with the total number of matches.
@@ -97,6 +98,45 @@ pub trait BlocklistStore: Send + Sync {
     async fn any_listed(&self, client: &ClientId, flow: &FlowId, hashes: &[String]) -> Result<bool, StoreError>;
 }
 
+/// Operators' webhooks and the log of their deliveries. A client has at most
+/// [`crate::webhook::MAX_WEBHOOKS_PER_CLIENT`] webhooks, read whole.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), StoreError>;
+    async fn get_webhook(&self, client: &ClientId, id: &str) -> Result<Option<Webhook>, StoreError>;
+    /// `Conflict` unless the stored version is `expected_version`.
+    async fn replace_webhook(&self, webhook: &Webhook, expected_version: u64) -> Result<(), StoreError>;
+    /// Whether there was such a webhook. Its delivery log goes with it.
+    async fn delete_webhook(&self, client: &ClientId, id: &str) -> Result<bool, StoreError>;
+    /// All of the client's webhooks, oldest first.
+    async fn webhooks(&self, client: &ClientId) -> Result<Vec<Webhook>, StoreError>;
+    /// Stores a new delivery; `false` (and nothing written) if one with its id exists already.
+    async fn insert_delivery(&self, delivery: &WebhookDelivery) -> Result<bool, StoreError>;
+    async fn get_delivery(&self, client: &ClientId, id: &str) -> Result<Option<WebhookDelivery>, StoreError>;
+    /// `Conflict` unless the stored version is `expected_version`.
+    async fn replace_delivery(&self, delivery: &WebhookDelivery, expected_version: u64) -> Result<(), StoreError>;
+    /// A webhook's deliveries, newest first, optionally only those in `status`.
+    async fn deliveries(
+        &self,
+        client: &ClientId,
+        webhook: &str,
+        status: Option<DeliveryStatus>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Page<WebhookDelivery>, StoreError>;
+}
+
+/// Sends one webhook delivery attempt.
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    /// POSTs `body` with `headers` to `url` once (no redirects, through the outbound guard) and
+    /// says what happened.
+    async fn post(&self, url: &str, headers: &[(&'static str, String)], body: &str) -> SendOutcome;
+    /// The save-time check of a destination: scheme, address rules, and where the name resolves
+    /// now (a name that does not resolve yet passes; every send checks again). `Err` says why.
+    async fn check_destination(&self, url: &str) -> Result<(), String>;
+}
+
 /// The outcome of [`ClientStore::admit`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Admission {
@@ -176,6 +216,9 @@ pub trait BlobStore: Send + Sync {
 #[async_trait]
 pub trait JobQueue: Send + Sync {
     async fn send(&self, body: &str) -> Result<(), StoreError>;
+    /// Sends `body`, first deliverable after `delay_ms` (a backend may cap the delay — SQS at
+    /// 15 minutes — so a receiver of a job that is early sends it on again).
+    async fn send_delayed(&self, body: &str, delay_ms: u64) -> Result<(), StoreError>;
     /// Sends all of `bodies` (in as many backend batches as needed) or fails.
     async fn send_batch(&self, bodies: &[String]) -> Result<(), StoreError>;
     /// Up to `max` visible jobs, each hidden from other receivers for `visibility_seconds`.

@@ -12,6 +12,9 @@
 //! request. Logs carry the provider's HTTP status and message id only: never an address, a number
 //! or a message body (which holds the code).
 
+pub mod outbound;
+pub mod webhooks;
+
 use async_trait::async_trait;
 use smartenroll_domain::ports::{BlacklistApi, BlacklistQuery, GatewayError, Messenger, OutgoingEmail, OutgoingText, TextChannel};
 use std::time::Duration;
@@ -120,14 +123,16 @@ const BLACKLIST_TRIES: u32 = 3;
 /// `{}`, `[]` or `{"listed": false}` mean not listed. Anything else (another status, a timeout,
 /// unreadable JSON) is an error, after three tries with a short pause on timeouts, connection
 /// errors and 5xx answers; the project's `failMode` decides what an error means.
+/// Requests go through the outbound guard ([`outbound`]): the operator's URL must point at a
+/// public address unless `policy` allows private ones.
 pub struct HttpBlacklist {
     http: reqwest::Client,
+    policy: outbound::OutboundPolicy,
 }
 
 impl HttpBlacklist {
-    pub fn new() -> Result<Self, String> {
-        let http = reqwest::Client::builder().timeout(BLACKLIST_TIMEOUT).build().map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(Self { http })
+    pub fn new(policy: outbound::OutboundPolicy) -> Result<Self, String> {
+        Ok(Self { http: outbound::client(policy, BLACKLIST_TIMEOUT)?, policy })
     }
 }
 
@@ -162,6 +167,8 @@ pub fn listed_in(body: &str) -> Result<bool, GatewayError> {
 #[async_trait]
 impl BlacklistApi for HttpBlacklist {
     async fn is_listed(&self, url: &str, query: &BlacklistQuery) -> Result<bool, GatewayError> {
+        let parsed = url::Url::parse(url).map_err(|_| GatewayError::Unreachable("not a URL".into()))?;
+        outbound::check_url(&parsed, self.policy).map_err(|r| GatewayError::Unreachable(format!("refused: {r}")))?;
         let mut last = GatewayError::Unreachable("not tried".into());
         for attempt in 0..BLACKLIST_TRIES {
             if attempt > 0 {
@@ -171,6 +178,9 @@ impl BlacklistApi for HttpBlacklist {
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
+                    if let Some(r) = outbound::refusal_in(&e) {
+                        return Err(GatewayError::Unreachable(format!("refused: {r}")));
+                    }
                     last = GatewayError::Unreachable(if e.is_timeout() { "timed out".into() } else { "connection failed".into() });
                     continue;
                 }
