@@ -18,7 +18,7 @@ const VISIBILITY_SECONDS: u32 = 60;
 /// Idle poll interval of the single-node loop: from half a second, doubling while the queue stays
 /// empty, up to five seconds (a server on `--backend aws` polls SQS, where each poll is a request).
 const IDLE_POLL: Duration = Duration::from_millis(500);
-const IDLE_POLL_MAX: Duration = Duration::from_secs(5);
+const IDLE_POLL_MAX: Duration = Duration::from_secs(2);
 
 /// Runs every record of an SQS batch and names the ones that failed.
 pub async fn handle_sqs_batch(deps: &JobDeps, event: SqsEvent) -> SqsBatchResponse {
@@ -120,9 +120,16 @@ fn backoff(receive_count: u32) -> u32 {
 
 /// The single-node worker: receives from `queue`, runs each job, acknowledges the done ones and
 /// schedules a retry for the failed ones, until the process ends.
-pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>, batch: u32) {
+/// `wake` (the embedded store's job signal) ends an idle wait as soon as jobs are queued.
+pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>, batch: u32, wake: Option<Arc<tokio::sync::Notify>>) {
     let mut idle = IDLE_POLL;
+    let wake = wake.unwrap_or_default();
     loop {
+        // Registered before the receive, so a job queued between an empty receive and the wait
+        // still wakes this worker.
+        let signalled = wake.notified();
+        tokio::pin!(signalled);
+        signalled.as_mut().enable();
         let batch = match queue.receive(batch, VISIBILITY_SECONDS).await {
             Ok(batch) => batch,
             Err(e) => {
@@ -132,8 +139,10 @@ pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>, batch: u32) {
             }
         };
         if batch.is_empty() {
-            tokio::time::sleep(idle).await;
-            idle = (idle * 2).min(IDLE_POLL_MAX);
+            tokio::select! {
+                _ = tokio::time::sleep(idle) => idle = (idle * 2).min(IDLE_POLL_MAX),
+                _ = &mut signalled => idle = IDLE_POLL,
+            }
             continue;
         }
         idle = IDLE_POLL;

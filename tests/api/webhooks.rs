@@ -266,3 +266,36 @@ async fn events_recorded_before_the_server_is_killed_are_all_delivered_after_the
     let unknown: Vec<_> = hits.iter().filter(|h| !expected.contains(&h.id)).collect();
     assert!(unknown.is_empty(), "only recorded events, by their own ids: {unknown:#?}");
 }
+
+#[tokio::test]
+async fn webhook_urls_pointing_inside_the_network_are_refused_when_saved() {
+    let server = Server::start_env(&[], &[("SMARTENROLL_ALLOW_PRIVATE_TARGETS", "0")]);
+    let acme = server.new_client("Acme");
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://2130706433/hook",
+        "http://0x7f.0.0.1/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:169.254.169.254]/latest",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8/hook",
+        "http://[fd00::8]/hook",
+    ] {
+        let r = server.call(Method::POST, "/v2/webhooks", Some(&acme.token), Some(&json!({"name": "x", "url": url}))).await;
+        r.assert_error(422, "UnprocessableEntity");
+        assert_eq!(r.detail_fields(), ["url"], "{url}: {}", r.body);
+    }
+    let r = server.call(Method::POST, "/v2/webhooks", Some(&acme.token), Some(&json!({"name": "x", "url": "file:///etc/passwd"}))).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = server.call(Method::POST, "/v2/webhooks", Some(&acme.token), Some(&json!({"name": "x"}))).await;
+    r.assert_error(409, "MissingParameter");
+    assert_eq!(r.body["message"], "missing url", "the reference's answer to a create without url");
+    // A name that does not resolve yet is accepted (every send checks again) and updates are checked too.
+    let r =
+        server.call(Method::POST, "/v2/webhooks", Some(&acme.token), Some(&json!({"name": "x", "url": "https://hooks.invalid/kyc"}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["data"]["_id"].as_str().expect("id");
+    let r = server.call(Method::PUT, &format!("/v2/webhooks/{id}"), Some(&acme.token), Some(&json!({"url": "http://127.0.0.1/x"}))).await;
+    r.assert_error(422, "UnprocessableEntity");
+}

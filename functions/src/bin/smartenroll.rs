@@ -200,15 +200,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                     }
                 }
             }
+            let wake = smartenroll_adapters::sqlite::SqliteStore::job_signal();
             let mut tasks = Vec::new();
             for _ in 0..if has_queue { *workers } else { 0 } {
-                tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(job_deps.clone(), deps.jobs.clone(), 10)));
+                tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(
+                    job_deps.clone(),
+                    deps.jobs.clone(),
+                    10,
+                    Some(wake.clone()),
+                )));
             }
             // Webhook attempts one at a time per task, so a slow receiver holds only the tasks
             // working for it (at most PER_WEBHOOK_CONCURRENCY of them), never the others' turn.
             if let (true, Some(rt)) = (has_queue, &deps.webhooks) {
                 for _ in 0..WEBHOOK_WORKERS {
-                    tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(job_deps.clone(), rt.queue.clone(), 1)));
+                    tasks.push(tokio::spawn(smartenroll_functions::worker::run_local(
+                        job_deps.clone(),
+                        rt.queue.clone(),
+                        1,
+                        Some(wake.clone()),
+                    )));
                 }
             }
             if has_queue {

@@ -93,7 +93,9 @@ impl JobQueue for SqliteQueue {
                 }
                 tx.commit().map_err(backend)
             })
-            .await
+            .await?;
+        self.store.signal_jobs();
+        Ok(())
     }
 
     async fn receive(&self, max: u32, visibility_seconds: u32) -> Result<Vec<Delivery>, StoreError> {

@@ -77,7 +77,9 @@ impl RegistrationStore for SqliteStore {
             append_events(&tx, &events)?;
             tx.commit().map_err(backend)
         })
-        .await
+        .await?;
+        self.signal_jobs();
+        Ok(())
     }
 
     async fn get(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<Registration>, StoreError> {
@@ -131,7 +133,9 @@ impl RegistrationStore for SqliteStore {
             }
             tx.commit().map_err(backend)
         })
-        .await
+        .await?;
+        self.signal_jobs();
+        Ok(())
     }
 
     async fn list(&self, client: &ClientId, query: &RegistrationQuery) -> Result<Page<Registration>, StoreError> {

@@ -172,6 +172,11 @@ pub(crate) struct Inner {
     clients: Cache<ClientId, Arc<Client>>,
 }
 
+/// Signalled after a commit that queued jobs, so idle workers start at once instead of at their
+/// next poll. One per process: a server owns one data directory (another store in the same
+/// process only causes a spurious wake-up, after which a worker polls and waits again).
+static JOBS_ADDED: std::sync::LazyLock<Arc<tokio::sync::Notify>> = std::sync::LazyLock::new(Default::default);
+
 /// Projects and clients in one SQLite database file.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -213,6 +218,15 @@ impl SqliteStore {
                 clients: Cache::new(CACHED_RECORDS),
             }),
         })
+    }
+
+    /// What workers of this process's queues wait on between polls (see `JOBS_ADDED`).
+    pub fn job_signal() -> Arc<tokio::sync::Notify> {
+        JOBS_ADDED.clone()
+    }
+
+    pub(crate) fn signal_jobs(&self) {
+        JOBS_ADDED.notify_waiters();
     }
 
     /// Runs `f` with the writer connection and the caches, inside the writer's critical section.

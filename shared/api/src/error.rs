@@ -19,6 +19,9 @@ pub enum ApiError {
         details: Vec<FieldError>,
     },
     PayloadTooLarge(usize),
+    /// A required parameter is missing, where the reference answers 409 `MissingParameter`
+    /// (webhook create without `url`).
+    MissingParameter(Vec<FieldError>),
     Validation(Vec<FieldError>),
     RateLimited {
         decision: RateDecision,
@@ -78,7 +81,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::MissingParameter(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -99,6 +102,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NotFound",
             ApiError::MethodNotAllowed => "MethodNotAllowed",
             ApiError::Conflict { .. } => "Conflict",
+            ApiError::MissingParameter(_) => "MissingParameter",
             ApiError::PayloadTooLarge(_) => "PayloadTooLarge",
             ApiError::Validation(_) => "UnprocessableEntity",
             ApiError::RateLimited { .. } => "RateLimitExceeded",
@@ -118,6 +122,7 @@ impl ApiError {
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::MethodNotAllowed => "Method not allowed on this path".into(),
             ApiError::Conflict { message, .. } => message.clone(),
+            ApiError::MissingParameter(details) => details.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "),
             ApiError::PayloadTooLarge(max) => format!("Request body is larger than {max} bytes"),
             ApiError::Validation(details) => match details.as_slice() {
                 [one] => format!("Validation failed: {} {}", one.field, one.message),
@@ -134,7 +139,9 @@ impl ApiError {
         let status = self.status();
         let mut body = json!({"message": self.message(), "code": self.code(), "status": status.as_u16()});
         match &self {
-            ApiError::Validation(details) | ApiError::Conflict { details, .. } if !details.is_empty() => {
+            ApiError::Validation(details) | ApiError::MissingParameter(details) | ApiError::Conflict { details, .. }
+                if !details.is_empty() =>
+            {
                 body["details"] = json!(details);
             }
             _ => {}

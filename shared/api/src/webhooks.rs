@@ -121,7 +121,7 @@ fn input(body: &serde_json::Map<String, serde_json::Value>, creating: bool) -> R
     WebhookInput::parse(&serde_json::Value::Object(body.clone()), creating).map_err(|errors| {
         // The reference answers a create without `url` with 409 MissingParameter.
         if creating && errors.len() == 1 && errors[0].message == "missing url" {
-            ApiError::Conflict { message: "missing url".into(), details: errors }
+            ApiError::MissingParameter(errors)
         } else {
             ApiError::Validation(errors)
         }
