@@ -229,3 +229,9 @@ async fn sqlite_a_client_request_is_counted_only_with_a_current_token() {
     let (_d, s) = store();
     suite::a_client_request_is_counted_only_with_a_current_token(&s, &MemoryRateLimiter::new(), 13).await;
 }
+
+#[tokio::test]
+async fn sqlite_webhooks_and_their_deliveries_are_scoped_versioned_and_listed() {
+    let (_d, s) = store();
+    suite::webhooks_and_their_deliveries_are_scoped_versioned_and_listed(&s, 14).await;
+}

@@ -10,6 +10,7 @@ pub mod registrations;
 pub mod s3;
 pub mod secrets;
 pub mod sqs;
+pub mod webhooks;
 
 /// The shared SDK configuration from the standard AWS environment variables and profiles (the
 /// default provider chain: environment, profiles, SSO, web identity, ECS, instance metadata). For

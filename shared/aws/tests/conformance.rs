@@ -209,3 +209,9 @@ async fn dynamodb_finished_registrations_past_their_retention_are_due_for_erasur
 async fn dynamodb_a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow() {
     suite::a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow(&store().await, 73).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_webhooks_and_their_deliveries_are_scoped_versioned_and_listed() {
+    suite::webhooks_and_their_deliveries_are_scoped_versioned_and_listed(&store().await, 14).await;
+}

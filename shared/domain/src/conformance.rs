@@ -311,6 +311,66 @@ pub async fn a_client_request_is_counted_only_with_a_current_token(store: &dyn C
     assert_eq!(admitted, 4, "racing requests: {outcomes:?}");
 }
 
+/// [`crate::ports::WebhookStore`]: webhooks scoped by client and versioned; deliveries made once
+/// per id, versioned, listed newest first by webhook and status, and gone with their webhook.
+pub async fn webhooks_and_their_deliveries_are_scoped_versioned_and_listed(store: &dyn crate::ports::WebhookStore, seed: u32) {
+    use crate::webhook::{Delivery, DeliveryStatus, SendOutcome, WebhookInput};
+    let ids = ids(seed);
+    let c = client_id(seed, 21);
+    let other = client_id(seed, 22);
+    let t = |s: i64| Timestamp::from_unix_seconds(1_700_000_000 + s);
+    let make = |name: &str, at: i64| {
+        WebhookInput::parse(&json!({"name": name, "url": "https://hooks.example.com/x"}), true).expect("input").create(
+            ids.object_id(),
+            &c,
+            &[seed as u8; crate::webhook::SECRET_BYTES],
+            t(at),
+        )
+    };
+    let a = make("first", 0);
+    let b = make("second", 1);
+    store.insert_webhook(&a).await.expect("insert");
+    store.insert_webhook(&b).await.expect("insert");
+    assert!(matches!(store.insert_webhook(&a).await, Err(StoreError::Duplicate)));
+    assert_eq!(store.get_webhook(&c, &a.id).await.expect("get").as_ref(), Some(&a));
+    assert_eq!(store.get_webhook(&other, &a.id).await.expect("get"), None, "another client's webhook is invisible");
+    assert_eq!(store.webhooks(&c).await.expect("list").iter().map(|w| w.name.as_str()).collect::<Vec<_>>(), ["first", "second"]);
+    assert!(store.webhooks(&other).await.expect("list").is_empty());
+    let mut renamed = a.clone();
+    renamed.name = "renamed".into();
+    renamed.version += 1;
+    store.replace_webhook(&renamed, a.version).await.expect("replace");
+    assert!(matches!(store.replace_webhook(&renamed, a.version).await, Err(StoreError::Conflict)));
+
+    let mut made = Vec::new();
+    for i in 0..5 {
+        let d = Delivery::new(&c, &a.id, &format!("evt{i}"), "onboarding_app_registration_created", Some("r1"), "{}".into(), t(10 + i));
+        assert!(store.insert_delivery(&d).await.expect("insert"), "a new delivery");
+        assert!(!store.insert_delivery(&d).await.expect("insert"), "the same id again makes nothing");
+        made.push(d);
+    }
+    let elsewhere = Delivery::new(&c, &b.id, "evt0", "onboarding_app_registration_created", None, "{}".into(), t(10));
+    assert!(store.insert_delivery(&elsewhere).await.expect("insert"), "the same event to another webhook is another delivery");
+    let mut failed = made[1].clone();
+    let outcome = SendOutcome::Answered { status: 410, retry_after: None, excerpt: String::new() };
+    failed.record(outcome.attempt(t(20), 5), outcome.verdict(), &Default::default(), 0.5);
+    store.replace_delivery(&failed, made[1].version).await.expect("replace");
+    assert!(matches!(store.replace_delivery(&failed, made[1].version).await, Err(StoreError::Conflict)));
+    assert_eq!(store.get_delivery(&c, &failed.id).await.expect("get").as_ref(), Some(&failed));
+    assert_eq!(store.get_delivery(&other, &failed.id).await.expect("get"), None);
+    let page = store.deliveries(&c, &a.id, None, 1, 2).await.expect("list");
+    assert_eq!(page.total, 5);
+    assert_eq!(page.items.iter().map(|d| d.event_id.as_str()).collect::<Vec<_>>(), ["evt3", "evt2"], "newest first, from the offset");
+    let only_failed = store.deliveries(&c, &a.id, Some(DeliveryStatus::Failed), 0, 10).await.expect("list");
+    assert_eq!((only_failed.total, only_failed.items.len()), (1, 1));
+    assert_eq!(store.deliveries(&other, &a.id, None, 0, 10).await.expect("list").total, 0);
+
+    assert!(store.delete_webhook(&c, &a.id).await.expect("delete"));
+    assert!(!store.delete_webhook(&c, &a.id).await.expect("delete"));
+    assert_eq!(store.get_delivery(&c, &made[0].id).await.expect("get"), None, "its deliveries went with it");
+    assert_eq!(store.deliveries(&c, &b.id, None, 0, 10).await.expect("list").total, 1, "another webhook's log stays");
+}
+
 fn blob(content_type: &str, bytes: &[u8]) -> Blob {
     Blob { content_type: content_type.into(), bytes: bytes.to_vec() }
 }

@@ -125,14 +125,25 @@ const BLACKLIST_TRIES: u32 = 3;
 /// errors and 5xx answers; the project's `failMode` decides what an error means.
 /// Requests go through the outbound guard ([`outbound`]): the operator's URL must point at a
 /// public address unless `policy` allows private ones.
+///
+/// The HTTP client is built on first use: building it loads the platform's root certificates
+/// (~10 ms), which functions whose flows use no blocklist API should not pay at cold start.
 pub struct HttpBlacklist {
-    http: reqwest::Client,
+    http: std::sync::OnceLock<reqwest::Client>,
     policy: outbound::OutboundPolicy,
 }
 
 impl HttpBlacklist {
     pub fn new(policy: outbound::OutboundPolicy) -> Result<Self, String> {
-        Ok(Self { http: outbound::client(policy, BLACKLIST_TIMEOUT)?, policy })
+        Ok(Self { http: std::sync::OnceLock::new(), policy })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, GatewayError> {
+        if let Some(c) = self.http.get() {
+            return Ok(c);
+        }
+        let built = outbound::client(self.policy, BLACKLIST_TIMEOUT).map_err(GatewayError::Unreachable)?;
+        Ok(self.http.get_or_init(|| built))
     }
 }
 
@@ -174,7 +185,7 @@ impl BlacklistApi for HttpBlacklist {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
-            let sent = self.http.post(url).json(query).send().await;
+            let sent = self.http()?.post(url).json(query).send().await;
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
