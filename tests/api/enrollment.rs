@@ -560,12 +560,17 @@ async fn whole_flow(server: &Server) {
         "onboarding_document_validation_manual_verification_required",
         "onboarding_biometric_validation_created",
         "onboarding_biometric_validation_needs_manual_verification",
-        "onboarding_app_registration_sync_end",
         "onboarding_app_registration_needs_manual_verification",
         "onboarding_app_registration_completed",
     ] {
         assert!(kinds.contains(&expected), "missing event {expected}: {kinds:?}");
     }
+    // `end` while a check still runs is `…_sync_end` (status unchanged), then the decision's event
+    // when the last check is recorded; `end` after both are recorded decides at once (reference
+    // 7.3: a status change is `app_registration_<status>`). The worker's speed picks the path.
+    let sync_end = kinds.iter().position(|k| *k == "onboarding_app_registration_sync_end");
+    let decided = kinds.iter().position(|k| *k == "onboarding_app_registration_needs_manual_verification");
+    assert!(sync_end.is_none_or(|s| decided.is_some_and(|d| s < d)), "sync_end, if any, comes before the decision: {kinds:?}");
     assert!(r.body["data"].as_array().expect("events").iter().all(|e| e["demo"] == true), "demo registrations mark every event");
 
     // The attempt limit (3 in this flow) on another enrollee.
