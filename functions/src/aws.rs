@@ -17,8 +17,11 @@ use smartenroll_domain::clock::{Clock, SystemClock};
 use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::ObjectIdGenerator;
 use smartenroll_domain::jobs::Delivery;
-use smartenroll_domain::ports::{BlacklistApi, BlacklistQuery, BlobStore, GatewayError, JobQueue, Messenger, OutgoingEmail, OutgoingText};
+use smartenroll_domain::ports::{
+    BlacklistApi, BlacklistQuery, BlobStore, GatewayError, JobQueue, Messenger, OutgoingEmail, OutgoingText, WebhookSender,
+};
 use smartenroll_domain::ratelimit::RateLimits;
+use smartenroll_domain::webhook::SendOutcome;
 use std::sync::Arc;
 
 /// The DynamoDB table holding clients, projects and rate-limit counters.
@@ -30,6 +33,9 @@ pub const BUCKET_ENV: &str = "SMARTENROLL_BUCKET";
 /// The SQS queue URL for jobs, and its dead-letter queue's URL (optional; for the operator CLI).
 pub const JOBS_QUEUE_ENV: &str = "SMARTENROLL_JOBS_QUEUE_URL";
 pub const JOBS_DLQ_ENV: &str = "SMARTENROLL_JOBS_DLQ_URL";
+/// The SQS queue URL for webhook attempts (`webhooks.deliver` jobs), and its dead-letter queue's.
+pub const WEBHOOKS_QUEUE_ENV: &str = "SMARTENROLL_WEBHOOKS_QUEUE_URL";
+pub const WEBHOOKS_DLQ_ENV: &str = "SMARTENROLL_WEBHOOKS_DLQ_URL";
 /// A Secrets Manager secret holding the message providers' credentials: a JSON object whose keys
 /// are the single-node variable names (`SMARTENROLL_MAILGUN_API_KEY`, …). Read at cold start by
 /// the functions that send one-time codes.
@@ -37,11 +43,12 @@ pub const GATEWAYS_SECRET_ENV: &str = "SMARTENROLL_GATEWAYS_SECRET_ARN";
 
 /// What one function may do to one resource of the template. Resources are named as in the
 /// template: `table`, `index` (its `gsi1`), `expiry-index` (its `gsi2`), `secret`, `gateways-secret` (the message providers'
-/// credentials), `bucket`, `objects` (the bucket's `clients/*`), `jobs-queue`.
+/// credentials), `bucket`, `objects` (the bucket's `clients/*`), `jobs-queue`, `webhooks-queue`.
 pub type Grants = &'static [(&'static str, &'static [&'static str])];
 
 const SECRET: (&str, &[&str]) = ("secret", &["secretsmanager:GetSecretValue"]);
 const GATEWAYS: (&str, &[&str]) = ("gateways-secret", &["secretsmanager:GetSecretValue"]);
+const WEBHOOKS_QUEUE: (&str, &[&str]) = ("webhooks-queue", &["sqs:SendMessage"]);
 
 /// Every function's permissions, from what its handler does. The SAM template grants exactly
 /// these and nothing else; a test compares the two.
@@ -98,7 +105,6 @@ pub const GRANTS: &[(&str, Grants)] = &[
                     "dynamodb:UpdateItem",
                 ],
             ),
-            ("jobs-queue", &["sqs:SendMessage"]),
             SECRET,
         ],
     ),
@@ -125,7 +131,6 @@ pub const GRANTS: &[(&str, Grants)] = &[
         &[
             ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
             ("objects", &["s3:PutObject"]),
-            ("jobs-queue", &["sqs:SendMessage"]),
             SECRET,
         ],
     ),
@@ -134,7 +139,6 @@ pub const GRANTS: &[(&str, Grants)] = &[
         &[
             ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
             ("objects", &["s3:PutObject"]),
-            ("jobs-queue", &["sqs:SendMessage"]),
             SECRET,
         ],
     ),
@@ -156,8 +160,11 @@ pub const GRANTS: &[(&str, Grants)] = &[
             ("index", &["dynamodb:Query"]),
             ("bucket", &["s3:ListBucket"]),
             ("objects", &["s3:DeleteObject"]),
+            WEBHOOKS_QUEUE,
         ],
     ),
+    // Receiving and deleting its messages is granted by SAM's SQS event source.
+    ("webhooks-worker", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem"]), WEBHOOKS_QUEUE]),
     (
         "registrations-evidence",
         &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), ("objects", &["s3:GetObject"]), SECRET],
@@ -173,6 +180,7 @@ pub const GRANTS: &[(&str, Grants)] = &[
             SECRET,
         ],
     ),
+    // Reading the table's stream is granted by SAM's DynamoDB event source.
     ("outbox-relay", &[("table", &["dynamodb:DeleteItem", "dynamodb:Query"]), ("jobs-queue", &["sqs:SendMessage"])]),
     (
         "registrations-expire",
@@ -183,10 +191,39 @@ pub const GRANTS: &[(&str, Grants)] = &[
             ("objects", &["s3:DeleteObject"]),
         ],
     ),
+    ("webhooks-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
+    ("webhooks-list", &[("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
+    ("webhooks-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("webhooks-update", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "webhooks-delete",
+        &[
+            ("table", &["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]),
+            ("index", &["dynamodb:Query"]),
+            SECRET,
+        ],
+    ),
+    ("webhooks-rotate-secret", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("webhooks-test", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), WEBHOOKS_QUEUE, SECRET]),
+    (
+        "webhooks-deliveries",
+        &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
+    ),
+    ("webhooks-delivery", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("webhooks-replay", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), WEBHOOKS_QUEUE, SECRET]),
+    (
+        "webhooks-replay-failed",
+        &[
+            ("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            ("index", &["dynamodb:Query"]),
+            WEBHOOKS_QUEUE,
+            SECRET,
+        ],
+    ),
 ];
 
 /// The queue consumers (functions outside the HTTP routing table).
-pub const WORKERS: &[&str] = &["jobs-worker", "outbox-relay", "registrations-expire"];
+pub const WORKERS: &[&str] = &["jobs-worker", "webhooks-worker", "outbox-relay", "registrations-expire"];
 
 /// Stands in for an adapter a function does not have (not wired in, or its environment variable
 /// unset): every call fails with this message (logged; a 500 to the caller), never a silent no-op.
@@ -238,6 +275,16 @@ impl Messenger for Unconfigured {
 }
 
 #[async_trait]
+impl WebhookSender for Unconfigured {
+    async fn post(&self, _: &str, _: &[(&'static str, String)], _: &str) -> SendOutcome {
+        SendOutcome::Connect(self.0.to_string())
+    }
+    async fn check_destination(&self, _: &str) -> Result<(), String> {
+        Err(self.0.to_string())
+    }
+}
+
+#[async_trait]
 impl JobQueue for Unconfigured {
     async fn send(&self, _: &str) -> Result<(), StoreError> {
         Err(self.err())
@@ -277,20 +324,88 @@ pub struct Wiring {
     pub messenger: Option<fn(Gateways) -> Arc<dyn Messenger>>,
     /// The operators' blocklist APIs, for the functions that screen sign-ups or test the integration.
     pub blacklist: Option<fn() -> Arc<dyn BlacklistApi>>,
+    /// The webhook store (in the table) with the webhooks queue and the receivers as named, for
+    /// the webhook endpoints and workers (`None`: this function has no webhook runtime).
+    pub webhooks: Option<WebhookWiring>,
 }
+
+/// What a webhook function reaches besides the table: the webhooks queue (tests, replays,
+/// dispatch, retries) and the receivers over HTTP (destination checks at save, attempts).
+#[derive(Clone, Copy)]
+pub struct WebhookWiring {
+    pub queue: fn(&aws_config::SdkConfig) -> Arc<dyn JobQueue>,
+    pub sender: fn() -> Arc<dyn WebhookSender>,
+}
+
+/// The webhook endpoints that read and write the store only.
+pub const WEBHOOK_STORE: Wiring = Wiring { webhooks: Some(WebhookWiring { queue: no_jobs, sender: no_sender }), ..TABLE_ONLY };
+/// The webhook endpoints that check a destination (create, update).
+pub const WEBHOOK_DESTINATIONS: Wiring =
+    Wiring { webhooks: Some(WebhookWiring { queue: no_jobs, sender: http_webhook_sender }), ..TABLE_ONLY };
+/// The webhook endpoints that queue attempts (test, replays).
+pub const WEBHOOK_QUEUE: Wiring =
+    Wiring { webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: no_sender }), ..TABLE_ONLY };
 
 /// The providers' settings as read at cold start.
 pub type Gateways = (Option<smartenroll_gateways::MailgunConfig>, Option<smartenroll_gateways::TwilioConfig>);
 
 /// The API functions that touch neither files nor queues nor message providers.
-pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None };
+pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None, webhooks: None };
+/// The functions that store files (their jobs go through the table's outbox, not SQS).
+pub const WITH_BLOBS: Wiring = Wiring { blobs: s3_from_env, ..TABLE_ONLY };
 /// The functions that send one-time codes.
-pub const WITH_MESSENGER: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: Some(http_messenger), blacklist: None };
+pub const WITH_MESSENGER: Wiring = Wiring { messenger: Some(http_messenger), ..TABLE_ONLY };
 /// The functions that call operators' blocklist APIs.
-pub const WITH_BLACKLIST: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: Some(http_blacklist) };
+pub const WITH_BLACKLIST: Wiring = Wiring { blacklist: Some(http_blacklist), ..TABLE_ONLY };
 /// Everything (the operator CLI and the server on `--backend aws`).
-pub const ALL_ADAPTERS: Wiring =
-    Wiring { blobs: s3_from_env, jobs: sqs_from_env, messenger: Some(http_messenger), blacklist: Some(http_blacklist) };
+pub const ALL_ADAPTERS: Wiring = Wiring {
+    blobs: s3_from_env,
+    jobs: sqs_from_env,
+    messenger: Some(http_messenger),
+    blacklist: Some(http_blacklist),
+    webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: http_webhook_sender }),
+};
+
+/// Webhook receivers over HTTP(S), through the outbound guard.
+pub fn http_webhook_sender() -> Arc<dyn WebhookSender> {
+    match smartenroll_gateways::webhooks::HttpWebhookSender::new(
+        smartenroll_gateways::outbound::OutboundPolicy::from_env(),
+        smartenroll_gateways::webhooks::DELIVERY_TIMEOUT,
+    ) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            tracing::error!(error = %e, "could not build the webhook HTTP client");
+            Arc::new(Unconfigured("webhook receivers (HTTP client failed to build)"))
+        }
+    }
+}
+
+pub fn no_sender() -> Arc<dyn WebhookSender> {
+    Arc::new(Unconfigured("this function sends no webhooks"))
+}
+
+/// SQS from `SMARTENROLL_WEBHOOKS_QUEUE_URL` (and `SMARTENROLL_WEBHOOKS_DLQ_URL`).
+pub fn webhooks_sqs_from_env(conf: &aws_config::SdkConfig) -> Arc<dyn JobQueue> {
+    match env(WEBHOOKS_QUEUE_ENV) {
+        Some(url) => Arc::new(SqsQueue::from_conf(conf, url, env(WEBHOOKS_DLQ_ENV))),
+        None => Arc::new(Unconfigured("SMARTENROLL_WEBHOOKS_QUEUE_URL is not set")),
+    }
+}
+
+/// The webhook runtime over the table (webhooks, deliveries, projects) and what `wiring` names.
+fn webhook_runtime(
+    conf: &aws_config::SdkConfig,
+    store: &Arc<DynamoStore>,
+    wiring: WebhookWiring,
+) -> Result<Arc<smartenroll_api::webhooks::WebhookRuntime>, BootError> {
+    Ok(Arc::new(smartenroll_api::webhooks::WebhookRuntime::new(
+        store.clone(),
+        store.clone(),
+        (wiring.queue)(conf),
+        (wiring.sender)(),
+        crate::bootstrap::retry_policy()?,
+    )))
+}
 
 /// Operators' blocklist APIs over HTTP(S).
 pub fn http_blacklist() -> Arc<dyn BlacklistApi> {
@@ -339,15 +454,17 @@ pub fn no_jobs(_: &aws_config::SdkConfig) -> Arc<dyn JobQueue> {
 }
 
 /// Creates what does not exist yet on a local AWS-protocol server: the table, the bucket, and the
-/// jobs queue with its dead-letter queue (named by the last segment of `SMARTENROLL_JOBS_QUEUE_URL`).
+/// jobs and webhooks queues with their dead-letter queues (named by the last segment of their URLs).
 pub async fn create_resources(conf: &aws_config::SdkConfig, table: &DynamoStore) -> Result<(), StoreError> {
     table.create_table().await?;
     if let Some(bucket) = env(BUCKET_ENV) {
         S3Blobs::from_conf(conf, bucket).create_bucket().await?;
     }
-    if let Some(url) = env(JOBS_QUEUE_ENV) {
-        let name = url.rsplit('/').next().unwrap_or_default();
-        SqsQueue::create(aws_sdk_sqs::Client::new(conf), name, 5).await?;
+    for var in [JOBS_QUEUE_ENV, WEBHOOKS_QUEUE_ENV] {
+        if let Some(url) = env(var) {
+            let name = url.rsplit('/').next().unwrap_or_default();
+            SqsQueue::create(aws_sdk_sqs::Client::new(conf), name, 5).await?;
+        }
     }
     Ok(())
 }
@@ -355,7 +472,15 @@ pub async fn create_resources(conf: &aws_config::SdkConfig, table: &DynamoStore)
 /// Handlers' dependencies over DynamoDB and what `wiring` names. The JWT secret is read from
 /// Secrets Manager (`SMARTENROLL_JWT_SECRET_ARN`, how the template configures functions) or, for
 /// local runs, taken from `SMARTENROLL_JWT_SECRET`; there is no data directory in AWS mode.
-pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wiring: Wiring) -> Result<(Deps, DynamoStore), BootError> {
+/// `relay`: how jobs written to the table's outbox reach SQS. [`Relay::Inline`] sends them right
+/// after the write commits (`serve --backend aws`, where no stream runs); [`Relay::Stream`] leaves
+/// them to the `outbox-relay` function on the table's stream, so a request never waits on SQS.
+pub async fn deps_from_env(
+    conf: &aws_config::SdkConfig,
+    limits: RateLimits,
+    wiring: Wiring,
+    relay: Relay,
+) -> Result<(Deps, DynamoStore), BootError> {
     let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
     let secret = match (env(SECRET_ARN_ENV), env(SECRET_ENV)) {
         (Some(arn), _) => smartenroll_aws::secrets::secret_string(conf, &arn).await.map_err(BootError::Config)?,
@@ -364,9 +489,12 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
     };
     let jwt = JwtKeys::from_secret(secret.as_bytes()).map_err(|e| BootError::Config(format!("JWT secret: {e}")))?;
     let jobs = (wiring.jobs)(conf);
-    // Jobs a registration write queues go to SQS as soon as the write commits (the outbox).
-    let store = DynamoStore::from_conf(conf, table).with_relay(jobs.clone());
+    let store = match relay {
+        Relay::Inline => DynamoStore::from_conf(conf, table).with_relay(sqs_from_env(conf)),
+        Relay::Stream => DynamoStore::from_conf(conf, table),
+    };
     let shared = Arc::new(store.clone());
+    let webhooks = wiring.webhooks.map(|w| webhook_runtime(conf, &shared, w)).transpose()?;
     let mut process = [0u8; 5];
     let mut counter = [0u8; 4];
     getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
@@ -391,8 +519,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         registrations: shared.clone(),
         clients: shared.clone(),
         blocklists: shared.clone(),
-        // The DynamoDB webhook store is not built yet: the webhook endpoints answer 503 here.
-        webhooks: None,
+        webhooks,
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
         jobs,
@@ -411,33 +538,43 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
     Ok((deps, store))
 }
 
-/// A worker's dependencies over the table, with `blobs` from `wiring` (no secret, no rate limits).
-fn worker_deps(blobs: fn(&aws_config::SdkConfig) -> Arc<dyn BlobStore>) -> Result<JobDeps, BootError> {
+/// A worker's dependencies over the table, with `blobs` and the webhook runtime from `wiring` (no
+/// secret, no rate limits). Its writes leave their jobs in the outbox for the stream relay.
+fn worker_deps(wiring: Wiring) -> Result<JobDeps, BootError> {
     let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
     let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut process = [0u8; 5];
     let mut counter = [0u8; 4];
     getrandom::fill(&mut process).and_then(|()| getrandom::fill(&mut counter)).map_err(|e| BootError::Config(e.to_string()))?;
+    let store = Arc::new(DynamoStore::from_conf(&conf, table));
     Ok(JobDeps {
-        blobs: blobs(&conf),
-        registrations: Arc::new(DynamoStore::from_conf(&conf, table)),
+        blobs: (wiring.blobs)(&conf),
+        webhooks: wiring.webhooks.map(|w| webhook_runtime(&conf, &store, w)).transpose()?,
+        registrations: store,
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
-        webhooks: None,
     })
 }
 
-/// What the `jobs-worker` function needs: the bucket and the table.
+/// What the `jobs-worker` function needs: the bucket, the table, and the webhooks queue (it turns
+/// events into webhook deliveries).
 pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
     env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
-    worker_deps(s3_from_env)
+    worker_deps(Wiring { webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: no_sender }), ..WITH_BLOBS })
 }
 
-/// What the `registrations-expire` function needs: the table only.
+/// What the `webhooks-worker` function needs: the table, the webhooks queue (retries) and the
+/// receivers.
+pub fn webhook_worker_deps_from_env() -> Result<JobDeps, BootError> {
+    env(WEBHOOKS_QUEUE_ENV).ok_or_else(|| BootError::Config(format!("{WEBHOOKS_QUEUE_ENV} must name the webhooks queue")))?;
+    worker_deps(Wiring { webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: http_webhook_sender }), ..TABLE_ONLY })
+}
+
+/// What the `registrations-expire` function needs: the table and the bucket.
 pub fn sweeper_deps_from_env() -> Result<JobDeps, BootError> {
     // The retention sweep erases finished registrations' images too.
-    worker_deps(s3_from_env)
+    worker_deps(WITH_BLOBS)
 }
 
 /// What the `outbox-relay` function needs: the table and the jobs queue.
@@ -446,6 +583,13 @@ pub fn relay_from_env() -> Result<(DynamoStore, Arc<dyn JobQueue>), BootError> {
     env(JOBS_QUEUE_ENV).ok_or_else(|| BootError::Config(format!("{JOBS_QUEUE_ENV} must name the jobs queue")))?;
     let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
     Ok((DynamoStore::from_conf(&conf, table), sqs_from_env(&conf)))
+}
+
+/// How outbox jobs reach SQS (see [`deps_from_env`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relay {
+    Inline,
+    Stream,
 }
 
 /// JSON lines to CloudWatch, filtered by `SMARTENROLL_LOG` (default `info`).
@@ -473,7 +617,7 @@ pub async fn run_lambda(function: &'static str, handler: Handler, wiring: Wiring
     tracing::debug!(function, "starting");
     let limits = crate::bootstrap::rate_limits(None)?;
     let conf = smartenroll_aws::lambda_sdk_config()?;
-    let (deps, _) = deps_from_env(&conf, limits, wiring).await?;
+    let (deps, _) = deps_from_env(&conf, limits, wiring, Relay::Stream).await?;
     // Lives as long as the process, like the runtime loop that uses it.
     let deps: &'static Deps = Box::leak(Box::new(deps));
     lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, lambda_http::Error>(handler(deps, req).await) })).await

@@ -20,31 +20,61 @@ const VISIBILITY_SECONDS: u32 = 60;
 const IDLE_POLL: Duration = Duration::from_millis(500);
 const IDLE_POLL_MAX: Duration = Duration::from_secs(2);
 
-/// Runs every record of an SQS batch and names the ones that failed.
+/// Runs the records of an SQS batch side by side (jobs wait on the network: the table, the bucket,
+/// a webhook receiver, so one slow record does not hold up the other nine) and names the ones that
+/// failed.
 pub async fn handle_sqs_batch(deps: &JobDeps, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
+    let runs = event.records.into_iter().map(|record| async move {
         let id = record.message_id.unwrap_or_default();
         let outcome = match record.body.as_deref() {
             Some(body) => jobs::run(deps, body).await,
             None => Err("message without a body".to_string()),
         };
-        if let Err(reason) = outcome {
+        outcome.err().map(|reason| {
             let receives = record.attributes.get("ApproximateReceiveCount").map(String::as_str).unwrap_or("?");
             tracing::warn!(message = %id, receives, reason, "job failed; SQS will retry it");
-            response.add_failure(id);
-        }
+            id
+        })
+    });
+    let mut response = SqsBatchResponse::default();
+    for id in futures_util::future::join_all(runs).await.into_iter().flatten() {
+        response.add_failure(id);
     }
     response
 }
 
-/// The `outbox-relay` function: on its schedule, sends the jobs a crash left in the outbox.
+/// The outbox entries a DynamoDB stream event reports as written: `(sort key, job body)` of
+/// each `INSERT` of an item in the outbox partition (the stream's filter passes only those; the
+/// check here keeps a wider filter harmless).
+pub fn outbox_inserts(event: &serde_json::Value) -> Vec<(String, String)> {
+    let records = event.get("Records").and_then(|r| r.as_array()).map(Vec::as_slice).unwrap_or_default();
+    records
+        .iter()
+        .filter(|r| r.get("eventName").and_then(|n| n.as_str()) == Some("INSERT"))
+        .filter_map(|r| {
+            let image = r.get("dynamodb")?.get("NewImage")?;
+            let attr = |k: &str| image.get(k)?.get("S")?.as_str().map(str::to_string);
+            (attr("pk")? == smartenroll_aws::registrations::OUTBOX_PK).then_some(())?;
+            Some((attr("sk")?, attr("body")?))
+        })
+        .collect()
+}
+
+/// The `outbox-relay` function. Triggered by the table's stream (outbox inserts only), it sends
+/// the new entries' jobs to SQS and deletes them: the Lambda functions write jobs to the outbox
+/// and never wait on SQS. On its schedule, it sends whatever is still there (a relay that failed
+/// past the stream's retries). A failed send fails the invocation, so the stream retries the
+/// batch (jobs are idempotent).
 pub async fn run_outbox_relay() -> Result<(), lambda_runtime::Error> {
     crate::aws::init_json_logs();
     let (store, queue) = crate::aws::relay_from_env()?;
     let (store, queue): (&'static _, &'static _) = (Box::leak(Box::new(store)), Box::leak(Box::new(queue)));
-    lambda_runtime::run(lambda_runtime::service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
-        let relayed = store.relay_outbox(queue.as_ref(), now_ms(), OUTBOX_MIN_AGE_MS).await?;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        let relayed = if event.payload.get("Records").is_some() {
+            store.relay_entries(queue.as_ref(), &outbox_inserts(&event.payload)).await?
+        } else {
+            store.relay_outbox(queue.as_ref(), now_ms(), OUTBOX_MIN_AGE_MS).await?
+        };
         tracing::info!(relayed, "outbox relayed");
         Ok::<_, lambda_runtime::Error>(serde_json::json!({"relayed": relayed}))
     }))
@@ -161,6 +191,16 @@ pub async fn run_local(deps: JobDeps, queue: Arc<dyn JobQueue>, batch: u32, wake
     }
 }
 
+/// The whole `main` of the `webhooks-worker` Lambda function.
+pub async fn run_lambda_webhooks_worker() -> Result<(), lambda_runtime::Error> {
+    crate::aws::init_json_logs();
+    let deps: &'static JobDeps = Box::leak(Box::new(crate::aws::webhook_worker_deps_from_env()?));
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, lambda_runtime::Error>(handle_sqs_batch(deps, event.payload).await)
+    }))
+    .await
+}
+
 /// The whole `main` of the `jobs-worker` Lambda function.
 pub async fn run_lambda_worker() -> Result<(), lambda_runtime::Error> {
     crate::aws::init_json_logs();
@@ -173,7 +213,21 @@ pub async fn run_lambda_worker() -> Result<(), lambda_runtime::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{backoff, outbox_inserts};
+
+    #[test]
+    fn the_relay_takes_only_inserts_into_the_outbox_from_a_stream_event() {
+        let record = |name: &str, pk: &str, sk: &str| serde_json::json!({"eventName": name, "dynamodb": {"NewImage": {"pk": {"S": pk}, "sk": {"S": sk}, "body": {"S": format!("job {sk}")}}}});
+        let event = serde_json::json!({"Records": [
+            record("INSERT", "OUTBOX", "1"),
+            record("MODIFY", "OUTBOX", "2"),
+            record("INSERT", "CLIENT#abc", "3"),
+            {"eventName": "REMOVE", "dynamodb": {"Keys": {"pk": {"S": "OUTBOX"}, "sk": {"S": "4"}}}},
+            record("INSERT", "OUTBOX", "5"),
+        ]});
+        assert_eq!(outbox_inserts(&event), vec![("1".to_string(), "job 1".to_string()), ("5".to_string(), "job 5".to_string())]);
+        assert!(outbox_inserts(&serde_json::json!({"source": "aws.events"})).is_empty());
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_five_minutes() {

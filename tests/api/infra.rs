@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use serde_json::json;
-use smartenroll_api::routes::{NOT_YET_ON_AWS, ROUTES};
+use smartenroll_api::routes::ROUTES;
 use smartenroll_functions::aws::{GRANTS, WORKERS};
 use std::collections::BTreeSet;
 
@@ -38,11 +38,7 @@ fn the_template_routes_are_exactly_the_routing_table() {
             assert!(declared.insert((method, path, binary.clone())), "route declared twice");
         }
     }
-    let table: BTreeSet<_> = ROUTES
-        .iter()
-        .filter(|r| !NOT_YET_ON_AWS.contains(&r.function))
-        .map(|r| (r.method.to_string(), r.path.to_string(), r.function.to_string()))
-        .collect();
+    let table: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string(), r.function.to_string())).collect();
     assert_eq!(declared, table);
 }
 
@@ -57,6 +53,7 @@ fn resource_name(binary: &str, r: &Value) -> &'static str {
         (json!({"Fn::GetAtt": ["Blobs", "Arn"]}), "bucket"),
         (json!({"Fn::Sub": "${Blobs.Arn}/clients/*"}), "objects"),
         (json!({"Fn::GetAtt": ["JobsQueue", "Arn"]}), "jobs-queue"),
+        (json!({"Fn::GetAtt": ["WebhooksQueue", "Arn"]}), "webhooks-queue"),
     ];
     named.iter().find(|(v, _)| v == r).map(|(_, name)| *name).unwrap_or_else(|| panic!("{binary}: unexpected resource {r}"))
 }
@@ -92,12 +89,7 @@ fn each_function_is_granted_exactly_the_actions_on_exactly_the_resources_its_han
         assert_eq!(granted, want, "{binary}: the template's grants differ from what the handler declares");
         seen.insert(binary);
     }
-    let all: BTreeSet<String> = ROUTES
-        .iter()
-        .filter(|r| !NOT_YET_ON_AWS.contains(&r.function))
-        .map(|r| r.function.to_string())
-        .chain(WORKERS.iter().map(|w| w.to_string()))
-        .collect();
+    let all: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_string()).chain(WORKERS.iter().map(|w| w.to_string())).collect();
     assert_eq!(seen, all, "one function per routing-table function and per worker");
 }
 
@@ -152,7 +144,7 @@ fn each_lambda_binary_runs_the_handler_the_routing_table_names_for_it() {
         expected.entry(function).or_insert(handler);
     }
     assert!(expected.len() >= 20, "parsed the routing table: {expected:?}");
-    for (function, handler) in expected.iter().filter(|(f, _)| !NOT_YET_ON_AWS.contains(&f.as_str())) {
+    for (function, handler) in &expected {
         let bin = root.join(format!("src/bin/lambda/{function}.rs"));
         let source = std::fs::read_to_string(&bin).unwrap_or_else(|_| panic!("{function} has no binary"));
         let compact: String = source.split_whitespace().collect();

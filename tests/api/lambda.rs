@@ -174,8 +174,16 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
     bucket.create_bucket().await.expect("bucket");
     let queue = SqsQueue::create(aws_sdk_sqs::Client::new(&conf), &table, 5).await.expect("queue");
     let queue_url = queue_url(&queue);
-    let env =
-        [("SMARTENROLL_TABLE", table.as_str()), ("SMARTENROLL_BUCKET", table.as_str()), ("SMARTENROLL_JOBS_QUEUE_URL", queue_url.as_str())];
+    let hooks_queue = SqsQueue::create(aws_sdk_sqs::Client::new(&conf), &format!("{table}-webhooks"), 5).await.expect("webhooks queue");
+    let hooks_url = hooks_queue.url().to_string();
+    let env = [
+        ("SMARTENROLL_TABLE", table.as_str()),
+        ("SMARTENROLL_BUCKET", table.as_str()),
+        ("SMARTENROLL_JOBS_QUEUE_URL", queue_url.as_str()),
+        ("SMARTENROLL_WEBHOOKS_QUEUE_URL", hooks_url.as_str()),
+        // The receiver below listens on 127.0.0.1.
+        ("SMARTENROLL_ALLOW_PRIVATE_TARGETS", "1"),
+    ];
     let now =
         Timestamp::from_unix_seconds(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64);
     let client = Client::new(ClientId::parse("0123456789abcdef01234567").expect("id"), "Lambda client".into(), None, None, now);
@@ -225,6 +233,10 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
         let r = delete.invoke(event("projects-delete/draft.200.json", &token, project)).await;
         assert_eq!(r["statusCode"], 200, "{r}");
     }
+    // The deletes wrote their jobs to the table's outbox; the relay, fed the stream records of
+    // those inserts, sends them to SQS and empties the outbox.
+    let mut relay = Function::start("outbox-relay", &env).await;
+    relay_the_outbox(&store, &mut relay).await;
     let queued = queue.receive(10, 30).await.expect("receive");
     let kinds: Vec<String> = queued
         .iter()
@@ -317,8 +329,67 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
         let expected = if attempt == 0 { 200 } else { 409 };
         assert_eq!(r["statusCode"], expected, "{r}");
     }
+    relay_the_outbox(&store, &mut relay).await;
     let jobs = queue.receive(10, 30).await.expect("receive");
-    assert!(jobs.iter().any(|d| d.body.contains("checks.run")), "the check's job reached SQS");
+    assert!(jobs.iter().any(|d| d.body.contains("checks.run")), "the check's job reached SQS through the outbox");
+
+    // Webhooks: created and pinged through their functions, the attempt made by the webhooks
+    // worker fed the SQS event of the queued message, signed, to a real local receiver.
+    let receiver = crate::webhooks::Receiver::start(&[], 200, Duration::ZERO).await;
+    let mut hook_create = Function::start("webhooks-create", &env).await;
+    let mut webhook = String::new();
+    let mut secret = String::new();
+    for _ in 0..2 {
+        let body = serde_json::json!({"name": "Decisions", "url": receiver.url});
+        let r = hook_create.invoke(api_event("webhooks-create/created.201.json", &token, None, Some(&body))).await;
+        assert_eq!(r["statusCode"], 201, "{r}");
+        let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
+        webhook = body["data"]["_id"].as_str().expect("id").to_string();
+        secret = body["secret"].as_str().expect("secret").to_string();
+    }
+    let webhook_event = |fixture: &str| event(fixture, &token, "").replace("{{WEBHOOK_ID}}", &webhook);
+    let mut ping = Function::start("webhooks-test", &env).await;
+    for _ in 0..2 {
+        let r = ping.invoke(webhook_event("webhooks-test/ping.202.json")).await;
+        assert_eq!(r["statusCode"], 202, "{r}");
+    }
+    let mut get_hook = Function::start("webhooks-get", &env).await;
+    for _ in 0..2 {
+        let r = get_hook.invoke(webhook_event("webhooks-get/existing.200.json")).await;
+        assert_eq!(r["statusCode"], 200, "{r}");
+    }
+    let attempts = hooks_queue.receive(10, 30).await.expect("receive");
+    assert_eq!(attempts.len(), 2, "each ping queued one attempt");
+    let records: Vec<serde_json::Value> = attempts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            serde_json::json!({"messageId": format!("m-{i}"), "receiptHandle": d.receipt, "body": d.body,
+                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:webhooks", "awsRegion": "us-east-1"})
+        })
+        .collect();
+    let mut hook_worker = Function::start("webhooks-worker", &env).await;
+    for one in records.chunks(1) {
+        let r = hook_worker.invoke(serde_json::json!({"Records": one}).to_string()).await;
+        assert_eq!(r, serde_json::json!({"batchItemFailures": []}), "the attempt succeeded");
+    }
+    let hits = receiver.hits.lock().expect("lock").clone();
+    assert_eq!(hits.len(), 2, "the receiver got both pings");
+    for hit in &hits {
+        let ts: i64 = hit.timestamp.parse().expect("timestamp");
+        assert_eq!(
+            smartenroll_domain::webhook::verify(&secret, &hit.id, &hit.timestamp, &hit.signature, hit.body.as_bytes(), ts),
+            Ok(()),
+            "the signature verifies"
+        );
+    }
+    let mut log = Function::start("webhooks-deliveries", &env).await;
+    for _ in 0..2 {
+        let r = log.invoke(webhook_event("webhooks-deliveries/log.200.json").replace("status=PENDING", "status=SUCCEEDED")).await;
+        let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
+        assert_eq!(body["total"], 2, "both attempts are in the delivery log: {body}");
+    }
 
     let mut session = Function::start("auth-session", &env).await;
     for _ in 0..2 {
@@ -365,7 +436,7 @@ async fn warm_up_the_emulator(store: &DynamoStore, bucket: &S3Blobs, queue: &Sqs
     ProjectStore::insert(store, &project).await.expect("warm-up insert");
     ProjectStore::get(store, &other, &project.id).await.expect("warm-up get");
     ProjectStore::list(store, &other, &Default::default()).await.expect("warm-up list");
-    ProjectStore::delete(store, &project).await.expect("warm-up delete");
+    ProjectStore::delete(store, &project, &[]).await.expect("warm-up delete");
     let key = smartenroll_domain::ratelimit::RateKey::at(&other, smartenroll_domain::ratelimit::Category::Projects, 0);
     store.hit(&key, 10, Timestamp::from_unix_seconds(0)).await.expect("warm-up rate count");
     use smartenroll_domain::ports::RegistrationStore;
@@ -390,4 +461,30 @@ async fn warm_up_the_emulator(store: &DynamoStore, bucket: &S3Blobs, queue: &Sqs
 
 fn queue_url(queue: &SqsQueue) -> String {
     queue.url().to_string()
+}
+
+/// Invokes the `outbox-relay` function with the DynamoDB stream event the table's stream would
+/// deliver for the entries now in the outbox (their inserts), and checks it emptied the outbox.
+async fn relay_the_outbox(store: &DynamoStore, relay: &mut Function) {
+    let entries = store.outbox_entries().await.expect("outbox");
+    assert!(!entries.is_empty(), "the writes put their jobs in the outbox");
+    let records: Vec<serde_json::Value> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (sk, body))| {
+            serde_json::json!({
+                "eventID": format!("e{i}"), "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "Keys": {"pk": {"S": "OUTBOX"}, "sk": {"S": sk}},
+                    "NewImage": {"pk": {"S": "OUTBOX"}, "sk": {"S": sk}, "body": {"S": body}},
+                    "SequenceNumber": format!("{}", 1000 + i), "SizeBytes": 100, "StreamViewType": "NEW_IMAGE"
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026-11-26T00:00:00.000"
+            })
+        })
+        .collect();
+    let r = relay.invoke(serde_json::json!({ "Records": records }).to_string()).await;
+    assert_eq!(r["relayed"], entries.len(), "{r}");
+    assert_eq!(store.outbox_entries().await.expect("outbox"), vec![], "the relay deleted what it sent");
 }

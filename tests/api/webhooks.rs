@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 
 /// One POST as a receiver saw it.
 #[derive(Debug, Clone)]
-struct Hit {
+pub(crate) struct Hit {
     at: Instant,
-    id: String,
-    timestamp: String,
-    signature: String,
-    body: String,
+    pub(crate) id: String,
+    pub(crate) timestamp: String,
+    pub(crate) signature: String,
+    pub(crate) body: String,
     answered: u16,
 }
 
@@ -28,16 +28,16 @@ type Script = Arc<Mutex<VecDeque<(u16, Option<&'static str>)>>>;
 
 /// A receiver answering from a script (then `fallback`), each answer after `delay`.
 #[derive(Clone)]
-struct Receiver {
-    url: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
+    pub(crate) hits: Arc<Mutex<Vec<Hit>>>,
     script: Script,
     fallback: Arc<Mutex<u16>>,
     delay: Duration,
 }
 
 impl Receiver {
-    async fn start(script: &[(u16, Option<&'static str>)], fallback: u16, delay: Duration) -> Receiver {
+    pub(crate) async fn start(script: &[(u16, Option<&'static str>)], fallback: u16, delay: Duration) -> Receiver {
         let r = Receiver {
             url: String::new(),
             hits: Default::default(),
@@ -298,4 +298,34 @@ async fn webhook_urls_pointing_inside_the_network_are_refused_when_saved() {
     let id = r.body["data"]["_id"].as_str().expect("id");
     let r = server.call(Method::PUT, &format!("/v2/webhooks/{id}"), Some(&acme.token), Some(&json!({"url": "http://127.0.0.1/x"}))).await;
     r.assert_error(422, "UnprocessableEntity");
+}
+
+/// The AWS path with the server on the AWS backend: the registration's events and their dispatch
+/// job in one DynamoDB transaction (the outbox), the jobs and webhooks queues on SQS, the store in
+/// DynamoDB; a receiver failing once gets the event again after the retry delay, signed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_delivered_and_retried_on_the_aws_backend() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (scripts/test sets it)");
+    let mut suffix = [0u8; 6];
+    getrandom::fill(&mut suffix).expect("random");
+    let queue = format!("{endpoint}/123456789012/e2e-webhooks-{}", hex::encode(suffix));
+    let server =
+        Server::start_aws_env(&[], &[("SMARTENROLL_WEBHOOKS_QUEUE_URL", queue.as_str()), ("SMARTENROLL_WEBHOOK_RETRY_SCHEDULE", "1,1")]);
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(&server, &acme).await;
+    activate(&server, &acme, &project).await;
+    let flaky = Receiver::start(&[(503, None)], 200, Duration::ZERO).await;
+    let (hook, secret) = webhook(&server, &acme, &flaky.url, &flow).await;
+    let registration = register(&server, &acme, &project, &flow, 1).await;
+    let hits = flaky.wait("the retried attempt", |h| h.iter().any(|x| x.answered == 200)).await;
+    let first = &hits[0];
+    let body: Value = serde_json::from_str(&first.body).expect("json");
+    assert_eq!((body["type"].as_str(), &body["appRegistration"]), (Some("onboarding_app_registration_created"), &json!(registration)));
+    for h in hits.iter().filter(|h| h.id == first.id) {
+        assert_eq!(verify(&secret, &h.id, &h.timestamp, &h.signature, h.body.as_bytes(), now_s()), Ok(()), "{h:?}");
+    }
+    let log = settled(&server, &acme, &hook, 1).await;
+    let created = log.iter().find(|d| d["eventId"] == json!(first.id)).expect("the created event's delivery");
+    assert_eq!(created["status"], "SUCCEEDED", "{created}");
+    assert!(created["attempts"].as_array().is_some_and(|a| a.len() >= 2), "failed once, then taken: {created}");
 }

@@ -373,8 +373,10 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
-    async fn delete(&self, project: &Project) -> Result<(), StoreError> {
+    async fn delete(&self, project: &Project, jobs: &[String]) -> Result<(), StoreError> {
         let (client, id, expected_version) = (project.client.clone(), project.id.clone(), project.version);
+        let jobs = jobs.to_vec();
+        let queued = !jobs.is_empty();
         self.write(move |conn, inner| {
             let tx = conn.transaction().map_err(backend)?;
             let n = tx
@@ -387,11 +389,20 @@ impl ProjectStore for SqliteStore {
                 return Err(StoreError::Conflict);
             }
             tx.execute("DELETE FROM project_lookup WHERE project = ?1", params![id.as_str()]).map_err(backend)?;
+            let now = crate::queue::now_ms();
+            for body in &jobs {
+                tx.execute("INSERT INTO jobs (queue, body, visible_at) VALUES (?1, ?2, ?3)", params![crate::queue::JOBS_QUEUE, body, now])
+                    .map_err(backend)?;
+            }
             tx.commit().map_err(backend)?;
             inner.projects.remove(&(client, id));
             Ok(())
         })
-        .await
+        .await?;
+        if queued {
+            self.signal_jobs();
+        }
+        Ok(())
     }
 
     async fn locate(&self, id: &str) -> Result<Option<(ClientId, ProjectId)>, StoreError> {

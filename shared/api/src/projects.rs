@@ -195,19 +195,15 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         let id = project_id(&req)?;
         let project = load(deps, &auth.client.id, &id).await?;
         lifecycle::check_deletable(&project)?;
-        deps.projects.delete(&project).await?;
+        // Its stored documents, selfies and registrations go too, asynchronously: the jobs are
+        // queued in the delete's own write (the outbox), so a refused delete never purges a live
+        // project's files and a deleted project never keeps them.
+        let purge = Job::PurgeBlobs { client_id: auth.client.id.to_string(), folder: format!("projects/{id}") };
+        let cascade = Job::EraseProjectRegistrations { client_id: auth.client.id.to_string(), project_id: id.to_string() };
+        deps.projects.delete(&project, &[purge.to_body(), cascade.to_body()]).await?;
         tracing::info!(project = %id, "project deleted");
         if let Some(flow) = &project.flow {
             crate::flows::clear_blocklist(deps, &auth.client.id, &flow.id).await;
-        }
-        // Its stored documents and selfies go too, asynchronously. Queued after the delete so a
-        // refused delete can never purge a live project's files. If queueing fails the project is
-        // still deleted and the files are orphaned under a folder no project names: logged as an
-        // error; the outbox of the webhooks issue makes this atomic.
-        let purge = Job::PurgeBlobs { client_id: auth.client.id.to_string(), folder: format!("projects/{id}") };
-        let cascade = Job::EraseProjectRegistrations { client_id: auth.client.id.to_string(), project_id: id.to_string() };
-        if let Err(e) = deps.jobs.send_batch(&[purge.to_body(), cascade.to_body()]).await {
-            tracing::error!(project = %id, error = %e, "could not queue the purge of a deleted project's files");
         }
         Reply::data(StatusCode::OK, &json!({"_id": project.id, "name": project.config.name, "status": "deleted"}))
     };

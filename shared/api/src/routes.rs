@@ -89,23 +89,6 @@ routes! {
     "POST" "/v2/webhooks/{id}/replay-failed" => "webhooks-replay-failed" crate::webhooks::replay_failed,
 }
 
-/// Routes the single-node server serves but the AWS deployment does not have yet: the webhook
-/// endpoints wait for the DynamoDB webhook store (the template and the Lambda binaries leave them
-/// out, and the AWS backend answers them 503).
-pub const NOT_YET_ON_AWS: &[&str] = &[
-    "webhooks-create",
-    "webhooks-list",
-    "webhooks-get",
-    "webhooks-update",
-    "webhooks-delete",
-    "webhooks-rotate-secret",
-    "webhooks-test",
-    "webhooks-deliveries",
-    "webhooks-delivery",
-    "webhooks-replay",
-    "webhooks-replay-failed",
-];
-
 pub enum Match {
     Found(&'static Route, HashMap<String, String>),
     MethodNotAllowed,

@@ -470,7 +470,7 @@ impl ProjectStore for DynamoStore {
         self.transact(items, StoreError::Conflict).await
     }
 
-    async fn delete(&self, project: &Project) -> Result<(), StoreError> {
+    async fn delete(&self, project: &Project, jobs: &[String]) -> Result<(), StoreError> {
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(Self::project_key(&project.client, project.id.as_str())))
@@ -481,7 +481,8 @@ impl ProjectStore for DynamoStore {
         let counts = self.count_change(&project.client, &[(project.status.as_str(), -1)])?;
         let mut items = vec![TransactWriteItem::builder().delete(delete).build(), counts];
         items.extend(self.lookup_changes(project, &[], &project.lookup_ids())?);
-        self.transact(items, StoreError::Conflict).await
+        let outbox = self.outbox(jobs, crate::registrations::now_ms(), project.id.as_str())?;
+        self.transact_with_outbox(items, outbox, StoreError::Conflict).await
     }
 
     async fn locate(&self, id: &str) -> Result<Option<(ClientId, ProjectId)>, StoreError> {

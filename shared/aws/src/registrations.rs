@@ -38,7 +38,7 @@ fn registration_key(client: &ClientId, id: &str) -> Item {
 }
 
 /// The partition of job outbox entries (all tenants; the bodies name their client).
-const OUTBOX_PK: &str = "OUTBOX";
+pub const OUTBOX_PK: &str = "OUTBOX";
 /// The expiry index's one partition (see the module table).
 const OPEN_PK: &str = "OPEN";
 const ERASE_PK: &str = "ERASE";
@@ -47,10 +47,97 @@ fn catalog_pk(client: &ClientId) -> String {
     format!("{}#REGS", client_pk(client))
 }
 
+/// Jobs written to the outbox in a transaction: the items to add to it, and what to send once it
+/// has committed.
+pub(crate) struct Outbox {
+    items: Vec<TransactWriteItem>,
+    sent: Vec<(String, String)>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 impl DynamoStore {
+    /// Outbox entries for `jobs`, keyed by `at_ms` and `id` (the record that queues them).
+    pub(crate) fn outbox(&self, jobs: &[String], at_ms: i64, id: &str) -> Result<Outbox, StoreError> {
+        let mut out = Outbox { items: Vec::new(), sent: Vec::new() };
+        for (i, body) in jobs.iter().enumerate() {
+            let sk = format!("{:013}#{id}#{i}", at_ms.max(0));
+            out.items.push(self.put(
+                HashMap::from([("pk".into(), s(OUTBOX_PK)), ("sk".into(), s(sk.clone())), ("body".into(), s(body.clone()))]),
+                None,
+                None,
+            )?);
+            out.sent.push((sk, body.clone()));
+        }
+        Ok(out)
+    }
+
+    /// Commits `items` with the outbox entries, then, with an inline relay (`serve --backend
+    /// aws`), sends the jobs and deletes their entries. Without one (the Lambda functions) the
+    /// `outbox-relay` function sends them from the table's stream; either way the relay's sweep
+    /// sends whatever a crash left.
+    pub(crate) async fn transact_with_outbox(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+        outbox: Outbox,
+        on_fail: StoreError,
+    ) -> Result<(), StoreError> {
+        items.extend(outbox.items);
+        self.transact(items, on_fail).await?;
+        if let (Some(queue), false) = (&self.relay, outbox.sent.is_empty()) {
+            // Committed: send now. If this fails the entries stay and the relay sends them.
+            let bodies: Vec<String> = outbox.sent.iter().map(|(_, b)| b.clone()).collect();
+            match queue.send_batch(&bodies).await {
+                Ok(()) => {
+                    for (sk, _) in &outbox.sent {
+                        if let Err(e) = self.delete_outbox_entry(sk).await {
+                            tracing::warn!(error = %e, "a sent job's outbox entry stays until the relay sweep");
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "jobs stay in the outbox until the relay sends them"),
+            }
+        }
+        Ok(())
+    }
+
     async fn delete_outbox_entry(&self, sk: &str) -> Result<(), StoreError> {
         self.ddb.delete_item().table_name(&self.table).key("pk", s(OUTBOX_PK)).key("sk", s(sk)).send().await.map_err(backend)?;
         Ok(())
+    }
+
+    /// Sends the outbox entries `(sort key, job body)` that the table's stream reported as written
+    /// (the `outbox-relay` function's stream trigger) and deletes them; returns how many. An
+    /// entry already gone was sent by its writer or by a sweep: sending it again is harmless.
+    pub async fn relay_entries(
+        &self,
+        queue: &dyn smartenroll_domain::ports::JobQueue,
+        entries: &[(String, String)],
+    ) -> Result<usize, StoreError> {
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let bodies: Vec<String> = entries.iter().map(|(_, b)| b.clone()).collect();
+        queue.send_batch(&bodies).await?;
+        for (sk, _) in entries {
+            self.delete_outbox_entry(sk).await?;
+        }
+        Ok(entries.len())
+    }
+
+    /// Every entry in the outbox, oldest first: `(sort key, job body)` (what the relay has not
+    /// sent yet; for operators inspecting a stuck relay, and tests).
+    pub async fn outbox_entries(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let items = self.query_partition(OUTBOX_PK, "sk >= :v", "0").await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| match (i.get("sk"), i.get("body")) {
+                (Some(AttributeValue::S(sk)), Some(AttributeValue::S(body))) => Some((sk.clone(), body.clone())),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Sends outbox jobs older than `min_age_ms` (younger ones are still being sent by the writer
@@ -216,7 +303,10 @@ impl RegistrationStore for DynamoStore {
             items.push(self.put(item, Some("attribute_not_exists(pk)"), None)?);
         }
         items.extend(self.event_puts(events)?);
-        self.transact(items, StoreError::Duplicate).await
+        // The events' webhook dispatch rides in the same transaction (the outbox).
+        let dispatch: Vec<String> = smartenroll_domain::jobs::Job::dispatch_body(events).into_iter().collect();
+        let outbox = self.outbox(&dispatch, r.updated_at.unix_millis(), r.id.as_str())?;
+        self.transact_with_outbox(items, outbox, StoreError::Duplicate).await
     }
 
     async fn get(&self, client: &ClientId, id: &RegistrationId) -> Result<Option<Registration>, StoreError> {
@@ -241,32 +331,11 @@ impl RegistrationStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let mut items = vec![self.put(Self::registration_item(registration)?, Some("ver = :expected"), Some(expected_version))?];
         items.extend(self.event_puts(events)?);
-        let mut outbox = Vec::new();
-        for (i, body) in jobs.iter().enumerate() {
-            let sk = format!("{:013}#{}#{i}", registration.updated_at.unix_millis().max(0), registration.id);
-            items.push(self.put(
-                HashMap::from([("pk".into(), s(OUTBOX_PK)), ("sk".into(), s(sk.clone())), ("body".into(), s(body.clone()))]),
-                None,
-                None,
-            )?);
-            outbox.push((sk, body.clone()));
-        }
-        self.transact(items, StoreError::Conflict).await?;
-        if let (Some(queue), false) = (&self.relay, outbox.is_empty()) {
-            // Committed: send now. If this fails the entries stay and the relay sweep sends them.
-            let bodies: Vec<String> = outbox.iter().map(|(_, b)| b.clone()).collect();
-            match queue.send_batch(&bodies).await {
-                Ok(()) => {
-                    for (sk, _) in &outbox {
-                        if let Err(e) = self.delete_outbox_entry(sk).await {
-                            tracing::warn!(error = %e, "a sent job's outbox entry stays until the relay sweep");
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "jobs stay in the outbox until the relay sweep sends them"),
-            }
-        }
-        Ok(())
+        // The events' webhook dispatch rides in the same transaction as the events (the outbox).
+        let mut jobs = jobs.to_vec();
+        jobs.extend(smartenroll_domain::jobs::Job::dispatch_body(events));
+        let outbox = self.outbox(&jobs, registration.updated_at.unix_millis(), registration.id.as_str())?;
+        self.transact_with_outbox(items, outbox, StoreError::Conflict).await
     }
 
     /// Newest first from the client's registration catalog (`gsi1`, projecting the filtered

@@ -66,7 +66,7 @@ pub async fn another_clients_project_is_invisible(store: &dyn ProjectStore, seed
     assert_eq!(store.get(&a, &unknown).await.expect("get"), None);
     let mut as_b = p.clone();
     as_b.client = b.clone();
-    assert!(store.delete(&as_b).await.is_err(), "another client cannot delete it");
+    assert!(store.delete(&as_b, &[]).await.is_err(), "another client cannot delete it");
     assert!(store.get(&a, &p.id).await.expect("get").is_some());
 }
 
@@ -84,8 +84,8 @@ pub async fn a_replace_with_a_stale_version_is_a_conflict(store: &dyn ProjectSto
     stale.version = p.version + 1;
     assert!(matches!(store.replace(&stale, &p).await, Err(StoreError::Conflict)), "stale replace must conflict");
     assert_eq!(store.get(&c, &p.id).await.expect("get").map(|p| p.config.name), Some("Versioned 2".into()));
-    assert!(matches!(store.delete(&p).await, Err(StoreError::Conflict)), "stale delete must conflict");
-    store.delete(&v2).await.expect("delete at the current version");
+    assert!(matches!(store.delete(&p, &[]).await, Err(StoreError::Conflict)), "stale delete must conflict");
+    store.delete(&v2, &[]).await.expect("delete at the current version");
     assert_eq!(store.get(&c, &p.id).await.expect("get"), None);
     assert!(store.replace(&v2, &v2).await.is_err(), "replacing a deleted project must fail");
 }
@@ -114,7 +114,7 @@ pub async fn project_and_flow_ids_are_located_while_they_exist(store: &dyn Proje
     paused.status = crate::project::ProjectStatus::Paused;
     paused.version += 1;
     store.replace(&paused, &without).await.expect("pause");
-    store.delete(&paused).await.expect("delete");
+    store.delete(&paused, &[]).await.expect("delete");
     assert_eq!(store.locate(p.id.as_str()).await.expect("locate"), None, "a deleted project");
     assert_eq!(store.locate(&flow).await.expect("locate"), None, "a deleted project's flow");
 }
@@ -200,7 +200,7 @@ pub async fn lists_are_newest_first_filtered_and_paginated(store: &dyn ProjectSt
     active.status = ProjectStatus::Active;
     active.version += 1;
     store.replace(&active, &made[0]).await.expect("replace");
-    store.delete(&made[5]).await.expect("delete");
+    store.delete(&made[5], &[]).await.expect("delete");
     let mut totals = Vec::new();
     for s in [ProjectStatus::Draft, ProjectStatus::Active, ProjectStatus::Paused] {
         totals.push(store.list(&c, &q(&|q| q.statuses = Some(vec![s]))).await.expect("list").total);

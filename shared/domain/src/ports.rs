@@ -35,8 +35,9 @@ pub trait ProjectStore: Send + Sync {
     /// keep derived data (per-status counts) in step without reading it again.
     async fn replace(&self, project: &Project, previous: &Project) -> Result<(), StoreError>;
     /// Deletes `project` (scoped by its client) if the stored version is still its version, else
-    /// `Conflict`.
-    async fn delete(&self, project: &Project) -> Result<(), StoreError>;
+    /// `Conflict`; `jobs` (the purge of its files and registrations) are queued in the same
+    /// write (the outbox), so a deleted project never leaves its data without a job to erase it.
+    async fn delete(&self, project: &Project, jobs: &[String]) -> Result<(), StoreError>;
     /// Newest first (creation time, then id), filtered and paginated.
     async fn list(&self, client: &ClientId, query: &ProjectQuery) -> Result<Page<Project>, StoreError>;
     /// Who owns the project or project flow with this id ([`Project::lookup_ids`]): the key of a

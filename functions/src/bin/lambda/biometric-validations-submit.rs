@@ -7,10 +7,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda(
-        "biometric-validations-submit",
-        smartenroll_api::handler!(smartenroll_api::checks::submit_selfie),
-        aws::Wiring { blobs: aws::s3_from_env, jobs: aws::sqs_from_env, messenger: None, blacklist: None },
-    )
-    .await
+    aws::run_lambda("biometric-validations-submit", smartenroll_api::handler!(smartenroll_api::checks::submit_selfie), aws::WITH_BLOBS)
+        .await
 }

@@ -7,10 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda(
-        "evidence-download",
-        smartenroll_api::handler!(smartenroll_api::evidence::download),
-        aws::Wiring { blobs: aws::s3_from_env, jobs: aws::no_jobs, messenger: None, blacklist: None },
-    )
-    .await
+    aws::run_lambda("evidence-download", smartenroll_api::handler!(smartenroll_api::evidence::download), aws::WITH_BLOBS).await
 }

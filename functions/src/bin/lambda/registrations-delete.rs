@@ -7,10 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda(
-        "registrations-delete",
-        smartenroll_api::handler!(smartenroll_api::registrations::delete),
-        aws::Wiring { blobs: aws::s3_from_env, jobs: aws::no_jobs, messenger: None, blacklist: None },
-    )
-    .await
+    aws::run_lambda("registrations-delete", smartenroll_api::handler!(smartenroll_api::registrations::delete), aws::WITH_BLOBS).await
 }
