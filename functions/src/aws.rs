@@ -319,7 +319,7 @@ fn env(name: &str) -> Option<String> {
 #[derive(Clone, Copy)]
 pub struct Wiring {
     pub blobs: fn(&aws_config::SdkConfig) -> Arc<dyn BlobStore>,
-    pub jobs: fn(&aws_config::SdkConfig) -> Arc<dyn JobQueue>,
+    pub jobs: QueueFn,
     /// The message providers, for the functions that send codes (`None`: this function sends none).
     pub messenger: Option<fn(Gateways) -> Arc<dyn Messenger>>,
     /// The operators' blocklist APIs, for the functions that screen sign-ups or test the integration.
@@ -327,13 +327,20 @@ pub struct Wiring {
     /// The webhook store (in the table) with the webhooks queue and the receivers as named, for
     /// the webhook endpoints and workers (`None`: this function has no webhook runtime).
     pub webhooks: Option<WebhookWiring>,
+    /// Where jobs written to the table's outbox are sent right after the write commits (`serve
+    /// --backend aws`, where no stream runs). `None` (every Lambda function): the `outbox-relay`
+    /// function sends them from the table's stream, so a request never waits on SQS.
+    pub inline_relay: Option<QueueFn>,
 }
+
+/// Builds a queue adapter from the SDK config (named per binary, so only named ones are linked).
+pub type QueueFn = fn(&aws_config::SdkConfig) -> Arc<dyn JobQueue>;
 
 /// What a webhook function reaches besides the table: the webhooks queue (tests, replays,
 /// dispatch, retries) and the receivers over HTTP (destination checks at save, attempts).
 #[derive(Clone, Copy)]
 pub struct WebhookWiring {
-    pub queue: fn(&aws_config::SdkConfig) -> Arc<dyn JobQueue>,
+    pub queue: QueueFn,
     pub sender: fn() -> Arc<dyn WebhookSender>,
 }
 
@@ -350,7 +357,8 @@ pub const WEBHOOK_QUEUE: Wiring =
 pub type Gateways = (Option<smartenroll_gateways::MailgunConfig>, Option<smartenroll_gateways::TwilioConfig>);
 
 /// The API functions that touch neither files nor queues nor message providers.
-pub const TABLE_ONLY: Wiring = Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None, webhooks: None };
+pub const TABLE_ONLY: Wiring =
+    Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None, webhooks: None, inline_relay: None };
 /// The functions that store files (their jobs go through the table's outbox, not SQS).
 pub const WITH_BLOBS: Wiring = Wiring { blobs: s3_from_env, ..TABLE_ONLY };
 /// The functions that send one-time codes.
@@ -364,6 +372,7 @@ pub const ALL_ADAPTERS: Wiring = Wiring {
     messenger: Some(http_messenger),
     blacklist: Some(http_blacklist),
     webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: http_webhook_sender }),
+    inline_relay: Some(sqs_from_env),
 };
 
 /// Webhook receivers over HTTP(S), through the outbound guard.
@@ -472,15 +481,7 @@ pub async fn create_resources(conf: &aws_config::SdkConfig, table: &DynamoStore)
 /// Handlers' dependencies over DynamoDB and what `wiring` names. The JWT secret is read from
 /// Secrets Manager (`SMARTENROLL_JWT_SECRET_ARN`, how the template configures functions) or, for
 /// local runs, taken from `SMARTENROLL_JWT_SECRET`; there is no data directory in AWS mode.
-/// `relay`: how jobs written to the table's outbox reach SQS. [`Relay::Inline`] sends them right
-/// after the write commits (`serve --backend aws`, where no stream runs); [`Relay::Stream`] leaves
-/// them to the `outbox-relay` function on the table's stream, so a request never waits on SQS.
-pub async fn deps_from_env(
-    conf: &aws_config::SdkConfig,
-    limits: RateLimits,
-    wiring: Wiring,
-    relay: Relay,
-) -> Result<(Deps, DynamoStore), BootError> {
+pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wiring: Wiring) -> Result<(Deps, DynamoStore), BootError> {
     let table = env(TABLE_ENV).ok_or_else(|| BootError::Config(format!("{TABLE_ENV} must name the DynamoDB table")))?;
     let secret = match (env(SECRET_ARN_ENV), env(SECRET_ENV)) {
         (Some(arn), _) => smartenroll_aws::secrets::secret_string(conf, &arn).await.map_err(BootError::Config)?,
@@ -489,9 +490,9 @@ pub async fn deps_from_env(
     };
     let jwt = JwtKeys::from_secret(secret.as_bytes()).map_err(|e| BootError::Config(format!("JWT secret: {e}")))?;
     let jobs = (wiring.jobs)(conf);
-    let store = match relay {
-        Relay::Inline => DynamoStore::from_conf(conf, table).with_relay(sqs_from_env(conf)),
-        Relay::Stream => DynamoStore::from_conf(conf, table),
+    let store = match wiring.inline_relay {
+        Some(queue) => DynamoStore::from_conf(conf, table).with_relay(queue(conf)),
+        None => DynamoStore::from_conf(conf, table),
     };
     let shared = Arc::new(store.clone());
     let webhooks = wiring.webhooks.map(|w| webhook_runtime(conf, &shared, w)).transpose()?;
@@ -585,13 +586,6 @@ pub fn relay_from_env() -> Result<(DynamoStore, Arc<dyn JobQueue>), BootError> {
     Ok((DynamoStore::from_conf(&conf, table), sqs_from_env(&conf)))
 }
 
-/// How outbox jobs reach SQS (see [`deps_from_env`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Relay {
-    Inline,
-    Stream,
-}
-
 /// JSON lines to CloudWatch, filtered by `SMARTENROLL_LOG` (default `info`).
 /// The filter is `Targets` (`info`, `smartenroll_api=debug,info`): the same directives the server's
 /// `EnvFilter` takes for targets and levels, without its span and field matching, whose regex
@@ -617,7 +611,7 @@ pub async fn run_lambda(function: &'static str, handler: Handler, wiring: Wiring
     tracing::debug!(function, "starting");
     let limits = crate::bootstrap::rate_limits(None)?;
     let conf = smartenroll_aws::lambda_sdk_config()?;
-    let (deps, _) = deps_from_env(&conf, limits, wiring, Relay::Stream).await?;
+    let (deps, _) = deps_from_env(&conf, limits, wiring).await?;
     // Lives as long as the process, like the runtime loop that uses it.
     let deps: &'static Deps = Box::leak(Box::new(deps));
     lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, lambda_http::Error>(handler(deps, req).await) })).await

@@ -141,8 +141,7 @@ async fn open(
         Backend::Aws => {
             use smartenroll_functions::aws;
             let conf = smartenroll_aws::sdk_config().await;
-            let (deps, table) =
-                aws::deps_from_env(&conf, limits, aws::ALL_ADAPTERS, aws::Relay::Inline).await.map_err(|e| e.to_string())?;
+            let (deps, table) = aws::deps_from_env(&conf, limits, aws::ALL_ADAPTERS).await.map_err(|e| e.to_string())?;
             if cli.create_table {
                 aws::create_resources(&conf, &table).await.map_err(|e| e.to_string())?;
             }
