@@ -194,6 +194,18 @@ macro_rules! authorized {
     };
 }
 
+/// `let (auth, read) = authorized_with!(deps, req, category, |client| read(client));` — see
+/// [`authorize_with`].
+#[macro_export]
+macro_rules! authorized_with {
+    ($deps:expr, $req:expr, $category:expr, $read:expr) => {
+        match $crate::auth::authorize_with($deps, &$req, $category, $read).await {
+            Ok(both) => both,
+            Err(response) => return response,
+        }
+    };
+}
+
 /// A request that passed authentication and its rate limit.
 pub struct Authorized {
     pub client: Client,
@@ -218,25 +230,54 @@ impl Authorized {
 /// JWT verification, revocation check (the client exists and the token's generation is current),
 /// then the client's rate limit for `category`. An `Err` is the finished response.
 pub async fn authorize(deps: &Deps, req: &Request, category: Option<Category>) -> Result<Authorized, Response<Body>> {
-    let now = deps.clock.now();
     let step = async {
-        let claims = deps.jwt.verify_client_token(bearer(req)?, now)?;
-        let id = ClientId::parse(&claims.client_id).map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
-        // Counted only after the revocation check (in the same conditional write where the store
-        // can), never alongside it: otherwise a leaked token, once revoked, could still be
-        // replayed to keep its client at the limit.
-        let key = category.map(|cat| (RateKey::at(&id, cat, now.unix_seconds()), deps.limits.limit(cat)));
-        let rate = key.as_ref().map(|(k, limit)| (k, *limit));
-        let (client, rate) = match deps.clients.admit(&id, claims.generation, rate, deps.rate_limiter.as_ref(), now).await? {
-            Admission::Admitted { client, rate } => (client, rate),
-            Admission::Unknown => return Err(ApiError::Unauthorized("Invalid or expired token.")),
-            Admission::Limited(decision) => {
-                return Err(ApiError::RateLimited { decision, retry_after: decision.reset_at - now.unix_seconds() });
-            }
-        };
-        Ok(Authorized { client, claims, rate })
+        let (claims, id) = verified_client(deps, req)?;
+        admit(deps, claims, &id, category).await
     };
     step.await.map_err(ApiError::into_response)
+}
+
+/// [`authorize`] with the handler's first read run beside the admission (one round trip to the
+/// store instead of two in a row). `read` gets the client id of a token whose signature and
+/// expiry are already checked, so it is scoped to that tenant; its result reaches the handler only
+/// once the token is admitted (not revoked, within the limit), and a refused token's response is
+/// the same 401/429 as without the read.
+pub async fn authorize_with<T, Fut>(
+    deps: &Deps,
+    req: &Request,
+    category: Option<Category>,
+    read: impl FnOnce(ClientId) -> Fut,
+) -> Result<(Authorized, Result<T, ApiError>), Response<Body>>
+where
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let (claims, id) = verified_client(deps, req).map_err(ApiError::into_response)?;
+    let (admitted, read) = futures_util::future::join(admit(deps, claims, &id, category), read(id.clone())).await;
+    Ok((admitted.map_err(ApiError::into_response)?, read))
+}
+
+/// The client a token names, once its signature and expiry are checked (not yet its revocation).
+fn verified_client(deps: &Deps, req: &Request) -> Result<(ClientClaims, ClientId), ApiError> {
+    let claims = deps.jwt.verify_client_token(bearer(req)?, deps.clock.now())?;
+    let id = ClientId::parse(&claims.client_id).map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
+    Ok((claims, id))
+}
+
+async fn admit(deps: &Deps, claims: ClientClaims, id: &ClientId, category: Option<Category>) -> Result<Authorized, ApiError> {
+    let now = deps.clock.now();
+    // Counted only after the revocation check (in the same conditional write where the store
+    // can), never alongside it: otherwise a leaked token, once revoked, could still be
+    // replayed to keep its client at the limit.
+    let key = category.map(|cat| (RateKey::at(id, cat, now.unix_seconds()), deps.limits.limit(cat)));
+    let rate = key.as_ref().map(|(k, limit)| (k, *limit));
+    let (client, rate) = match deps.clients.admit(id, claims.generation, rate, deps.rate_limiter.as_ref(), now).await? {
+        Admission::Admitted { client, rate } => (client, rate),
+        Admission::Unknown => return Err(ApiError::Unauthorized("Invalid or expired token.")),
+        Admission::Limited(decision) => {
+            return Err(ApiError::RateLimited { decision, retry_after: decision.reset_at - now.unix_seconds() });
+        }
+    };
+    Ok(Authorized { client, claims, rate })
 }
 
 /// `POST /v2/auth/renew-and-revoke`: a new 30-day token; every token issued before it stops working.
@@ -314,18 +355,34 @@ fn enrollee_from_claims(claims: EnrolleeClaims) -> Result<(EnrolleeClaims, Clien
 /// Enrollee-token authentication (a client token is refused) and the per-registration rate
 /// limit, which is counted apart from the operator's budget. An `Err` is the finished response.
 pub async fn authorize_enrollee(deps: &Deps, req: &Request) -> Result<EnrolleeAuth, Response<Body>> {
+    authorize_enrollee_with(deps, req, |_, _| async { Ok(()) }).await.map(|(auth, _)| auth)
+}
+
+/// [`authorize_enrollee`] with the handler's first read (of the token's registration) run beside
+/// the rate-limit count: one round trip instead of two. Its result reaches the handler only once
+/// the request is counted within the limit.
+pub async fn authorize_enrollee_with<T, Fut>(
+    deps: &Deps,
+    req: &Request,
+    read: impl FnOnce(ClientId, smartenroll_domain::ids::RegistrationId) -> Fut,
+) -> Result<(EnrolleeAuth, Result<T, ApiError>), Response<Body>>
+where
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
     let now = deps.clock.now();
-    let step = async {
-        let claims = deps.jwt.verify_enrollee_token(bearer(req)?, now)?;
-        let (claims, client, registration) = enrollee_from_claims(claims)?;
-        let key = RateKey::for_registration(&registration, now.unix_seconds());
-        let rate = deps.rate_limiter.hit(&key, deps.limits.limit(Category::Enrollee), now).await?;
-        if !rate.allowed {
-            return Err(ApiError::RateLimited { decision: rate, retry_after: rate.reset_at - now.unix_seconds() });
-        }
-        Ok(EnrolleeAuth { claims, client, registration, rate })
-    };
-    step.await.map_err(ApiError::into_response)
+    let verified = bearer(req).and_then(|t| deps.jwt.verify_enrollee_token(t, now)).and_then(enrollee_from_claims);
+    let (claims, client, registration) = verified.map_err(ApiError::into_response)?;
+    let key = RateKey::for_registration(&registration, now.unix_seconds());
+    let (rate, read) = futures_util::future::join(
+        deps.rate_limiter.hit(&key, deps.limits.limit(Category::Enrollee), now),
+        read(client.clone(), registration.clone()),
+    )
+    .await;
+    let rate = rate.map_err(|e| ApiError::from(e).into_response())?;
+    if !rate.allowed {
+        return Err(ApiError::RateLimited { decision: rate, retry_after: rate.reset_at - now.unix_seconds() }.into_response());
+    }
+    Ok((EnrolleeAuth { claims, client, registration, rate }, read))
 }
 
 /// `let auth = enrollee!(deps, req);` — the enrollee, or an early return of the 401/429 response.

@@ -19,7 +19,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value, json};
 use smartenroll_domain::blob::{Blob, BlobKey};
 use smartenroll_domain::error::{FieldError, StoreError};
-use smartenroll_domain::ids::RegistrationId;
+use smartenroll_domain::ids::{ClientId, RegistrationId};
 use smartenroll_domain::jobs::Job;
 use smartenroll_domain::ratelimit::Category;
 use smartenroll_domain::registration::{ENROLLEE_TOKEN_MINUTES, Registration, RegistrationStatus, View};
@@ -42,16 +42,30 @@ fn flag(body: &Map<String, Value>, key: &str) -> bool {
 }
 
 pub async fn submit_document(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = crate::enrollee!(deps, req);
-    auth.respond(submit(deps, &auth, &req, CheckKind::Document).await)
+    submit_with_first_read(deps, req, CheckKind::Document).await
 }
 
 pub async fn submit_selfie(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = crate::enrollee!(deps, req);
-    auth.respond(submit(deps, &auth, &req, CheckKind::Liveness).await)
+    submit_with_first_read(deps, req, CheckKind::Liveness).await
 }
 
-async fn submit(deps: &Deps, auth: &crate::auth::EnrolleeAuth, req: &Request, kind: CheckKind) -> Result<Reply, ApiError> {
+/// The registration is read beside the enrollee's rate-limit count (one round trip, not two).
+async fn submit_with_first_read(deps: &Deps, req: Request, kind: CheckKind) -> Response<Body> {
+    let read = |client: ClientId, id: RegistrationId| async move { crate::registrations::load(deps, &client, &id).await };
+    let (auth, first) = match crate::auth::authorize_enrollee_with(deps, &req, read).await {
+        Ok(both) => both,
+        Err(response) => return response,
+    };
+    auth.respond(submit(deps, &auth, &req, kind, first).await)
+}
+
+async fn submit(
+    deps: &Deps,
+    auth: &crate::auth::EnrolleeAuth,
+    req: &Request,
+    kind: CheckKind,
+    first: Result<Registration, ApiError>,
+) -> Result<Reply, ApiError> {
     let body = json_object_up_to(req, MAX_IMAGE_REQUEST)?;
     let image = match body.get("image").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
         Some(v) => images::decode("image", v)?,
@@ -84,20 +98,34 @@ async fn submit(deps: &Deps, auth: &crate::auth::EnrolleeAuth, req: &Request, ki
         return Err(ApiError::PayloadTooLarge(MAX_IMAGE_BYTES));
     }
     let force = flag(&body, "force");
+    let mut first = Some(first);
+    let check_id = deps.ids.object_id();
+    let mut stored: Option<Vec<String>> = None;
     for attempt in 0..WRITE_ATTEMPTS {
-        let reg = crate::registrations::load(deps, &auth.client, &auth.registration).await?;
+        // The read made beside authentication first; after a lost write race, a fresh one.
+        let reg = match first.take() {
+            Some(read) => read?,
+            None => crate::registrations::load(deps, &auth.client, &auth.registration).await?,
+        };
         let number = verification::next_attempt(&reg, kind, force)?;
-        let check_id = deps.ids.object_id();
         let now = deps.clock.now();
         // Files first, then the record that names them: a record never points at a missing file.
-        // (A lost write race leaves files under the registration's folder, which erasure removes.)
-        let mut paths = Vec::new();
-        for (name, img) in &files {
-            let path = format!("registrations/{}/{}/{check_id}/{name}.{}", reg.id, kind.as_str(), img.extension);
-            let key = BlobKey::new(&reg.client, &path).ok_or(ApiError::Internal)?;
-            deps.blobs.put(&key, Blob { content_type: img.content_type.into(), bytes: img.bytes.clone() }).await?;
-            paths.push(path);
-        }
+        // Stored once: a retry after a lost write race (the worker recording another check in
+        // between) names the same files. (A submission refused on its retry leaves them under the
+        // registration's folder, which erasure removes.)
+        let paths = match &stored {
+            Some(paths) => paths.clone(),
+            None => {
+                let mut paths = Vec::new();
+                for (name, img) in &files {
+                    let path = format!("registrations/{}/{}/{check_id}/{name}.{}", reg.id, kind.as_str(), img.extension);
+                    let key = BlobKey::new(&reg.client, &path).ok_or(ApiError::Internal)?;
+                    deps.blobs.put(&key, Blob { content_type: img.content_type.into(), bytes: img.bytes.clone() }).await?;
+                    paths.push(path);
+                }
+                stored.insert(paths).clone()
+            }
+        };
         let check = Check {
             id: check_id.clone(),
             kind,

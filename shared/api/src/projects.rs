@@ -190,10 +190,13 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
 
 /// `DELETE /v3/projects/{id}` — only draft or paused projects; `{data:{_id, name, status:"deleted"}}`.
 pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let path = &req;
+    let (auth, project) = crate::authorized_with!(deps, req, Some(Category::Projects), |client: ClientId| async move {
+        load(deps, &client, &project_id(path)?).await
+    });
     let outcome = async {
-        let id = project_id(&req)?;
-        let project = load(deps, &auth.client.id, &id).await?;
+        let project = project?;
+        let id = project.id.clone();
         lifecycle::check_deletable(&project)?;
         // Its stored documents, selfies and registrations go too, asynchronously: the jobs are
         // queued in the delete's own write (the outbox), so a refused delete never purges a live

@@ -270,10 +270,13 @@ pub async fn rotate_secret(deps: &Deps, req: Request) -> Response<Body> {
 /// `POST /v2/webhooks/{id}/test`: queues a signed `ping` event to the webhook; 202 `{data: delivery}`
 /// (follow it in the delivery log).
 pub async fn ping(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = crate::authorized!(deps, req, Some(Category::Projects));
+    let path = &req;
+    let (auth, found) = crate::authorized_with!(deps, req, Some(Category::Projects), |client: ClientId| async move {
+        load(runtime(deps)?, &client, &webhook_id(path)?).await
+    });
     let outcome = async {
         let rt = runtime(deps)?;
-        let w = load(rt, &auth.client.id, &webhook_id(&req)?).await?;
+        let w = found?;
         let now = deps.clock.now();
         let event_id = deps.ids.object_id();
         let body = webhook::envelope(&event_id, "ping", None, 0, &json!({"webhook": w.id, "name": w.name}), false, now);
@@ -290,20 +293,30 @@ pub async fn ping(deps: &Deps, req: Request) -> Response<Body> {
 
 /// `GET /v2/webhooks/{id}/deliveries?status&page&perPage`: the delivery log, newest first.
 pub async fn deliveries(deps: &Deps, req: Request) -> Response<Body> {
-    let auth = crate::authorized!(deps, req, Some(Category::Projects));
-    let outcome = async {
+    let r = &req;
+    // The webhook and its log are read side by side, and beside the token's admission; the log is
+    // shown only if the webhook exists (another client's id finds neither).
+    let (auth, read) = crate::authorized_with!(deps, req, Some(Category::Projects), |client: ClientId| async move {
         let rt = runtime(deps)?;
-        let id = webhook_id(&req)?;
-        load(rt, &auth.client.id, &id).await?;
-        let (page, per_page) = paging(&req)?;
-        let status = match query_pairs(&req).into_iter().find(|(k, _)| k == "status") {
+        let id = webhook_id(r)?;
+        let (page, per_page) = paging(r)?;
+        let status = match query_pairs(r).into_iter().find(|(k, _)| k == "status") {
             None => None,
             Some((_, v)) => Some(
                 DeliveryStatus::parse(&v)
                     .ok_or_else(|| ApiError::Validation(vec![FieldError::new("status", "must be PENDING, SUCCEEDED or FAILED")]))?,
             ),
         };
-        let found = rt.store.deliveries(&auth.client.id, &id, status, u64::from((page - 1) * per_page), per_page).await?;
+        let (webhook, found) = futures_util::future::join(
+            load(rt, &client, &id),
+            rt.store.deliveries(&client, &id, status, u64::from((page - 1) * per_page), per_page),
+        )
+        .await;
+        webhook?;
+        Ok((found?, page, per_page))
+    });
+    let outcome = async {
+        let (found, page, per_page) = read?;
         let data: Vec<_> = found.items.iter().map(Delivery::api_json).collect();
         Reply::page(&data, found.total, per_page, page)
     };

@@ -38,7 +38,17 @@ impl S3Blobs {
         // A custom endpoint (a local AWS-protocol server, an S3-compatible store) has no per-bucket
         // DNS names: address buckets by path there, and virtual-hosted style (AWS's default) otherwise.
         let path_style = conf.endpoint_url().is_some();
-        let s3 = S3::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(path_style).build());
+        // Checksums only where S3 requires them (not on PutObject): the SDK's default since 2025
+        // adds a CRC32 trailer in `aws-chunked` encoding to every upload, which S3-compatible
+        // stores of on-prem installs (MinIO, Ceph releases before mid-2025) reject, and which cost
+        // the document and selfie functions ~10 ms on their first upload. Transport integrity is
+        // TLS's; the stored object's is S3's own.
+        let s3 = S3::from_conf(
+            aws_sdk_s3::config::Builder::from(conf)
+                .force_path_style(path_style)
+                .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+                .build(),
+        );
         Self::new(s3, bucket)
     }
 
