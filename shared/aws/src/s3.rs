@@ -39,10 +39,9 @@ impl S3Blobs {
         // DNS names: address buckets by path there, and virtual-hosted style (AWS's default) otherwise.
         let path_style = conf.endpoint_url().is_some();
         // Checksums only where S3 requires them (not on PutObject): the SDK's default since 2025
-        // adds a CRC32 trailer in `aws-chunked` encoding to every upload, which S3-compatible
-        // stores of on-prem installs (MinIO, Ceph releases before mid-2025) reject, and which cost
-        // the document and selfie functions ~10 ms on their first upload. Transport integrity is
-        // TLS's; the stored object's is S3's own.
+        // adds a CRC32 trailer in `aws-chunked` encoding to every upload, which some S3-compatible
+        // stores of on-prem installs do not accept. Transport integrity is TLS's; the stored
+        // object's is S3's own. (Measured: no change to the document function's cold start.)
         let s3 = S3::from_conf(
             aws_sdk_s3::config::Builder::from(conf)
                 .force_path_style(path_style)
