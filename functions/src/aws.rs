@@ -521,6 +521,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         clients: shared.clone(),
         blocklists: shared.clone(),
         webhooks,
+        biometrics: None,
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
         jobs,
@@ -555,6 +556,7 @@ fn worker_deps(wiring: Wiring) -> Result<JobDeps, BootError> {
         registrations: store,
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
+        biometrics: None,
     })
 }
 
@@ -562,7 +564,11 @@ fn worker_deps(wiring: Wiring) -> Result<JobDeps, BootError> {
 /// events into webhook deliveries).
 pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
     env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
-    worker_deps(Wiring { webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: no_sender }), ..WITH_BLOBS })
+    let mut deps = worker_deps(Wiring { webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: no_sender }), ..WITH_BLOBS })?;
+    // The face engine runs selfie checks here: its models ship in the function's package
+    // (`SMARTENROLL_MODELS_DIR`, e.g. /var/task/models), planned once per cold start.
+    deps.biometrics = env(crate::bootstrap::MODELS_DIR_ENV).and_then(|dir| crate::bootstrap::load_biometrics(std::path::Path::new(&dir)));
+    Ok(deps)
 }
 
 /// What the `webhooks-worker` function needs: the table, the webhooks queue (retries) and the

@@ -109,6 +109,7 @@ impl DataDir {
             registrations: store.clone(),
             blocklists: store.clone(),
             webhooks: Some(webhooks),
+            biometrics: None,
             clients: store,
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),
@@ -125,6 +126,25 @@ impl DataDir {
             codes: Arc::new(OsCodes),
             enrollment: enrollment_settings()?,
         })
+    }
+}
+
+/// Where the face engine's models are (`scripts/fetch-models` fills `.cache/models`).
+pub const MODELS_DIR_ENV: &str = "SMARTENROLL_MODELS_DIR";
+
+/// The face engine from `dir` (models planned once, here, for the whole process), or `None` with
+/// a warning that names the fix. Only file names and the reason are logged.
+pub fn load_biometrics(dir: &Path) -> Option<Arc<smartenroll_biometrics::Biometrics>> {
+    let started = std::time::Instant::now();
+    match smartenroll_biometrics::Biometrics::load(dir) {
+        Ok(engine) => {
+            tracing::info!(models = %dir.display(), load_ms = started.elapsed().as_millis() as u64, "face engine loaded");
+            Some(Arc::new(engine))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "face engine off: selfie checks go to a reviewer (run scripts/fetch-models)");
+            None
+        }
     }
 }
 

@@ -2,9 +2,10 @@
 //! (once per process); `aws` wires the DynamoDB adapters and runs a Lambda function; `server` is
 //! the single-node HTTP server that dispatches through the shared routing table to the same
 //! handlers each Lambda function runs; `worker` consumes job queues (SQS batches in AWS, the
-//! embedded queue in the server).
+//! embedded queue in the server); `face_cli` is the operator's `smartenroll face …` commands.
 
 pub mod aws;
 pub mod bootstrap;
+pub mod face_cli;
 pub mod server;
 pub mod worker;

@@ -32,7 +32,10 @@ fn command(data_dir: &Path, env: &[(String, String)]) -> Command {
         .env("SMARTENROLL_LOG", "warn")
         // Test receivers (webhooks, blocklist APIs) listen on 127.0.0.1; a test of the outbound
         // guard itself sets this to 0.
-        .env("SMARTENROLL_ALLOW_PRIVATE_TARGETS", "1");
+        .env("SMARTENROLL_ALLOW_PRIVATE_TARGETS", "1")
+        // No face engine unless a test asks for it (`face_engine_env`): planning the models costs
+        // every server start a few hundred milliseconds, and most tests never send a face.
+        .env("SMARTENROLL_MODELS_DIR", "/nonexistent/smartenroll-models");
     // The caller's environment last: a test may ask for more verbose logs.
     c.envs(env.iter().map(|(k, v)| (k, v)));
     c

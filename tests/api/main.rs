@@ -5,6 +5,7 @@
 mod e2e;
 mod enrollment;
 mod events;
+mod faces;
 mod flows;
 mod helpers;
 mod infra;

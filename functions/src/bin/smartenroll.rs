@@ -3,6 +3,8 @@
 //! - `smartenroll serve [--addr 127.0.0.1:8080] [--data-dir ./data]`
 //! - `smartenroll client create --name <name> [--email <e>] [--phone <p>]`
 //! - `smartenroll token issue --client <clientId> [--days 30]`
+//! - `smartenroll face compare A.jpg B.jpg [--mode FAST|ACCURATE]`, `smartenroll face liveness IMG`,
+//!   `smartenroll face eval DIR`: the face engine on the operator's own photos, as JSON
 
 use clap::{Parser, Subcommand};
 use smartenroll_api::Deps;
@@ -29,6 +31,10 @@ struct Cli {
     /// (local AWS-protocol servers).
     #[arg(long, global = true, alias = "create-resources")]
     create_table: bool,
+    /// The face engine's models (filled by scripts/fetch-models). Without them selfie checks go to
+    /// a reviewer, saying why.
+    #[arg(long, global = true, default_value = ".cache/models", env = "SMARTENROLL_MODELS_DIR")]
+    models_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,6 +61,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Try the face engine on your own photos (prints JSON).
+    Face {
+        #[command(subcommand)]
+        command: smartenroll_functions::face_cli::FaceCommand,
     },
 }
 
@@ -171,7 +182,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Serve { addr, rate_limits, workers } => {
             let limits = bootstrap::rate_limits(rate_limits.as_deref()).map_err(|e| e.to_string())?;
-            let (deps, _lock, table) = open(&cli, limits, true).await?;
+            let (mut deps, _lock, table) = open(&cli, limits, true).await?;
+            // Planned once here, before the server says it is listening.
+            deps.biometrics = bootstrap::load_biometrics(&cli.models_dir);
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             // Tests and scripts wait for this line (the port is chosen by the OS with --addr ...:0).
@@ -188,6 +201,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 clock: deps.clock.clone(),
                 ids: deps.ids.clone(),
                 webhooks: deps.webhooks.clone(),
+                biometrics: deps.biometrics.clone(),
             };
             if let Some(dir) = dir_queues(&cli) {
                 // This process holds the data directory: receives still in flight belong to a
@@ -241,6 +255,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!("stopped");
             Ok(())
         }
+        Command::Face { command } => smartenroll_functions::face_cli::run(&cli.models_dir, command),
         Command::Client { command: ClientCommand::Create { name, email, phone } } => {
             let name = name.trim().to_string();
             if name.is_empty() || name.chars().count() > 100 {

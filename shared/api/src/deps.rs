@@ -28,6 +28,9 @@ pub struct Deps {
     /// Webhooks and their delivery (`None` where the backend has no webhook store yet: the
     /// endpoints answer 503).
     pub webhooks: Option<Arc<crate::webhooks::WebhookRuntime>>,
+    /// The face engine, loaded once at start (`None` where its models are not configured: the
+    /// face APIs answer 503 and selfie checks go to a reviewer, saying why).
+    pub biometrics: Option<Arc<smartenroll_biometrics::Biometrics>>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,

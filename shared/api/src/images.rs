@@ -34,6 +34,30 @@ fn invalid(field: &str, message: &str) -> ApiError {
 
 /// Reads `value` (base64 or a data URI) as an image, or says what is wrong with it under `field`.
 pub fn decode(field: &str, value: &str) -> Result<Image, ApiError> {
+    read(field, value).map(|(image, _)| image)
+}
+
+/// As [`decode`], with the decoded pixels (for the face engine).
+pub fn decode_rgb(field: &str, value: &str) -> Result<(Image, image::RgbImage), ApiError> {
+    read(field, value).map(|(image, pixels)| (image, pixels.to_rgb8()))
+}
+
+/// Decodes stored image bytes (already checked when they were accepted) under the same limits.
+pub fn rgb_from_bytes(bytes: &[u8]) -> Result<image::RgbImage, String> {
+    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    reader.limits(limits());
+    reader.decode().map(|i| i.to_rgb8()).map_err(|e| e.to_string())
+}
+
+fn limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    limits
+}
+
+fn read(field: &str, value: &str) -> Result<(Image, image::DynamicImage), ApiError> {
     let text = value.trim();
     let payload = match text.strip_prefix("data:") {
         Some(rest) => {
@@ -72,13 +96,9 @@ pub fn decode(field: &str, value: &str) -> Result<Image, ApiError> {
     // Decoding the whole image proves it is not truncated or corrupt, within the limits.
     let mut reader =
         image::ImageReader::new(Cursor::new(&bytes[..])).with_guessed_format().map_err(|_| invalid(field, "is not a readable image"))?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    reader.decode().map_err(|_| invalid(field, "is not a complete, readable image"))?;
-    Ok(Image { bytes, content_type, extension, width, height })
+    reader.limits(limits());
+    let pixels = reader.decode().map_err(|_| invalid(field, "is not a complete, readable image"))?;
+    Ok((Image { bytes, content_type, extension, width, height }, pixels))
 }
 
 #[cfg(test)]

@@ -22,16 +22,21 @@ pub struct JobDeps {
     pub ids: Arc<dyn IdGenerator>,
     /// Webhook delivery (`None` where the backend has no webhook store yet).
     pub webhooks: Option<Arc<crate::webhooks::WebhookRuntime>>,
+    /// The face engine, loaded once per process (`None` where its models are not configured:
+    /// selfie checks then go to a reviewer, saying why).
+    pub biometrics: Option<Arc<smartenroll_biometrics::Biometrics>>,
 }
 
-/// Why a check is left for a person today: no verification engine is installed in this build.
-/// (The face and document engines are their own issues; when they land, they run here.)
+/// Why a check is left for a person: no engine for it runs in this process (the document engine is
+/// not built yet; the face engine runs when its models are configured).
 pub fn no_engine(kind: CheckKind) -> Outcome {
     let what = match kind {
-        CheckKind::Document => "document authenticity and data extraction",
-        CheckKind::Liveness => "selfie liveness and face match",
+        CheckKind::Document => "no engine for document authenticity and data extraction is installed",
+        CheckKind::Liveness => {
+            "the face engine's models are not loaded in this process (run scripts/fetch-models and set SMARTENROLL_MODELS_DIR)"
+        }
     };
-    Outcome::Inconclusive { reason: format!("no_engine: no engine for {what} is installed; a reviewer must look at the images") }
+    Outcome::Inconclusive { reason: format!("no_engine: {what}; a reviewer must look at the images") }
 }
 
 /// The expiry sweeper (a scheduled function in AWS, a loop in the single-node server): every
@@ -102,7 +107,13 @@ async fn run_check(deps: &JobDeps, client: &ClientId, id: &RegistrationId, check
         if !check.is_pending() {
             return Ok(()); // delivered twice: already recorded
         }
-        let outcome = no_engine(check.kind);
+        let outcome = match (check.kind, &deps.biometrics) {
+            (CheckKind::Liveness, Some(engine)) => match crate::faces::run_selfie(deps, engine, &reg, check).await? {
+                crate::faces::Run::Done(outcome) => outcome,
+                crate::faces::Run::Later(reason) => return Err(format!("checks.run: {reason}")),
+            },
+            (kind, _) => no_engine(kind),
+        };
         let now = deps.clock.now();
         let mut next = reg.clone();
         let Some(suffixes) = verification::record_outcome(&mut next, check_id, outcome, now) else { return Ok(()) };

@@ -405,6 +405,20 @@ pub fn record_outcome(reg: &mut Registration, check_id: &str, outcome: Outcome, 
     };
     reg.updated_at = now;
     let mut events = vec![suffix];
+    // The reference's finer biometric events: a face match ran (`face_verification_compare`), and
+    // a selfie's liveness score was under the flow's threshold.
+    if check.kind == CheckKind::Liveness {
+        let detail = match &check.outcome {
+            Outcome::Passed { detail } | Outcome::Failed { detail, .. } => Some(detail),
+            _ => None,
+        };
+        if detail.and_then(|d| d.get("compareResult")).is_some_and(|c| c.is_object()) {
+            events.push("face_verification_compare".to_string());
+        }
+        if matches!(&check.outcome, Outcome::Failed { reason, .. } if reason == "liveness_score_not_acceptable") {
+            events.push("biometrics_liveness_score_not_acceptable".to_string());
+        }
+    }
     if reg.end_requested_at.is_some()
         && !reg.status.is_settled()
         && let Decision::Final(status, reason) = decide(reg)
