@@ -124,7 +124,7 @@ fn evaluate(
         Ok(f) => f,
         Err(e) => return Ok(Evaluated { selfie: Err(e), compare: None }),
     };
-    let liveness = engine.liveness(selfie, mode)?;
+    let liveness = Ok(engine.liveness_of(selfie, &face, mode)?);
     let compare = match document {
         None => None,
         Some(doc) => Some(match engine.face(doc, mode)? {

@@ -8,7 +8,7 @@
 //!   cos > 1 − 1.1²/2 = **0.395**. That point maps to **0.80**, the reference's recommended
 //!   `searchMinScore`: at the default setting the engine decides as the model's publisher does,
 //!   and a stricter `searchMinScore` asks for a higher cosine.
-//! - Cosine 0 (unrelated faces: the impostor mean is about 0.04, `ml-models.md` §2) maps to 0, and
+//! - Cosine 0 (unrelated faces: the impostor mean measured on portraits is about 0.04) maps to 0, and
 //!   cosine 1 (the same image) to 1; in between the mapping is linear on each side of 0.395.
 //!
 //! So: `searchMinScore` 0.70 ↔ cos 0.346, 0.80 ↔ 0.395, 0.90 ↔ 0.698, 0.95 ↔ 0.849.

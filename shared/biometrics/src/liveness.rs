@@ -4,7 +4,7 @@
 //! as its own [`Signal`] and combined by fixed weights. They catch crude presentation attacks (a
 //! small photo of a photo, a blurred or re-encoded copy, a screen's pixel grid close up) and say
 //! nothing about a good print, a mask or an injected video; no validated presentation-attack model
-//! ships on the package registries (`ml-models.md` §3), so none is claimed.
+//! ships on the package registries (README, Face engine), so none is claimed.
 //!
 //! **Active** ([`evaluate_active`], a burst of frames): the server issues a random head-turn
 //! challenge; the frames must show one face throughout (embedding continuity), must differ from
