@@ -18,7 +18,8 @@ use smartenroll_domain::error::StoreError;
 use smartenroll_domain::ids::ObjectIdGenerator;
 use smartenroll_domain::jobs::Delivery;
 use smartenroll_domain::ports::{
-    BlacklistApi, BlacklistQuery, BlobStore, GatewayError, JobQueue, Messenger, OutgoingEmail, OutgoingText, WebhookSender,
+    BlacklistApi, BlacklistQuery, BlobStore, FetchError, GatewayError, JobQueue, Messenger, OutgoingEmail, OutgoingText, RemoteImages,
+    WebhookSender,
 };
 use smartenroll_domain::ratelimit::RateLimits;
 use smartenroll_domain::webhook::SendOutcome;
@@ -142,6 +143,13 @@ pub const GRANTS: &[(&str, Grants)] = &[
             SECRET,
         ],
     ),
+    // The face APIs read nothing but the client (token check, rate count); their models come
+    // from the function's package (the models layer), not from AWS.
+    ("face-liveness", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("face-liveness-challenge", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("face-compare", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("face-compare-with-liveness", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("face-compare-app-registration", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), ("objects", &["s3:GetObject"]), SECRET]),
     // Receiving and deleting its messages is granted by SAM's SQS event source (see the template).
     (
         "jobs-worker",
@@ -159,7 +167,8 @@ pub const GRANTS: &[(&str, Grants)] = &[
             ),
             ("index", &["dynamodb:Query"]),
             ("bucket", &["s3:ListBucket"]),
-            ("objects", &["s3:DeleteObject"]),
+            // Reads selfies and document photos for the face checks; deletes on erasure.
+            ("objects", &["s3:DeleteObject", "s3:GetObject"]),
             WEBHOOKS_QUEUE,
         ],
     ),
@@ -285,6 +294,13 @@ impl WebhookSender for Unconfigured {
 }
 
 #[async_trait]
+impl RemoteImages for Unconfigured {
+    async fn fetch(&self, _: &str, _: usize) -> Result<Vec<u8>, FetchError> {
+        Err(FetchError::Refused(self.0.to_string()))
+    }
+}
+
+#[async_trait]
 impl JobQueue for Unconfigured {
     async fn send(&self, _: &str) -> Result<(), StoreError> {
         Err(self.err())
@@ -331,6 +347,29 @@ pub struct Wiring {
     /// --backend aws`, where no stream runs). `None` (every Lambda function): the `outbox-relay`
     /// function sends them from the table's stream, so a request never waits on SQS.
     pub inline_relay: Option<QueueFn>,
+    /// The face engine and image URLs, for the face APIs (`None`: this function compares no faces).
+    pub faces: Option<fn() -> Faces>,
+}
+
+/// The face engine (loaded from `SMARTENROLL_MODELS_DIR`, `None` when unset) and the fetcher of
+/// image URLs.
+pub type Faces = (Option<Arc<smartenroll_biometrics::Biometrics>>, Arc<dyn RemoteImages>);
+
+fn http_images() -> Arc<dyn RemoteImages> {
+    Arc::new(smartenroll_gateways::images::HttpImages::new(smartenroll_gateways::outbound::OutboundPolicy::from_env()))
+}
+
+/// Image URLs without the engine.
+pub fn image_urls_only() -> Faces {
+    (None, http_images())
+}
+
+/// The face models, planned once per cold start, from the folder the function's package ships
+/// (`SMARTENROLL_MODELS_DIR`; the template's models layer puts them in /opt), and image URLs over
+/// HTTPS through the outbound guard.
+pub fn face_engine() -> Faces {
+    let engine = env(crate::bootstrap::MODELS_DIR_ENV).and_then(|dir| crate::bootstrap::load_biometrics(std::path::Path::new(&dir)));
+    (engine, http_images())
 }
 
 /// Builds a queue adapter from the SDK config (named per binary, so only named ones are linked).
@@ -358,9 +397,13 @@ pub type Gateways = (Option<smartenroll_gateways::MailgunConfig>, Option<smarten
 
 /// The API functions that touch neither files nor queues nor message providers.
 pub const TABLE_ONLY: Wiring =
-    Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None, webhooks: None, inline_relay: None };
+    Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None, webhooks: None, inline_relay: None, faces: None };
 /// The functions that store files (their jobs go through the table's outbox, not SQS).
 pub const WITH_BLOBS: Wiring = Wiring { blobs: s3_from_env, ..TABLE_ONLY };
+/// The face APIs that take images in the request.
+pub const WITH_FACES: Wiring = Wiring { faces: Some(face_engine), ..TABLE_ONLY };
+/// The face API that reads an enrollee's stored images.
+pub const WITH_FACES_AND_BLOBS: Wiring = Wiring { faces: Some(face_engine), blobs: s3_from_env, ..TABLE_ONLY };
 /// The functions that send one-time codes.
 pub const WITH_MESSENGER: Wiring = Wiring { messenger: Some(http_messenger), ..TABLE_ONLY };
 /// The functions that call operators' blocklist APIs.
@@ -373,6 +416,8 @@ pub const ALL_ADAPTERS: Wiring = Wiring {
     blacklist: Some(http_blacklist),
     webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: http_webhook_sender }),
     inline_relay: Some(sqs_from_env),
+    // The server loads the engine itself from `--models-dir` (the CLI's commands need none).
+    faces: Some(image_urls_only),
 };
 
 /// Webhook receivers over HTTP(S), through the outbound guard.
@@ -515,13 +560,18 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
             build(crate::bootstrap::gateway_settings(lookup))
         }
     };
+    let (biometrics, remote_images): Faces = match wiring.faces {
+        Some(build) => build(),
+        None => (None, Arc::new(Unconfigured("this function fetches no images"))),
+    };
     let deps = Deps {
         projects: shared.clone(),
         registrations: shared.clone(),
         clients: shared.clone(),
         blocklists: shared.clone(),
         webhooks,
-        biometrics: None,
+        biometrics,
+        remote_images,
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
         jobs,

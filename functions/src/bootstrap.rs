@@ -110,6 +110,9 @@ impl DataDir {
             blocklists: store.clone(),
             webhooks: Some(webhooks),
             biometrics: None,
+            remote_images: Arc::new(smartenroll_gateways::images::HttpImages::new(
+                smartenroll_gateways::outbound::OutboundPolicy::from_env(),
+            )),
             clients: store,
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),

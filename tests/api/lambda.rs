@@ -111,6 +111,13 @@ impl Function {
         Function { child, events: etx, responses: rrx, started, api, first: Duration::ZERO, n: 0, name: name.to_string() }
     }
 
+    /// The process's peak resident memory so far (Linux `VmHWM`), in MB.
+    fn peak_memory_mb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+        line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("kB") / 1024
+    }
+
     /// Delivers one event and returns the function's API Gateway response.
     async fn invoke(&mut self, event: String) -> serde_json::Value {
         self.n += 1;
@@ -332,6 +339,30 @@ async fn each_lambda_binary_answers_api_gateway_events_over_dynamodb() {
     relay_the_outbox(&store, &mut relay).await;
     let jobs = queue.receive(10, 30).await.expect("receive");
     assert!(jobs.iter().any(|d| d.body.contains("checks.run")), "the check's job reached SQS through the outbox");
+
+    // The face APIs: the models (what the template's layer ships) planned once at cold start.
+    let models = crate::faces::models();
+    let face_env: Vec<(&str, &str)> = env.iter().copied().chain([("SMARTENROLL_MODELS_DIR", models.as_str())]).collect();
+    let mut face = Function::start("face-compare", &face_env).await;
+    let (probe, gallery) = (crate::faces::photo_base64("obama"), crate::faces::photo_base64("obama2"));
+    for _ in 0..2 {
+        let body = serde_json::json!({"probe": [probe], "gallery": [gallery], "search_mode": "FAST"});
+        let r = face
+            .invoke(
+                api_event("registrations-create/draft-project.409.json", &token, None, Some(&body))
+                    .replace("/v2/app-registrations", "/v2/face-recognition/compare"),
+            )
+            .await;
+        assert_eq!(r["statusCode"], 200, "{r}");
+        let body: serde_json::Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("json");
+        assert!(body["data"]["score"].as_f64().is_some_and(|s| s > 0.8), "{body}");
+    }
+    eprintln!("peak memory: face-compare {} MB", face.peak_memory_mb());
+    let mut challenge = Function::start("face-liveness-challenge", &env).await;
+    for _ in 0..2 {
+        let r = challenge.invoke(event("face-liveness-challenge/issued.200.json", &token, "")).await;
+        assert_eq!(r["statusCode"], 200, "{r}");
+    }
 
     // Webhooks: created and pinged through their functions, the attempt made by the webhooks
     // worker fed the SQS event of the queued message, signed, to a real local receiver.

@@ -21,6 +21,9 @@ use smartenroll_domain::ratelimit::{Category, RateDecision, RateKey};
 pub const CLIENT_AUDIENCE: &str = "smartenroll:client";
 /// Enrollee tokens: bound to one registration, its project and flow.
 pub const ENROLLEE_AUDIENCE: &str = "smartenroll:enrollee";
+/// Active-liveness challenges (`POST /v2/face-recognition/liveness/challenge`): which turns, for
+/// whom, until when. Stateless: the answer must come from the same caller before it expires.
+pub const CHALLENGE_AUDIENCE: &str = "smartenroll:liveness-challenge";
 /// The reference's client-token lifetime.
 pub const CLIENT_TOKEN_DAYS: i64 = 30;
 
@@ -54,12 +57,25 @@ pub struct EnrolleeClaims {
     pub purpose: String,
 }
 
+/// An active-liveness challenge's claims: `sub` is the client id (client token) or the
+/// registration id (enrollee token) it was issued to; `turns` the head turns asked for, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChallengeClaims {
+    pub sub: String,
+    pub turns: Vec<String>,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+    pub aud: String,
+}
+
 /// The signing secret, as keys ready to use. Built once per process.
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     enrollee_validation: Validation,
+    challenge_validation: Validation,
     /// Derived from the secret for keyed hashes of one-time codes and source addresses.
     pepper: [u8; 32],
 }
@@ -77,6 +93,8 @@ impl JwtKeys {
         validation.validate_nbf = false;
         let mut enrollee_validation = validation.clone();
         enrollee_validation.set_audience(&[ENROLLEE_AUDIENCE]);
+        let mut challenge_validation = validation.clone();
+        challenge_validation.set_audience(&[CHALLENGE_AUDIENCE]);
         let pepper = {
             use hmac::Mac;
             let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).map_err(|e| e.to_string())?;
@@ -88,6 +106,7 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             enrollee_validation,
+            challenge_validation,
             pepper,
         })
     }
@@ -137,6 +156,31 @@ impl JwtKeys {
             .map_err(|_| ApiError::Unauthorized("Invalid or expired token."))?;
         if data.claims.exp <= now.unix_seconds() {
             return Err(ApiError::Unauthorized("Invalid or expired token."));
+        }
+        Ok(data.claims)
+    }
+
+    /// Mints an active-liveness challenge for `subject` asking for `turns`, valid `ttl_seconds`.
+    pub fn issue_challenge(&self, subject: &str, turns: &[&str], now: Timestamp, ttl_seconds: i64) -> Result<String, String> {
+        let mut jti = [0u8; 12];
+        getrandom::fill(&mut jti).map_err(|e| format!("no randomness for the challenge id: {e}"))?;
+        let claims = ChallengeClaims {
+            sub: subject.into(),
+            turns: turns.iter().map(|t| (*t).to_string()).collect(),
+            iat: now.unix_seconds(),
+            exp: now.unix_seconds() + ttl_seconds,
+            jti: hex::encode(jti),
+            aud: CHALLENGE_AUDIENCE.into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+    }
+
+    /// Signature, audience (no other token is a challenge), expiry and subject.
+    pub fn verify_challenge(&self, token: &str, subject: &str, now: Timestamp) -> Result<ChallengeClaims, ApiError> {
+        let refused = || ApiError::Forbidden("challenge_invalid: the challenge is unknown, expired or was issued to another caller".into());
+        let data = jsonwebtoken::decode::<ChallengeClaims>(token, &self.decoding, &self.challenge_validation).map_err(|_| refused())?;
+        if data.claims.exp <= now.unix_seconds() || data.claims.sub != subject {
+            return Err(refused());
         }
         Ok(data.claims)
     }

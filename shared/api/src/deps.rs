@@ -4,7 +4,7 @@ use crate::auth::JwtKeys;
 use smartenroll_domain::clock::Clock;
 use smartenroll_domain::ids::{CodeGenerator, IdGenerator};
 use smartenroll_domain::ports::{
-    BlacklistApi, BlobStore, BlocklistStore, ClientStore, JobQueue, Messenger, ProjectStore, RateLimiter, RegistrationStore,
+    BlacklistApi, BlobStore, BlocklistStore, ClientStore, JobQueue, Messenger, ProjectStore, RateLimiter, RegistrationStore, RemoteImages,
 };
 use smartenroll_domain::ratelimit::RateLimits;
 use std::sync::Arc;
@@ -31,6 +31,8 @@ pub struct Deps {
     /// The face engine, loaded once at start (`None` where its models are not configured: the
     /// face APIs answer 503 and selfie checks go to a reviewer, saying why).
     pub biometrics: Option<Arc<smartenroll_biometrics::Biometrics>>,
+    /// Images the face APIs are given as `https://` URLs, fetched through the outbound guard.
+    pub remote_images: Arc<dyn RemoteImages>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,

@@ -38,6 +38,13 @@ pub enum ApiError {
     BadGateway(String),
     /// Something this deployment has not been configured for (e.g. no email provider).
     Unavailable(String),
+    /// The face engine refused an image (no face, several, too small, blurred, dark): 422 with
+    /// the refusal's own code (`face_not_found`, …) and the field that carried the image.
+    Face {
+        field: String,
+        code: &'static str,
+        message: String,
+    },
     /// Logged where it happens; the body says only that something went wrong on our side.
     Internal,
 }
@@ -83,7 +90,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::MissingParameter(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::Face { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
@@ -105,6 +112,7 @@ impl ApiError {
             ApiError::MissingParameter(_) => "MissingParameter",
             ApiError::PayloadTooLarge(_) => "PayloadTooLarge",
             ApiError::Validation(_) => "UnprocessableEntity",
+            ApiError::Face { code, .. } => code,
             ApiError::RateLimited { .. } => "RateLimitExceeded",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::PreconditionFailed(_) => "PreconditionFailed",
@@ -131,6 +139,7 @@ impl ApiError {
             ApiError::RateLimited { decision, .. } => format!("Rate limit of {} requests per minute exceeded", decision.limit),
             ApiError::Forbidden(m) | ApiError::PreconditionFailed(m) | ApiError::BadGateway(m) | ApiError::Unavailable(m) => m.clone(),
             ApiError::TooMany { message, .. } => message.clone(),
+            ApiError::Face { field, message, .. } => format!("{field}: {message}"),
             ApiError::Internal => "Something went wrong on our side; the error has been logged".into(),
         }
     }
@@ -144,6 +153,7 @@ impl ApiError {
             {
                 body["details"] = json!(details);
             }
+            ApiError::Face { field, message, .. } => body["details"] = json!([{"field": field, "message": message}]),
             _ => {}
         }
         let mut resp = json_response(status, &body);

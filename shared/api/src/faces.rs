@@ -26,7 +26,7 @@ use std::sync::Arc;
 /// The reference's defaults when a flow sets no liveness thresholds (BVC: livenessMinScore 0.6 for
 /// the direct API; the flow editor recommends 0.65 and 0.80).
 const DEFAULT_MIN_SCORE: f64 = 0.65;
-const DEFAULT_SEARCH_MIN_SCORE: f64 = 0.80;
+pub const DEFAULT_SEARCH_MIN_SCORE: f64 = 0.80;
 
 /// What the selfie check concluded, or why it must run again later.
 pub enum Run {

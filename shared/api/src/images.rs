@@ -81,6 +81,19 @@ fn read(field: &str, value: &str) -> Result<(Image, image::DynamicImage), ApiErr
     if bytes.len() < 100 {
         return Err(ApiError::PreconditionFailed(format!("only_images_in_base64: {field} is too small to be an image")));
     }
+    from_bytes(field, bytes)
+}
+
+/// As [`decode_rgb`], for bytes fetched from a URL (the face APIs' `https://` images).
+pub fn bytes_rgb(field: &str, bytes: Vec<u8>) -> Result<(Image, image::RgbImage), ApiError> {
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ApiError::PayloadTooLarge(MAX_IMAGE_BYTES));
+    }
+    from_bytes(field, bytes).map(|(image, pixels)| (image, pixels.to_rgb8()))
+}
+
+/// Format, size and a full decode under the limits.
+fn from_bytes(field: &str, bytes: Vec<u8>) -> Result<(Image, image::DynamicImage), ApiError> {
     let reader =
         image::ImageReader::new(Cursor::new(&bytes[..])).with_guessed_format().map_err(|_| invalid(field, "is not a readable image"))?;
     let (content_type, extension) = match reader.format() {

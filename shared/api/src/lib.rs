@@ -11,6 +11,7 @@ pub mod checks;
 pub mod deps;
 pub mod error;
 pub mod evidence;
+pub mod face_api;
 pub mod faces;
 pub mod flows;
 pub mod http;

@@ -19,6 +19,7 @@ mod embed;
 pub mod eval;
 pub mod liveness;
 pub mod quality;
+pub mod synthetic;
 
 pub use detect::{BlazeFace, Face};
 pub use embed::MobileFaceNet;

@@ -304,3 +304,26 @@ pub struct BlacklistQuery {
 pub trait BlacklistApi: Send + Sync {
     async fn is_listed(&self, url: &str, query: &BlacklistQuery) -> Result<bool, GatewayError>;
 }
+
+/// Why an image named by URL could not be fetched. Names the rule, never the URL's path or query
+/// (they may carry a signed token); safe to send back to the caller and to log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// The outbound guard or the scheme rule refused the destination.
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("the image is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the image server answered HTTP {0}")]
+    Status(u16),
+    #[error("the image server could not be reached: {0}")]
+    Unreachable(String),
+}
+
+/// Images a caller names by URL instead of sending them (the direct face APIs accept `https://`
+/// images), fetched server-side through the outbound guard.
+#[async_trait]
+pub trait RemoteImages: Send + Sync {
+    /// The bytes at `url`, refused beyond `max_bytes` (checked while reading, not after).
+    async fn fetch(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, FetchError>;
+}

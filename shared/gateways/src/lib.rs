@@ -12,6 +12,7 @@
 //! request. Logs carry the provider's HTTP status and message id only: never an address, a number
 //! or a message body (which holds the code).
 
+pub mod images;
 pub mod outbound;
 pub mod webhooks;
 

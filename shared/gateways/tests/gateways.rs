@@ -163,3 +163,51 @@ fn blocklist_answers_mean_listed_or_not_in_every_documented_shape() {
     assert!(listed_in("not json").is_err());
     assert!(listed_in("42").is_err());
 }
+
+/// An image server on a free port: `/small` (3000 bytes), `/missing` (404), `/redirect` (302 to
+/// `/small`), `/chunked` (an unannounced 1 MB body, sent in pieces).
+async fn image_server() -> String {
+    use axum::routing::get;
+    let app = Router::new()
+        .route("/small", get(|| async { vec![7u8; 3000] }))
+        .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
+        .route("/redirect", get(|| async { (StatusCode::FOUND, [("location", "/small")]) }))
+        .route(
+            "/chunked",
+            get(|| async {
+                let pieces = (0..64).map(|_| Ok::<_, std::io::Error>(vec![1u8; 16 * 1024]));
+                axum::body::Body::from_stream(futures_util::stream::iter(pieces))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn an_image_url_is_fetched_within_its_size_limit_and_every_refusal_says_why() {
+    use smartenroll_domain::ports::{FetchError, RemoteImages};
+    use smartenroll_gateways::images::HttpImages;
+    use smartenroll_gateways::outbound::OutboundPolicy;
+    let base = image_server().await;
+    let private = HttpImages::new(OutboundPolicy { allow_private: true });
+    assert_eq!(private.fetch(&format!("{base}/small"), 5000).await.map(|b| b.len()), Ok(3000));
+    assert_eq!(private.fetch(&format!("{base}/small"), 1000).await, Err(FetchError::TooLarge(1000)), "announced length");
+    assert_eq!(private.fetch(&format!("{base}/chunked"), 100_000).await, Err(FetchError::TooLarge(100_000)), "counted while reading");
+    assert_eq!(private.fetch(&format!("{base}/missing"), 5000).await, Err(FetchError::Status(404)));
+    assert_eq!(private.fetch(&format!("{base}/redirect"), 5000).await, Err(FetchError::Status(302)), "redirects are not followed");
+    assert!(matches!(private.fetch("file:///etc/passwd", 5000).await, Err(FetchError::Refused(_))));
+
+    let public = HttpImages::new(OutboundPolicy::default());
+    assert!(matches!(public.fetch(&format!("{base}/small"), 5000).await, Err(FetchError::Refused(m)) if m.contains("https")));
+    let loopback = base.replace("http://", "https://");
+    match public.fetch(&format!("{loopback}/small"), 5000).await {
+        Err(FetchError::Refused(m)) => assert!(m.contains("loopback") && !m.contains("small"), "names the rule, not the path: {m}"),
+        other => panic!("expected the guard's refusal, got {other:?}"),
+    }
+    match public.fetch("https://169.254.169.254/latest/meta-data/", 5000).await {
+        Err(FetchError::Refused(m)) => assert!(m.contains("link-local"), "{m}"),
+        other => panic!("expected the guard's refusal, got {other:?}"),
+    }
+}
