@@ -370,3 +370,51 @@ async fn the_active_challenge_passes_frames_that_turn_as_asked_and_fails_the_wro
     let one = json!({"os": "ANDROID", "challenge": challenge, "frames": [frames[0]]});
     server.call(Method::POST, liveness, Some(&acme.token), Some(&one)).await.assert_error(422, "UnprocessableEntity");
 }
+
+#[tokio::test]
+async fn an_enrollee_in_an_active_liveness_flow_answers_a_challenge_with_frames_and_the_worker_scores_the_challenge() {
+    let server = with_models(&[]);
+    let acme = server.new_client("Acme");
+    let (project, flow) = demo_project(&server, &acme).await;
+    let active = json!({"projectFlow": {"liveness": {"attemptLimit": 3, "minScore": 0.65, "searchMinScore": 0.80, "searchMode": "FAST", "mode": "active"}}});
+    let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&acme.token), Some(&active)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    activate(&server, &acme, &project).await;
+    let body = json!({"project": project, "projectFlow": flow, "email": "turn@example.com", "phone": "3007770098", "countryCode": "+57", "fullName": "Turn Test"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let token = r.body["data"]["token"].as_str().expect("token").to_string();
+    let id = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+    let doc = json!({"image": jpeg_base64(&id_card(&photo("obama2"))), "inputMethod": "CAMERA"});
+    let r = server.call(Method::POST, "/v2/document-validations/app-registration", Some(&token), Some(&doc)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let submit = "/v2/biometric-validations/app-registration";
+    // The flow asks for a challenge: a lone selfie is refused, saying what to do.
+    let r = server.call(Method::POST, submit, Some(&token), Some(&json!({"image": photo_base64("obama"), "os": "IOS"}))).await;
+    r.assert_error(409, "MissingParameter");
+    let r = server.call(Method::POST, "/v2/face-recognition/liveness/challenge", Some(&token), Some(&json!({}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let challenge = r.body["data"]["challenge"].as_str().expect("challenge").to_string();
+    let turns: Vec<String> = r.body["data"]["turns"].as_array().expect("turns").iter().map(|t| t.as_str().expect("turn").to_string()).collect();
+    let turns: Vec<&str> = turns.iter().map(String::as_str).collect();
+    let engine = smartenroll_biometrics::Biometrics::load(std::path::Path::new(&models())).expect("models");
+    let frames = burst_for(&engine, "obama", &turns, false);
+    let r = server.call(Method::POST, submit, Some(&token), Some(&json!({"os": "IOS", "challenge": challenge, "frames": frames}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["data"]["biometricValidation"]["challenge"]["frames"], frames.len(), "{}", r.body);
+
+    let mut check = Value::Null;
+    for _ in 0..300 {
+        let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(&acme.token), None).await;
+        if let Some(c) = r.body["data"]["checks"].as_array().and_then(|c| c.iter().find(|c| c["os"] == "IOS" && c["status"] != "new").cloned()) {
+            check = c;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(check["status"], "validated", "{check} {}", server.logs());
+    let live = &check["result"]["detail"]["liveness"];
+    assert_eq!((live["mode"].as_str(), live["challenge"]["passed"].as_bool()), (Some("active"), Some(true)), "{check}");
+    assert!(check["result"]["detail"]["compareResult"]["score"].as_f64().is_some_and(|s| s > 0.8), "{check}");
+}

@@ -18,6 +18,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value, json};
 use smartenroll_domain::blob::{Blob, BlobKey};
+use smartenroll_domain::config::LivenessMode;
 use smartenroll_domain::error::{FieldError, StoreError};
 use smartenroll_domain::ids::{ClientId, RegistrationId};
 use smartenroll_domain::jobs::Job;
@@ -67,15 +68,24 @@ async fn submit(
     first: Result<Registration, ApiError>,
 ) -> Result<Reply, ApiError> {
     let body = json_object_up_to(req, MAX_IMAGE_REQUEST)?;
+    // An active challenge's answer: the challenge the enrollee was issued and the burst of frames.
+    let challenge = match kind {
+        CheckKind::Liveness => active_answer(deps, auth, &body)?,
+        CheckKind::Document => None,
+    };
     let image = match body.get("image").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
         Some(v) => images::decode("image", v)?,
-        None => return Err(invalid("image", "missing image")),
+        // With frames, the first (facing the camera) is the selfie.
+        None => match &challenge {
+            Some((_, frames)) => frames[0].clone(),
+            None => return Err(invalid("image", "missing image")),
+        },
     };
-    let mut files = vec![("front", image)];
+    let mut files = vec![("front".to_string(), image)];
     let (os, input_method) = match kind {
         CheckKind::Document => {
             if let Some(v) = body.get("backImage").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
-                files.push(("back", images::decode("backImage", v)?));
+                files.push(("back".to_string(), images::decode("backImage", v)?));
             }
             let input = match body.get("inputMethod").and_then(Value::as_str).map(str::to_ascii_uppercase) {
                 Some(m) if m == "CAMERA" || m == "FILE_UPLOAD" => m,
@@ -85,7 +95,15 @@ async fn submit(
             (None, Some(input))
         }
         CheckKind::Liveness => {
-            files[0].0 = "selfie";
+            files[0].0 = "selfie".to_string();
+            if let Some((_, frames)) = &challenge {
+                files.extend(frames.iter().enumerate().map(|(i, f)| (format!("frame-{i:02}"), f.clone())));
+            } else if reg_flow_is_active(&first) {
+                return Err(ApiError::MissingParameter(vec![FieldError::new(
+                    "challenge",
+                    "\"challenge\" is required: this flow's liveness is active (POST /v2/face-recognition/liveness/challenge, then send its frames)",
+                )]));
+            }
             let os = body.get("os").and_then(Value::as_str).map(str::to_ascii_uppercase);
             match os.as_deref() {
                 Some("DESKTOP" | "IOS" | "ANDROID") => (os, None),
@@ -133,6 +151,7 @@ async fn submit(
             images: paths,
             os: os.clone(),
             input_method: input_method.clone(),
+            challenge: challenge.as_ref().map(|(turns, _)| turns.clone()),
             outcome: Outcome::Pending,
             created_at: now,
             finished_at: None,
@@ -167,6 +186,46 @@ async fn submit(
         return Reply::data(StatusCode::OK, &data);
     }
     Err(StoreError::Conflict.into())
+}
+
+/// Whether the registration (as first read) pins a flow whose liveness is active.
+fn reg_flow_is_active(first: &Result<Registration, ApiError>) -> bool {
+    first.as_ref().is_ok_and(|r| r.flow_config.liveness.as_ref().is_some_and(|l| l.mode == LivenessMode::Active))
+}
+
+/// An active challenge's answer: the turns it asked for and the frames, decoded.
+type ActiveAnswer = (Vec<String>, Vec<images::Image>);
+
+/// `challenge` (issued to this registration, unexpired) and `frames` (2–12 images), or `None` when
+/// the submission carries neither.
+fn active_answer(
+    deps: &Deps,
+    auth: &crate::auth::EnrolleeAuth,
+    body: &Map<String, Value>,
+) -> Result<Option<ActiveAnswer>, ApiError> {
+    use smartenroll_biometrics::liveness::{MAX_FRAMES, MIN_FRAMES};
+    if !body.contains_key("challenge") && !body.contains_key("frames") {
+        return Ok(None);
+    }
+    let token = body
+        .get("challenge")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ApiError::MissingParameter(vec![FieldError::new("challenge", "\"challenge\" is required with frames")]))?;
+    let claims = deps.jwt.verify_challenge(token.trim(), auth.registration.as_str(), deps.clock.now())?;
+    let frames = match body.get("frames") {
+        Some(Value::Array(items)) if (MIN_FRAMES..=MAX_FRAMES).contains(&items.len()) => items,
+        _ => return Err(invalid("frames", &format!("must be a list of {MIN_FRAMES} to {MAX_FRAMES} images"))),
+    };
+    let decoded = frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let field = format!("frames[{i}]");
+            f.as_str().ok_or_else(|| invalid(&field, "must be an image (base64 or a data URI)")).and_then(|v| images::decode(&field, v))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some((claims.turns, decoded)))
 }
 
 /// The mode of each step of the pinned flow, as the sync answer lists them.

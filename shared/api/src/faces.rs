@@ -9,14 +9,16 @@
 //! - A selfie the engine refuses (no face, several, too small, blurred, dark) fails with that
 //!   refusal's code; a document whose photo yields no face leaves the check to a reviewer, because
 //!   the enrollee's selfie may be fine.
-//! - Flows in `liveness.mode: active` need the challenge frames the direct API takes; an enrollee
-//!   selfie is one image, so those checks go to a reviewer with that reason, never a guessed score.
+//! - A selfie sent with an active challenge's frames (`check.challenge`; required in flows with
+//!   `liveness.mode: active`) is scored by the challenge on those frames instead of the passive
+//!   score; an active-mode check without frames (recorded before frames were taken) goes to a
+//!   reviewer with that reason, never a guessed score.
 //!
 //! The engine runs on the blocking pool (it is CPU-bound) and never sees anything but pixels.
 
 use crate::jobs::JobDeps;
 use serde_json::{Value, json};
-use smartenroll_biometrics::{Biometrics, Comparison, FaceError, Mode, PassiveLiveness};
+use smartenroll_biometrics::{Biometrics, Comparison, FaceError, Mode, Signal, Turn};
 use smartenroll_domain::blob::BlobKey;
 use smartenroll_domain::config::{LivenessMode, SearchMode, StepMode};
 use smartenroll_domain::registration::Registration;
@@ -42,9 +44,9 @@ pub fn mode_of(search: SearchMode) -> Mode {
     }
 }
 
-fn signals_json(l: &PassiveLiveness) -> Value {
+fn signals_json(signals: &[Signal]) -> Value {
     Value::Array(
-        l.signals.iter().map(|s| json!({"name": s.name, "value": round(s.value), "score": round(s.score), "passed": s.passed})).collect(),
+        signals.iter().map(|s| json!({"name": s.name, "value": round(s.value), "score": round(s.score), "passed": s.passed})).collect(),
     )
 }
 
@@ -77,7 +79,8 @@ fn document_front(reg: &Registration) -> Result<Option<&Check>, String> {
 /// Runs the selfie check `check` of `reg` with `engine`.
 pub async fn run_selfie(deps: &JobDeps, engine: &Arc<Biometrics>, reg: &Registration, check: &Check) -> Result<Run, String> {
     let settings = reg.flow_config.liveness.as_ref();
-    if settings.is_some_and(|l| l.mode == LivenessMode::Active) {
+    let turns: Option<Vec<Turn>> = check.challenge.as_ref().map(|t| t.iter().filter_map(|x| Turn::parse(x)).collect());
+    if turns.is_none() && settings.is_some_and(|l| l.mode == LivenessMode::Active) {
         return Ok(Run::Done(Outcome::Inconclusive {
             reason: "active_liveness_needs_frames: the flow asks for an active challenge, which needs the challenge frames of \
                      POST /v2/face-recognition/liveness; a single selfie cannot answer it, so a reviewer must look"
@@ -101,16 +104,36 @@ pub async fn run_selfie(deps: &JobDeps, engine: &Arc<Biometrics>, reg: &Registra
         Some(path) => load_image(deps, reg, path).await?,
         None => None,
     };
+    let mut frames = Vec::new();
+    if turns.is_some() {
+        for path in check.images.iter().skip(1) {
+            match load_image(deps, reg, path).await? {
+                Some(f) => frames.push(f),
+                None => {
+                    return Ok(Run::Done(Outcome::Inconclusive { reason: "image_unreadable: a stored frame could not be read".into() }));
+                }
+            }
+        }
+    }
     let engine = engine.clone();
-    let result = tokio::task::spawn_blocking(move || evaluate(&engine, &selfie, doc_image.as_ref(), mode))
+    let burst = turns.map(|t| (t, frames));
+    let result = tokio::task::spawn_blocking(move || evaluate(&engine, &selfie, doc_image.as_ref(), mode, burst.as_ref()))
         .await
         .map_err(|e| format!("checks.run: the face engine stopped: {e}"))?
         .map_err(|e| format!("checks.run: {e}"))?;
     Ok(Run::Done(outcome(result, mode, min_score, search_min_score, document.is_some())))
 }
 
+/// A liveness result, passive or from an active challenge (`challenge` then says how it went).
+struct Live {
+    score: f32,
+    signals: Vec<Signal>,
+    challenge: Option<Value>,
+}
+
 struct Evaluated {
-    selfie: Result<PassiveLiveness, FaceError>,
+    /// The liveness, or the refusal of the selfie (or of a frame: `String` names which).
+    selfie: Result<Live, (String, FaceError)>,
     compare: Option<Result<Comparison, FaceError>>,
 }
 
@@ -119,12 +142,30 @@ fn evaluate(
     selfie: &image::RgbImage,
     document: Option<&image::RgbImage>,
     mode: Mode,
+    burst: Option<&(Vec<Turn>, Vec<image::RgbImage>)>,
 ) -> Result<Evaluated, smartenroll_biometrics::EngineError> {
     let face = match engine.face(selfie, mode)? {
         Ok(f) => f,
-        Err(e) => return Ok(Evaluated { selfie: Err(e), compare: None }),
+        Err(e) => return Ok(Evaluated { selfie: Err(("selfie".into(), e)), compare: None }),
     };
-    let liveness = Ok(engine.liveness_of(selfie, &face, mode)?);
+    let liveness = match burst {
+        None => {
+            let l = engine.liveness_of(selfie, &face, mode)?;
+            Ok(Live { score: l.score, signals: l.signals, challenge: None })
+        }
+        Some((turns, frames)) => match engine.active_liveness(turns, frames, mode)? {
+            Ok(a) => Ok(Live {
+                score: a.score,
+                signals: a.signals,
+                challenge: Some(json!({
+                    "turns": turns.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+                    "passed": a.passed_challenge,
+                    "failed": a.failed,
+                })),
+            }),
+            Err(r) => return Ok(Evaluated { selfie: Err((format!("frames[{}]", r.image), r.error)), compare: None }),
+        },
+    };
     let compare = match document {
         None => None,
         Some(doc) => Some(match engine.face(doc, mode)? {
@@ -138,19 +179,21 @@ fn evaluate(
 fn outcome(r: Evaluated, mode: Mode, min_score: f64, search_min_score: f64, has_document: bool) -> Outcome {
     let liveness = match r.selfie {
         Ok(l) => l,
-        Err(e) => {
-            return Outcome::Failed {
-                reason: e.code().into(),
-                detail: json!({"selfie": refused(&e, "selfie"), "searchMode": mode.as_str()}),
-            };
+        Err((what, e)) => {
+            return Outcome::Failed { reason: e.code().into(), detail: json!({"selfie": refused(&e, &what), "searchMode": mode.as_str()}) };
         }
     };
-    let live_passed = f64::from(liveness.score) > min_score;
+    let challenge_passed = liveness.challenge.as_ref().is_none_or(|c| c["passed"] == true);
+    let live_passed = f64::from(liveness.score) > min_score && challenge_passed;
     let mut detail = json!({
         "searchMode": mode.as_str(),
         "livenessScore": round(liveness.score),
-        "liveness": {"liveness_score": round(liveness.score), "min_score": min_score, "passed": live_passed, "signals": signals_json(&liveness)},
+        "liveness": {"liveness_score": round(liveness.score), "min_score": min_score, "passed": live_passed, "signals": signals_json(&liveness.signals),
+                     "mode": if liveness.challenge.is_some() { "active" } else { "passive" }},
     });
+    if let Some(c) = liveness.challenge {
+        detail["liveness"]["challenge"] = c;
+    }
     let compare = match r.compare {
         None => {
             detail["compareResult"] = Value::Null;

@@ -71,6 +71,10 @@ pub struct Check {
     pub os: Option<String>,
     /// `CAMERA` or `FILE_UPLOAD` (documents; the reference's `inputMethod`).
     pub input_method: Option<String>,
+    /// Selfies in flows with `liveness.mode: active`: the head turns the enrollee's challenge asked
+    /// for, in order; `images[0]` is then the selfie and `images[1..]` the frames of the burst.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<Vec<String>>,
     #[serde(flatten)]
     pub outcome: Outcome,
     pub created_at: Timestamp,
@@ -121,6 +125,9 @@ impl Check {
             }
             CheckKind::Liveness => {
                 v["os"] = json!(self.os);
+                if let Some(turns) = &self.challenge {
+                    v["challenge"] = json!({"turns": turns, "frames": self.images.len().saturating_sub(1)});
+                }
             }
         }
         v

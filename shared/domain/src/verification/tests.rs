@@ -59,6 +59,7 @@ fn submit(r: &mut Registration, kind: CheckKind, force: bool) -> String {
         images: vec![],
         os: None,
         input_method: None,
+        challenge: None,
         outcome: Outcome::Pending,
         created_at: at(10),
         finished_at: None,
