@@ -396,7 +396,8 @@ async fn an_enrollee_in_an_active_liveness_flow_answers_a_challenge_with_frames_
     let r = server.call(Method::POST, "/v2/face-recognition/liveness/challenge", Some(&token), Some(&json!({}))).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let challenge = r.body["data"]["challenge"].as_str().expect("challenge").to_string();
-    let turns: Vec<String> = r.body["data"]["turns"].as_array().expect("turns").iter().map(|t| t.as_str().expect("turn").to_string()).collect();
+    let turns: Vec<String> =
+        r.body["data"]["turns"].as_array().expect("turns").iter().map(|t| t.as_str().expect("turn").to_string()).collect();
     let turns: Vec<&str> = turns.iter().map(String::as_str).collect();
     let engine = smartenroll_biometrics::Biometrics::load(std::path::Path::new(&models())).expect("models");
     let frames = burst_for(&engine, "obama", &turns, false);
@@ -407,7 +408,9 @@ async fn an_enrollee_in_an_active_liveness_flow_answers_a_challenge_with_frames_
     let mut check = Value::Null;
     for _ in 0..300 {
         let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(&acme.token), None).await;
-        if let Some(c) = r.body["data"]["checks"].as_array().and_then(|c| c.iter().find(|c| c["os"] == "IOS" && c["status"] != "new").cloned()) {
+        if let Some(c) =
+            r.body["data"]["checks"].as_array().and_then(|c| c.iter().find(|c| c["os"] == "IOS" && c["status"] != "new").cloned())
+        {
             check = c;
             break;
         }

@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: smartenroll_functions::face_cli::FaceCommand,
     },
+    /// Check a document's machine-readable zone (ICAO 9303) typed as its lines.
+    Mrz {
+        #[command(subcommand)]
+        command: smartenroll_functions::document_cli::MrzCommand,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
@@ -256,6 +261,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Face { command } => smartenroll_functions::face_cli::run(&cli.models_dir, command),
+        Command::Mrz { command } => smartenroll_functions::document_cli::run(command),
         Command::Client { command: ClientCommand::Create { name, email, phone } } => {
             let name = name.trim().to_string();
             if name.is_empty() || name.chars().count() > 100 {

@@ -198,11 +198,7 @@ type ActiveAnswer = (Vec<String>, Vec<images::Image>);
 
 /// `challenge` (issued to this registration, unexpired) and `frames` (2–12 images), or `None` when
 /// the submission carries neither.
-fn active_answer(
-    deps: &Deps,
-    auth: &crate::auth::EnrolleeAuth,
-    body: &Map<String, Value>,
-) -> Result<Option<ActiveAnswer>, ApiError> {
+fn active_answer(deps: &Deps, auth: &crate::auth::EnrolleeAuth, body: &Map<String, Value>) -> Result<Option<ActiveAnswer>, ApiError> {
     use smartenroll_biometrics::liveness::{MAX_FRAMES, MIN_FRAMES};
     if !body.contains_key("challenge") && !body.contains_key("frames") {
         return Ok(None);
