@@ -2,9 +2,9 @@
 //!
 //! - [`zone`]: machine-readable zones (passports, ID cards, visas) read from text, with every check
 //!   digit reported, expiry and the issuing state against the flow's countries;
-//! - [`names`]: the document's names against the name the enrollee declared.
-//!
-//! Reading the zone's text off an image (OCR) and the document worker build on these.
+//! - [`names`]: the document's names against the name the enrollee declared;
+//! - [`ocr`]: text lines off a document image (PP-OCRv4 on tract), and the zone read from them.
 
 pub mod names;
+pub mod ocr;
 pub mod zone;
