@@ -220,15 +220,108 @@ impl Ocr {
                 }
             }
         }
+        self.reread_short_lines(image, &mut lines)?;
+        // The names line (the first of a two-line zone, the last of a three-line one) holds only
+        // letters and filler, so a digit read there is the letter it resembles.
+        let names = match lines.len() {
+            2 => Some(0),
+            3 => Some(2),
+            _ => None,
+        };
+        if let Some(i) = names {
+            lines[i].text = lines[i].text.chars().map(letter_for_digit).collect();
+        }
         let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
         Ok(ZoneReading { zone: zone::find(&text), lines })
+    }
+
+    /// Every line of a zone has the same length (30, 36 or 44), and a line read shorter than the
+    /// longest one lost characters (a name line has no check digit to say so). Such a line is read
+    /// again from slightly different strips (taller, shorter, shifted up or down) and the first
+    /// reading of the right length, most confident first, replaces it.
+    fn reread_short_lines(&self, image: &RgbImage, lines: &mut [TextLine]) -> Result<(), OcrError> {
+        let Some(longest) = lines.iter().map(|l| l.text.len()).max() else {
+            return Ok(());
+        };
+        if longest < 44 && ![30, 36].contains(&longest) {
+            // No line was read whole: the block ends in filler the detector did not see. Each zone
+            // length above what was read is tried in turn, every line extended to the right by the
+            // missing characters at the read's own pitch; the first that reads every line at
+            // exactly that length with every check digit agreeing is kept, else the longest.
+            let mut tried = Vec::new();
+            for expected in [30usize, 36, 44].into_iter().filter(|n| *n > longest) {
+                let mut extended = Vec::with_capacity(lines.len());
+                for line in lines.iter() {
+                    let b = &line.line;
+                    let pitch = b.length / line.text.len().max(1) as f32;
+                    let extra = pitch * expected.saturating_sub(line.text.len()) as f32;
+                    let (cos, sin) = (b.angle.cos(), b.angle.sin());
+                    let longer = LineBox {
+                        center: (b.center.0 + extra / 2.0 * cos, b.center.1 + extra / 2.0 * sin),
+                        length: b.length + extra,
+                        ..b.clone()
+                    };
+                    let read = self.recognise(image, &longer, Some(ZONE_ALPHABET))?;
+                    extended.push(if read.text.len() > line.text.len() { read } else { line.clone() });
+                }
+                let text = extended.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+                let whole = extended.iter().all(|l| l.text.len() == expected);
+                if whole && zone::find(&text).is_ok_and(|z| z.checks.all_valid()) {
+                    tried.clear();
+                    tried.push(extended);
+                    break;
+                }
+                tried.push(extended);
+            }
+            if let Some(best) = tried.pop() {
+                lines.clone_from_slice(&best);
+            }
+        }
+        let Some(expected) = lines.iter().map(|l| l.text.len()).max().filter(|n| [30, 36, 44].contains(n)) else {
+            return Ok(());
+        };
+        for line in lines.iter_mut().filter(|l| l.text.len() < expected) {
+            let b = line.line.clone();
+            let (sin, cos) = (b.angle.sin(), b.angle.cos());
+            let mut best: Option<TextLine> = None;
+            for (scale, shift) in [(1.2, 0.0), (0.85, 0.0), (1.0, -0.12), (1.0, 0.12), (1.35, 0.0)] {
+                let variant = LineBox {
+                    center: (b.center.0 - shift * b.height * sin, b.center.1 + shift * b.height * cos),
+                    height: b.height * scale,
+                    ..b.clone()
+                };
+                let read = self.recognise(image, &variant, Some(ZONE_ALPHABET))?;
+                if read.text.len() == expected && best.as_ref().is_none_or(|x| read.confidence > x.confidence) {
+                    best = Some(read);
+                }
+            }
+            if let Some(better) = best {
+                *line = better;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The letter a digit is mistaken for in OCR-B (names hold no digits).
+fn letter_for_digit(c: char) -> char {
+    match c {
+        '0' => 'O',
+        '1' => 'I',
+        '2' => 'Z',
+        '4' => 'A',
+        '5' => 'S',
+        '6' => 'G',
+        '7' => 'T',
+        '8' => 'B',
+        other => other,
     }
 }
 
 /// Joins the pieces of one printed row: the detector may split a zone line where a long run of
 /// `<` filler begins, and a zone line is only recognisable whole. A piece joins a row when it lies
 /// on the row's axis (its centre within half a line height of it), is about as high, and starts
-/// within two line heights of the row's end. Longest boxes first, so a row's axis comes from its
+/// within four line heights of the row's end (the pieces between may be too faint to count). Longest boxes first, so a row's axis comes from its
 /// longest piece.
 fn merge_rows(mut boxes: Vec<LineBox>) -> Vec<LineBox> {
     boxes.sort_by(|a, b| b.length.total_cmp(&a.length));
@@ -239,7 +332,7 @@ fn merge_rows(mut boxes: Vec<LineBox>) -> Vec<LineBox> {
             let (dx, dy) = (b.center.0 - r.center.0, b.center.1 - r.center.1);
             let (along, across) = (dx * cos + dy * sin, -dx * sin + dy * cos);
             let gap = along.abs() - (r.length + b.length) / 2.0;
-            across.abs() < 0.5 * r.height && b.height < 1.6 * r.height && b.height > 0.6 * r.height && gap < 2.0 * r.height
+            across.abs() < 0.5 * r.height && b.height < 1.6 * r.height && b.height > 0.6 * r.height && gap < 4.0 * r.height
         });
         match joined {
             Some(r) => {

@@ -247,10 +247,11 @@ mod reading {
         image::load_from_memory(&bytes).expect("decode").to_rgb8()
     }
 
-    /// The target is 9 in 10; measured 17 of 24 (2026-11-27: every miss is the first,
-    /// name-only line of one page, whose letters K, W and O the recogniser drops under rotation,
-    /// compression or blur). The bound guards against regressions below what is measured; the
-    /// figure is printed and recorded in the README.
+    /// The target is 9 in 10; measured 22 of 24 (2026-11-27: both misses are the first,
+    /// name-only line of one page, whose letters K and W the recogniser drops or reads as filler
+    /// under keystone or rotation with compression). The bound sits one read below what was
+    /// measured, because the inference kernels tract picks differ across CPUs; the figure is
+    /// printed and recorded in the README.
     #[test]
     fn perturbed_pages_are_read_and_the_read_rate_is_reported() {
         let people = [
@@ -288,6 +289,6 @@ mod reading {
         }
         let rate = read as f64 / total as f64;
         eprintln!("read rate: {read}/{total} = {rate:.3}; missed: {misses:#?}");
-        assert!(rate >= 0.65, "read {read} of {total}: {misses:#?}");
+        assert!(rate >= 0.85, "read {read} of {total}: {misses:#?}");
     }
 }
