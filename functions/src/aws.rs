@@ -607,6 +607,7 @@ fn worker_deps(wiring: Wiring) -> Result<JobDeps, BootError> {
         ids: Arc::new(ObjectIdGenerator::new(process, u32::from_be_bytes(counter), clock.clone())),
         clock,
         biometrics: None,
+        ocr: None,
     })
 }
 
@@ -615,9 +616,12 @@ fn worker_deps(wiring: Wiring) -> Result<JobDeps, BootError> {
 pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
     env(BUCKET_ENV).ok_or_else(|| BootError::Config(format!("{BUCKET_ENV} must name the S3 bucket")))?;
     let mut deps = worker_deps(Wiring { webhooks: Some(WebhookWiring { queue: webhooks_sqs_from_env, sender: no_sender }), ..WITH_BLOBS })?;
-    // The face engine runs selfie checks here: its models ship in the function's package
-    // (`SMARTENROLL_MODELS_DIR`, e.g. /var/task/models), planned once per cold start.
-    deps.biometrics = env(crate::bootstrap::MODELS_DIR_ENV).and_then(|dir| crate::bootstrap::load_biometrics(std::path::Path::new(&dir)));
+    // The face and document engines run checks here: their models ship in the models layer
+    // (`SMARTENROLL_MODELS_DIR=/opt`), planned once per cold start.
+    if let Some(dir) = env(crate::bootstrap::MODELS_DIR_ENV) {
+        deps.biometrics = crate::bootstrap::load_biometrics(std::path::Path::new(&dir));
+        deps.ocr = crate::bootstrap::load_ocr(std::path::Path::new(&dir));
+    }
     Ok(deps)
 }
 

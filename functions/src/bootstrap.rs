@@ -151,6 +151,22 @@ pub fn load_biometrics(dir: &Path) -> Option<Arc<smartenroll_biometrics::Biometr
     }
 }
 
+/// The document engine's OCR from `dir` (planned once, here), or `None` with a warning that names
+/// the fix.
+pub fn load_ocr(dir: &Path) -> Option<Arc<smartenroll_documents::ocr::Ocr>> {
+    let started = std::time::Instant::now();
+    match smartenroll_documents::ocr::Ocr::load(dir) {
+        Ok(ocr) => {
+            tracing::info!(models = %dir.display(), load_ms = started.elapsed().as_millis() as u64, "document engine loaded");
+            Some(Arc::new(ocr))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "document engine off: document checks go to a reviewer (run scripts/fetch-models)");
+            None
+        }
+    }
+}
+
 /// The single-node webhooks queue (in the same database as the jobs queue).
 pub const WEBHOOKS_QUEUE: &str = "webhooks";
 

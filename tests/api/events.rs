@@ -136,7 +136,15 @@ async fn an_sqs_batch_runs_each_job_and_reports_only_the_failed_message() {
     let store = Arc::new(smartenroll_adapters::sqlite::SqliteStore::open(&dir.path().join("db")).expect("store"));
     let clock: Arc<dyn smartenroll_domain::clock::Clock> = Arc::new(FixedClock(Timestamp::from_unix_seconds(NOW)));
     let ids = Arc::new(smartenroll_domain::ids::ObjectIdGenerator::new([1, 2, 3, 4, 5], 0, clock.clone()));
-    let deps = smartenroll_api::jobs::JobDeps { blobs: blobs.clone(), registrations: store, clock, ids, webhooks: None, biometrics: None };
+    let deps = smartenroll_api::jobs::JobDeps {
+        blobs: blobs.clone(),
+        registrations: store,
+        clock,
+        ids,
+        webhooks: None,
+        biometrics: None,
+        ocr: None,
+    };
     let response = smartenroll_functions::worker::handle_sqs_batch(&deps, event).await;
     assert_eq!(
         serde_json::to_value(&response).expect("json"),

@@ -190,6 +190,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let (mut deps, _lock, table) = open(&cli, limits, true).await?;
             // Planned once here, before the server says it is listening.
             deps.biometrics = bootstrap::load_biometrics(&cli.models_dir);
+            let ocr = bootstrap::load_ocr(&cli.models_dir);
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             // Tests and scripts wait for this line (the port is chosen by the OS with --addr ...:0).
@@ -207,6 +208,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ids: deps.ids.clone(),
                 webhooks: deps.webhooks.clone(),
                 biometrics: deps.biometrics.clone(),
+                ocr,
             };
             if let Some(dir) = dir_queues(&cli) {
                 // This process holds the data directory: receives still in flight belong to a

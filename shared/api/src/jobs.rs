@@ -25,13 +25,18 @@ pub struct JobDeps {
     /// The face engine, loaded once per process (`None` where its models are not configured:
     /// selfie checks then go to a reviewer, saying why).
     pub biometrics: Option<Arc<smartenroll_biometrics::Biometrics>>,
+    /// The document engine's OCR, loaded once per process (`None` where its models are not
+    /// configured: document checks then go to a reviewer, saying why).
+    pub ocr: Option<Arc<smartenroll_documents::ocr::Ocr>>,
 }
 
-/// Why a check is left for a person: no engine for it runs in this process (the document engine is
-/// not built yet; the face engine runs when its models are configured).
+/// Why a check is left for a person: no engine for it runs in this process (each runs when its
+/// models are configured).
 pub fn no_engine(kind: CheckKind) -> Outcome {
     let what = match kind {
-        CheckKind::Document => "no engine for document authenticity and data extraction is installed",
+        CheckKind::Document => {
+            "the document engine's models are not loaded in this process (run scripts/fetch-models and set SMARTENROLL_MODELS_DIR)"
+        }
         CheckKind::Liveness => {
             "the face engine's models are not loaded in this process (run scripts/fetch-models and set SMARTENROLL_MODELS_DIR)"
         }
@@ -107,12 +112,13 @@ async fn run_check(deps: &JobDeps, client: &ClientId, id: &RegistrationId, check
         if !check.is_pending() {
             return Ok(()); // delivered twice: already recorded
         }
-        let outcome = match (check.kind, &deps.biometrics) {
-            (CheckKind::Liveness, Some(engine)) => match crate::faces::run_selfie(deps, engine, &reg, check).await? {
+        let outcome = match (check.kind, &deps.biometrics, &deps.ocr) {
+            (CheckKind::Liveness, Some(engine), _) => match crate::faces::run_selfie(deps, engine, &reg, check).await? {
                 crate::faces::Run::Done(outcome) => outcome,
                 crate::faces::Run::Later(reason) => return Err(format!("checks.run: {reason}")),
             },
-            (kind, _) => no_engine(kind),
+            (CheckKind::Document, _, Some(ocr)) => crate::documents::run_document(deps, ocr, &reg, check).await?,
+            (kind, _, _) => no_engine(kind),
         };
         let now = deps.clock.now();
         let mut next = reg.clone();

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod blocklist;
 pub mod checks;
 pub mod deps;
+pub mod documents;
 pub mod error;
 pub mod evidence;
 pub mod face_api;

@@ -3,8 +3,10 @@
 //! - [`zone`]: machine-readable zones (passports, ID cards, visas) read from text, with every check
 //!   digit reported, expiry and the issuing state against the flow's countries;
 //! - [`names`]: the document's names against the name the enrollee declared;
-//! - [`ocr`]: text lines off a document image (PP-OCRv4 on tract), and the zone read from them.
+//! - [`ocr`]: text lines off a document image (PP-OCRv4 on tract), and the zone read from them;
+//! - [`synthetic`]: passport pages made here, in the OCR-B font, for tests and samples.
 
 pub mod names;
 pub mod ocr;
+pub mod synthetic;
 pub mod zone;

@@ -175,6 +175,11 @@ pub fn find(text: &str) -> Result<ZoneRead, ZoneError> {
     Ok(ZoneRead::from(data, repaired))
 }
 
+/// Whether two ICAO state codes name the same state (`D` and `DEU` are Germany).
+pub fn same_state(a: &str, b: &str) -> bool {
+    mrz::codes_equivalent(a, b)
+}
+
 /// Whether `state` (an ICAO three-letter code from a zone) is one of `countries` (as a flow names
 /// them: ICAO codes, or English country names such as "Colombia").
 pub fn issuer_allowed(state: &str, countries: &[String]) -> bool {

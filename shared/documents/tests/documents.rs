@@ -103,9 +103,9 @@ mod reading {
     //! Synthetic documents made here: a passport data page in the OCR-B font with a real face
     //! photo and a zone whose check digits are computed for it, read back off the image.
 
-    use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
     use image::{Rgb, RgbImage};
     use smartenroll_documents::ocr::Ocr;
+    use smartenroll_documents::synthetic;
     use std::path::PathBuf;
     use std::sync::OnceLock;
 
@@ -121,80 +121,17 @@ mod reading {
         })
     }
 
-    fn font_bytes() -> &'static [u8] {
+    fn font() -> &'static [u8] {
         static FONT: OnceLock<Vec<u8>> = OnceLock::new();
         FONT.get_or_init(|| std::fs::read(cache().join("fonts/OCRB.otf")).expect("OCR-B font (run scripts/fetch-models)"))
     }
 
-    /// Draws `text` with its top-left at (`x`, `y`), `px` high, dark on the page.
-    fn draw(page: &mut RgbImage, px: f32, x: f32, y: f32, text: &str) {
-        let font = FontRef::try_from_slice(font_bytes()).expect("font");
-        let scaled = font.as_scaled(PxScale::from(px));
-        let mut caret = x;
-        for ch in text.chars() {
-            let mut glyph = scaled.scaled_glyph(ch);
-            glyph.position = point(caret, y + scaled.ascent());
-            caret += scaled.h_advance(glyph.id);
-            if let Some(outline) = font.outline_glyph(glyph) {
-                let bounds = outline.px_bounds();
-                outline.draw(|gx, gy, coverage| {
-                    let (px, py) = (bounds.min.x as i64 + i64::from(gx), bounds.min.y as i64 + i64::from(gy));
-                    if px >= 0 && py >= 0 && (px as u32) < page.width() && (py as u32) < page.height() {
-                        let p = page.get_pixel_mut(px as u32, py as u32);
-                        for c in 0..3 {
-                            p[c] = (f32::from(p[c]) * (1.0 - coverage) + 20.0 * coverage) as u8;
-                        }
-                    }
-                });
-            }
-        }
+    fn td3(surname: &str, given: &str, number: &str, nationality: &str, birth: &str, sex: char, expiry: &str) -> [String; 2] {
+        synthetic::td3(&synthetic::Td3 { surname, given, number, nationality, birth, sex, expiry })
     }
 
-    /// The ICAO check digit of `field`.
-    fn digit(field: &str) -> char {
-        char::from_digit(mrz::check_digit(field).expect("MRZ characters"), 10).expect("digit")
-    }
-
-    /// A TD3 zone for these fields, every check digit computed.
-    pub fn td3(surname: &str, given: &str, number: &str, nationality: &str, birth: &str, sex: char, expiry: &str) -> [String; 2] {
-        let names = format!("{surname}<<{}", given.replace(' ', "<"));
-        let line1 = format!("P<{nationality}{names:<<39}").replace(' ', "<");
-        let line1 = format!("{line1:<<44}");
-        let number = format!("{number:<<9}");
-        let personal = "<".repeat(14);
-        let (dn, db, de, dp) = (digit(&number), digit(birth), digit(expiry), digit(&personal));
-        let composite = digit(&format!("{number}{dn}{birth}{db}{expiry}{de}{personal}{dp}"));
-        let line2 = format!("{number}{dn}{nationality}{birth}{db}{sex}{expiry}{de}{personal}{dp}{composite}");
-        [line1.chars().take(44).collect(), line2]
-    }
-
-    /// A passport data page (1250×880): photo, printed fields, the zone at the bottom.
-    pub fn passport(face: &RgbImage, zone: &[String; 2]) -> RgbImage {
-        let mut page =
-            RgbImage::from_fn(
-                1250,
-                880,
-                |x, y| {
-                    if x < 8 || y < 8 || x > 1241 || y > 871 { Rgb([60, 80, 110]) } else { Rgb([236, 232, 222]) }
-                },
-            );
-        let h = 430;
-        let w = face.width() * h / face.height();
-        let photo = image::imageops::resize(face, w, h, image::imageops::FilterType::CatmullRom);
-        image::imageops::replace(&mut page, &photo, 60, 150);
-        draw(&mut page, 34.0, 60.0, 40.0, "PASSPORT  UTOPIA");
-        for (i, (label, value)) in
-            [("Surname", "ERIKSSON"), ("Given names", "ANNA MARIA"), ("Date of birth", "12 AUG 1974"), ("Date of expiry", "15 APR 2034")]
-                .iter()
-                .enumerate()
-        {
-            let y = 160.0 + i as f32 * 100.0;
-            draw(&mut page, 20.0, 420.0, y, label);
-            draw(&mut page, 30.0, 420.0, y + 30.0, value);
-        }
-        draw(&mut page, 40.0, 40.0, 700.0, &zone[0]);
-        draw(&mut page, 40.0, 40.0, 770.0, &zone[1]);
-        page
+    fn passport(face: &RgbImage, zone: &[String; 2]) -> RgbImage {
+        synthetic::passport_page(font(), face, zone).expect("page")
     }
 
     fn photo(name: &str) -> RgbImage {

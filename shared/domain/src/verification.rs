@@ -122,6 +122,24 @@ impl Check {
                 v["validationMethod"] = json!("SCAN_PROMPT");
                 v["inputMethod"] = json!(self.input_method.as_deref().unwrap_or("NOT_SET"));
                 v["requiresBackSide"] = json!(self.images.len() < 2);
+                // What the document engine read, where the reference puts it.
+                if let Outcome::Passed { detail } | Outcome::Failed { detail, .. } = &self.outcome {
+                    for key in [
+                        "OCRExtraction",
+                        "namesMatch",
+                        "fullNameMatchPercentage",
+                        "firstNameMatchPercentage",
+                        "lastNameMatchPercentage",
+                        "validationMethod",
+                    ] {
+                        if let Some(value) = detail.get(key) {
+                            v[key] = value.clone();
+                        }
+                    }
+                    if let Some(number) = detail.pointer("/OCRExtraction/documentNumber") {
+                        v["documentNumber"] = number.clone();
+                    }
+                }
             }
             CheckKind::Liveness => {
                 v["os"] = json!(self.os);
