@@ -135,36 +135,35 @@ impl DataDir {
 /// Where the face engine's models are (`scripts/fetch-models` fills `.cache/models`).
 pub const MODELS_DIR_ENV: &str = "SMARTENROLL_MODELS_DIR";
 
-/// The face engine from `dir` (models planned once, here, for the whole process), or `None` with
-/// a warning that names the fix. Only file names and the reason are logged.
-pub fn load_biometrics(dir: &Path) -> Option<Arc<smartenroll_biometrics::Biometrics>> {
+/// An engine loaded from `dir` (models planned once, here, for the whole process), or `None` with
+/// a warning that names the fix. Only the folder, the timing and the reason are logged.
+fn load_engine<T, E: std::fmt::Display>(
+    dir: &Path,
+    engine: &str,
+    checks: &str,
+    load: impl FnOnce(&Path) -> Result<T, E>,
+) -> Option<Arc<T>> {
     let started = std::time::Instant::now();
-    match smartenroll_biometrics::Biometrics::load(dir) {
-        Ok(engine) => {
-            tracing::info!(models = %dir.display(), load_ms = started.elapsed().as_millis() as u64, "face engine loaded");
-            Some(Arc::new(engine))
+    match load(dir) {
+        Ok(loaded) => {
+            tracing::info!(models = %dir.display(), load_ms = started.elapsed().as_millis() as u64, "{engine} engine loaded");
+            Some(Arc::new(loaded))
         }
         Err(e) => {
-            tracing::warn!(error = %e, "face engine off: selfie checks go to a reviewer (run scripts/fetch-models)");
+            tracing::warn!(error = %e, "{engine} engine off: {checks} checks go to a reviewer (run scripts/fetch-models)");
             None
         }
     }
 }
 
-/// The document engine's OCR from `dir` (planned once, here), or `None` with a warning that names
-/// the fix.
+/// The face engine from `dir`.
+pub fn load_biometrics(dir: &Path) -> Option<Arc<smartenroll_biometrics::Biometrics>> {
+    load_engine(dir, "face", "selfie", smartenroll_biometrics::Biometrics::load)
+}
+
+/// The document engine's OCR from `dir`.
 pub fn load_ocr(dir: &Path) -> Option<Arc<smartenroll_documents::ocr::Ocr>> {
-    let started = std::time::Instant::now();
-    match smartenroll_documents::ocr::Ocr::load(dir) {
-        Ok(ocr) => {
-            tracing::info!(models = %dir.display(), load_ms = started.elapsed().as_millis() as u64, "document engine loaded");
-            Some(Arc::new(ocr))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "document engine off: document checks go to a reviewer (run scripts/fetch-models)");
-            None
-        }
-    }
+    load_engine(dir, "document", "document", smartenroll_documents::ocr::Ocr::load)
 }
 
 /// The single-node webhooks queue (in the same database as the jobs queue).
