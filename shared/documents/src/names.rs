@@ -29,7 +29,7 @@ pub struct NameMatch {
 }
 
 /// The words of `name` under one transliteration style.
-fn words(name: &str, style: mrz::TransliterationStyle) -> Vec<String> {
+pub(crate) fn words(name: &str, style: mrz::TransliterationStyle) -> Vec<String> {
     mrz::transliterate(name, style)
         .to_ascii_uppercase()
         .split(|c: char| !c.is_ascii_uppercase())
@@ -40,7 +40,7 @@ fn words(name: &str, style: mrz::TransliterationStyle) -> Vec<String> {
 
 /// How much of `few` is found in `many` (0..100): each word of `few`, longest first, takes its most
 /// similar word of `many` not taken yet.
-fn coverage(few: &[String], many: &[String]) -> f64 {
+pub(crate) fn coverage(few: &[String], many: &[String]) -> f64 {
     if few.is_empty() || many.is_empty() {
         return 0.0;
     }

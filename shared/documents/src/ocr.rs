@@ -321,7 +321,9 @@ fn letter_for_digit(c: char) -> char {
 /// Joins the pieces of one printed row: the detector may split a zone line where a long run of
 /// `<` filler begins, and a zone line is only recognisable whole. A piece joins a row when it lies
 /// on the row's axis (its centre within half a line height of it), is about as high, and starts
-/// within four line heights of the row's end (the pieces between may be too faint to count). Longest boxes first, so a row's axis comes from its
+/// within four line heights of the row's end (the pieces between may be too faint to count), or
+/// at any distance when it sits squarely on the axis at the row's height (a zone line whose long
+/// filler run the detector missed). Longest boxes first, so a row's axis comes from its
 /// longest piece.
 fn merge_rows(mut boxes: Vec<LineBox>) -> Vec<LineBox> {
     boxes.sort_by(|a, b| b.length.total_cmp(&a.length));
@@ -332,7 +334,10 @@ fn merge_rows(mut boxes: Vec<LineBox>) -> Vec<LineBox> {
             let (dx, dy) = (b.center.0 - r.center.0, b.center.1 - r.center.1);
             let (along, across) = (dx * cos + dy * sin, -dx * sin + dy * cos);
             let gap = along.abs() - (r.length + b.length) / 2.0;
-            across.abs() < 0.5 * r.height && b.height < 1.6 * r.height && b.height > 0.6 * r.height && gap < 4.0 * r.height
+            across.abs() < 0.5 * r.height
+                && b.height < 1.6 * r.height
+                && b.height > 0.6 * r.height
+                && (gap < 4.0 * r.height || (across.abs() < 0.35 * r.height && b.height > 0.7 * r.height))
         });
         match joined {
             Some(r) => {
