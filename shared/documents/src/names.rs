@@ -38,9 +38,9 @@ pub(crate) fn words(name: &str, style: mrz::TransliterationStyle) -> Vec<String>
         .collect()
 }
 
-/// How much of `few` is found in `many` (0..100): each word of `few`, longest first, takes its most
-/// similar word of `many` not taken yet.
-pub(crate) fn coverage(few: &[String], many: &[String]) -> f64 {
+/// How much of `few` is found in `many` (0..1): each word of `few`, longest first, takes its most
+/// similar word of `many` not taken yet, and counts that similarity if it reaches `floor`.
+pub(crate) fn coverage(few: &[String], many: &[String], floor: f64) -> f64 {
     if few.is_empty() || many.is_empty() {
         return 0.0;
     }
@@ -55,13 +55,18 @@ pub(crate) fn coverage(few: &[String], many: &[String]) -> f64 {
             .filter(|(i, _)| !taken[*i])
             .map(|(i, m)| (i, strsim::jaro_winkler(w, m)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((i, s)) = best {
+        if let Some((i, s)) = best.filter(|(_, s)| *s >= floor) {
             taken[i] = true;
             score += s * w.len() as f64;
         }
         weight += w.len() as f64;
     }
-    (score / weight * 1000.0).round() / 10.0
+    score / weight
+}
+
+/// [`coverage`] as a percentage with one decimal, every similarity counted.
+fn percent(few: &[String], many: &[String]) -> f64 {
+    (coverage(few, many, 0.0) * 1000.0).round() / 10.0
 }
 
 fn measure(surname: &str, given: &str, declared: &str, style: mrz::TransliterationStyle) -> NameMatch {
@@ -69,9 +74,9 @@ fn measure(surname: &str, given: &str, declared: &str, style: mrz::Transliterati
     let given = words(given, style);
     let declared = words(declared, style);
     let document: Vec<String> = last.iter().chain(given.iter()).cloned().collect();
-    let full = if document.len() <= declared.len() { coverage(&document, &declared) } else { coverage(&declared, &document) };
-    let first = coverage(&given[..given.len().min(1)], &declared);
-    let last = coverage(&last, &declared);
+    let full = if document.len() <= declared.len() { percent(&document, &declared) } else { percent(&declared, &document) };
+    let first = percent(&given[..given.len().min(1)], &declared);
+    let last = percent(&last, &declared);
     NameMatch {
         names_match: full >= MATCH_THRESHOLD && first >= MATCH_THRESHOLD && last >= MATCH_THRESHOLD,
         full_name_match_percentage: full,

@@ -19,7 +19,7 @@
 //!   year); a nationality on both sides that agrees adds 0.03. Every hit carries the list, the
 //!   entry, the listed name that matched, the name score and what the corroboration found.
 
-use crate::names::words;
+use crate::names::{coverage, words};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -27,28 +27,6 @@ use std::collections::HashMap;
 pub const DEFAULT_THRESHOLD: f64 = 0.88;
 /// The Jaro–Winkler similarity from which two words count as the same word.
 pub const WORD_MATCH: f64 = 0.88;
-
-/// How much of `few` is found in `many` (0..1), each word counted only if it matches.
-fn coverage(few: &[String], many: &[String]) -> f64 {
-    let mut order: Vec<&String> = few.iter().collect();
-    order.sort_by_key(|w| std::cmp::Reverse(w.len()));
-    let mut taken = vec![false; many.len()];
-    let (mut score, mut weight) = (0.0, 0.0);
-    for w in order {
-        let best = many
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !taken[*i])
-            .map(|(i, m)| (i, strsim::jaro_winkler(w, m)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((i, s)) = best.filter(|(_, s)| *s >= WORD_MATCH) {
-            taken[i] = true;
-            score += s * w.len() as f64;
-        }
-        weight += w.len() as f64;
-    }
-    if weight == 0.0 { 0.0 } else { score / weight }
-}
 
 /// One listed person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,7 +127,9 @@ impl Screening {
                 .iter()
                 .zip(&entry.names)
                 .filter(|(w, _)| w.len().min(query.len()) >= 2 || (w.len() == 1 && query.len() == 1))
-                .map(|(w, name)| (if w.len() <= query.len() { coverage(w, &query) } else { coverage(&query, w) }, name))
+                .map(|(w, name)| {
+                    (if w.len() <= query.len() { coverage(w, &query, WORD_MATCH) } else { coverage(&query, w, WORD_MATCH) }, name)
+                })
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             let Some((name_score, matched)) = best else { continue };
             let birth_date = match q.birth_date {
