@@ -207,8 +207,14 @@ fn signals_json(signals: &[Signal]) -> Value {
     )
 }
 
-/// The best probe–gallery score: every face embedded once, in one batch.
-fn best_match(engine: &Biometrics, probes: &[Given], gallery: &[Given], mode: Mode) -> Result<(f32, usize, usize), ApiError> {
+/// The best probe–gallery pair's cosine and indexes, and the probes' faces (for liveness, so a
+/// probe is not detected twice): every face embedded once, in one batch.
+fn best_match(
+    engine: &Biometrics,
+    probes: &[Given],
+    gallery: &[Given],
+    mode: Mode,
+) -> Result<(f32, usize, usize, Vec<FoundFace>), ApiError> {
     let p = faces(engine, probes, mode)?;
     let g = faces(engine, gallery, mode)?;
     let all: Vec<&FoundFace> = p.iter().chain(g.iter()).collect();
@@ -223,7 +229,7 @@ fn best_match(engine: &Biometrics, probes: &[Given], gallery: &[Given], mode: Mo
             }
         }
     }
-    Ok(best)
+    Ok((best.0, best.1, best.2, p))
 }
 
 fn labels(given: &[Given]) -> Value {
@@ -243,7 +249,7 @@ pub async fn compare(deps: &Deps, req: Request) -> Response<Body> {
         let probes = load_all(deps, "probe", &probe_values).await?;
         let gallery = load_all(deps, "gallery", &gallery_values).await?;
         let (probe_labels, gallery_labels) = (labels(&probes), labels(&gallery));
-        let (cosine, i, j) = blocking(move || best_match(&engine, &probes, &gallery, mode)).await?;
+        let (cosine, i, j, _) = blocking(move || best_match(&engine, &probes, &gallery, mode)).await?;
         let score = round(calibration::score(cosine));
         enveloped(
             deps,
@@ -301,15 +307,13 @@ pub async fn compare_with_liveness(deps: &Deps, req: Request) -> Response<Body> 
         let gallery = load_all(deps, "gallery", &gallery_values).await?;
         let (probe_labels, gallery_labels) = (labels(&probes), labels(&gallery));
         let (cosine, liveness) = blocking(move || {
-            let (cosine, _, _) = best_match(&engine, &probes, &gallery, mode)?;
-            // Liveness only when the compare did not already decide (reference CWL).
+            let (cosine, _, _, probe_faces) = best_match(&engine, &probes, &gallery, mode)?;
+            // Liveness only when the compare did not already decide (reference CWL), on the face
+            // the compare already found.
             let met = compare_min.is_none_or(|m| f64::from(calibration::score(cosine)) >= m);
-            let liveness = if met {
-                let probe = &probes[0];
-                let face = engine.face(&probe.pixels, mode).map_err(engine_failed)?.map_err(|e| refused(&probe.field, &e))?;
-                Some(engine.liveness_of(&probe.pixels, &face, mode).map_err(engine_failed)?)
-            } else {
-                None
+            let liveness = match probe_faces.first() {
+                Some(face) if met => Some(engine.liveness_of(&probes[0].pixels, face, mode).map_err(engine_failed)?),
+                _ => None,
             };
             Ok((cosine, liveness))
         })
@@ -481,7 +485,7 @@ pub async fn app_registration(deps: &Deps, req: Request) -> Response<Body> {
         };
         let selfie = stored(selfie, "selfie").await?;
         let document = stored(document, "document").await?;
-        let (cosine, _, _) = blocking(move || best_match(&engine, &[selfie], &[document], mode)).await?;
+        let (cosine, _, _, _) = blocking(move || best_match(&engine, &[selfie], &[document], mode)).await?;
         let score = round(calibration::score(cosine));
         enveloped(
             deps,

@@ -100,13 +100,16 @@ impl Ocr {
     /// Loads and plans both models from `dir`.
     pub fn load(dir: &Path) -> Result<Ocr, OcrError> {
         let onnx = tract_onnx::onnx();
+        // Every model is planned at one fixed input shape, once.
+        let plan = |model: TractResult<InferenceModel>, shape: [usize; 4], path: &Path| {
+            model
+                .and_then(|m| m.with_input_fact(0, f32::fact(shape).into()))
+                .and_then(|m| m.into_optimized())
+                .and_then(|m| m.into_runnable())
+                .map_err(|e| model_error(path, e))
+        };
         let det_path = dir.join(DETECTOR_FILE);
-        let det = onnx
-            .model_for_path(&det_path)
-            .and_then(|m| m.with_input_fact(0, f32::fact([1, 3, DET_H, DET_W]).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .map_err(|e| model_error(&det_path, e))?;
+        let det = plan(onnx.model_for_path(&det_path), [1, 3, DET_H, DET_W], &det_path)?;
         let rec_path = dir.join(RECOGNISER_FILE);
         let proto = onnx.proto_model_for_path(&rec_path).map_err(|e| model_error(&rec_path, e))?;
         let characters = proto
@@ -118,12 +121,7 @@ impl Ocr {
         let mut charset: Vec<char> = characters.split('\n').map(|c| c.chars().next().unwrap_or(' ')).collect();
         // PaddleOCR appends the space as the last class.
         charset.push(' ');
-        let rec = onnx
-            .model_for_proto_model(&proto)
-            .and_then(|m| m.with_input_fact(0, f32::fact([1, 3, REC_H, REC_W]).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .map_err(|e| model_error(&rec_path, e))?;
+        let rec = plan(onnx.model_for_proto_model(&proto), [1, 3, REC_H, REC_W], &rec_path)?;
         Ok(Ocr { det, rec, charset })
     }
 
