@@ -608,6 +608,7 @@ fn worker_deps(wiring: Wiring) -> Result<JobDeps, BootError> {
         clock,
         biometrics: None,
         ocr: None,
+        sources: Default::default(),
     })
 }
 

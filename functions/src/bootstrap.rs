@@ -166,6 +166,47 @@ pub fn load_ocr(dir: &Path) -> Option<Arc<smartenroll_documents::ocr::Ocr>> {
     load_engine(dir, "document", "document", smartenroll_documents::ocr::Ocr::load)
 }
 
+/// Where the single-node server reads sanctions and PEP list files (default `<data dir>/screening`).
+pub const SCREENING_DIR_ENV: &str = "SMARTENROLL_SCREENING_DIR";
+/// The screening score from which a listed entry is a hit (0.5–1; default 0.88).
+pub const SCREENING_THRESHOLD_ENV: &str = "SMARTENROLL_SCREENING_THRESHOLD";
+/// A JSON file of information-verification and criminal-history endpoints (README, "Data sources").
+pub const SOURCES_FILE_ENV: &str = "SMARTENROLL_SOURCES_FILE";
+
+/// What document checks consult: the lists in `lists` (looked at again every 5 minutes), the data
+/// sources described by `sources_json` (none when `None`), and background checks counted in
+/// `limiter` against the operator's `backgroundChecks` limit.
+pub fn check_sources(
+    lists: Arc<dyn smartenroll_domain::ports::ListFiles>,
+    sources_json: Option<&str>,
+    limiter: Arc<dyn smartenroll_domain::ports::RateLimiter>,
+    limits: &RateLimits,
+) -> Result<smartenroll_api::jobs::CheckSources, BootError> {
+    let threshold = match std::env::var(SCREENING_THRESHOLD_ENV).ok().filter(|v| !v.trim().is_empty()) {
+        None => smartenroll_documents::screening::DEFAULT_THRESHOLD,
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|t| (0.5..=1.0).contains(t))
+            .ok_or_else(|| BootError::Config(format!("{SCREENING_THRESHOLD_ENV} must be a number from 0.5 to 1")))?,
+    };
+    let data = match sources_json {
+        None => None,
+        Some(text) => {
+            let config = smartenroll_gateways::sources::SourcesConfig::from_json(text).map_err(BootError::Config)?;
+            let policy = smartenroll_gateways::outbound::OutboundPolicy::from_env();
+            Some(Arc::new(smartenroll_gateways::sources::HttpSources::new(config, policy).map_err(BootError::Config)?)
+                as Arc<dyn smartenroll_domain::sources::DataSources>)
+        }
+    };
+    Ok(smartenroll_api::jobs::CheckSources {
+        lists: Some(Arc::new(smartenroll_api::screening::ScreeningLists::new(lists, smartenroll_api::screening::REFRESH_EVERY, threshold))),
+        data,
+        limiter: Some((limiter, limits.limit(smartenroll_domain::ratelimit::Category::BackgroundChecks))),
+    })
+}
+
 /// The single-node webhooks queue (in the same database as the jobs queue).
 pub const WEBHOOKS_QUEUE: &str = "webhooks";
 

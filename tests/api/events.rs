@@ -144,6 +144,7 @@ async fn an_sqs_batch_runs_each_job_and_reports_only_the_failed_message() {
         webhooks: None,
         biometrics: None,
         ocr: None,
+        sources: Default::default(),
     };
     let response = smartenroll_functions::worker::handle_sqs_batch(&deps, event).await;
     assert_eq!(

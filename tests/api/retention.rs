@@ -66,6 +66,7 @@ async fn finished_registrations_are_erased_when_their_projects_retention_ends() 
         webhooks: None,
         biometrics: None,
         ocr: None,
+        sources: Default::default(),
     };
     assert_eq!(erase_due(&at(T0 + 31 * DAY - 1), 10).await.expect("sweep"), 0, "not a moment before 30 days after it finished");
     assert!(deps.registrations.get(&client, &done.id).await.expect("get").is_some());

@@ -166,6 +166,22 @@ async fn open(
     }
 }
 
+/// The lists (`SMARTENROLL_SCREENING_DIR`, default `<data dir>/screening`) and data sources
+/// (`SMARTENROLL_SOURCES_FILE`) the server's document checks consult.
+fn screening_and_sources(cli: &Cli, deps: &smartenroll_api::Deps) -> Result<smartenroll_api::jobs::CheckSources, String> {
+    let dir = std::env::var(bootstrap::SCREENING_DIR_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cli.data_dir.join("screening"));
+    let sources = match std::env::var(bootstrap::SOURCES_FILE_ENV).ok().filter(|v| !v.is_empty()) {
+        Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| format!("{}: {path}: {e}", bootstrap::SOURCES_FILE_ENV))?),
+        None => None,
+    };
+    let lists = std::sync::Arc::new(smartenroll_adapters::files::DirListFiles::new(dir));
+    bootstrap::check_sources(lists, sources.as_deref(), deps.rate_limiter.clone(), &deps.limits).map_err(|e| e.to_string())
+}
+
 /// Concurrent webhook attempts of a single-node server.
 const WEBHOOK_WORKERS: usize = 8;
 
@@ -209,6 +225,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 webhooks: deps.webhooks.clone(),
                 biometrics: deps.biometrics.clone(),
                 ocr,
+                sources: screening_and_sources(&cli, &deps)?,
             };
             if let Some(dir) = dir_queues(&cli) {
                 // This process holds the data directory: receives still in flight belong to a

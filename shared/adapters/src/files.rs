@@ -168,3 +168,56 @@ impl BlobStore for FsBlobs {
         Ok(None)
     }
 }
+
+/// Sanctions and PEP list files in a folder (`<data dir>/screening/` by default): every `.csv` and
+/// `.xml` directly in it. A missing folder is no lists, not an error.
+pub struct DirListFiles {
+    dir: PathBuf,
+}
+
+impl DirListFiles {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+}
+
+fn is_list_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    !name.starts_with('.') && (lower.ends_with(".csv") || lower.ends_with(".xml"))
+}
+
+#[async_trait]
+impl smartenroll_domain::ports::ListFiles for DirListFiles {
+    async fn versions(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let dir = self.dir.clone();
+        blocking(move || {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(e),
+            };
+            let mut out = Vec::new();
+            for entry in entries {
+                let entry = entry?;
+                let Some(name) = entry.file_name().to_str().map(str::to_string) else { continue };
+                let meta = entry.metadata()?;
+                if !meta.is_file() || !is_list_file(&name) {
+                    continue;
+                }
+                let modified = meta.modified()?.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+                out.push((name, format!("{}-{modified}", meta.len())));
+            }
+            out.sort();
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn read(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        if name.contains(['/', '\\']) || !is_list_file(name) {
+            return Err(StoreError::Backend("not a list file name".into()));
+        }
+        let path = self.dir.join(name);
+        blocking(move || std::fs::read(path)).await
+    }
+}

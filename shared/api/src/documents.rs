@@ -9,7 +9,15 @@
 //! - issued by a state, or of a kind, the flow does not accept → `FAILED`,
 //!   `document_not_accepted`;
 //! - the names differ from the declared name → a reviewer looks, with the percentages;
-//! - otherwise `ACTIVE`, with `OCRExtraction` and the name percentages.
+//! - otherwise `ACTIVE`, with `OCRExtraction` and the name percentages;
+//!
+//! and then, for a document not already failed, what the flow's documents step asks for
+//! ([`consult`]): screening against the sanctions and PEP lists (a hit → a reviewer), information
+//! verification against the issuing country's registry (no registry configured →
+//! `infoValidationSupported: false` with the reason; a mismatch → a reviewer) and a criminal
+//! history check (records → a reviewer; not configured → a reviewer; the provider down → its
+//! `onFailure`: a reviewer, or on with the failure written down). A reviewer decides on anything
+//! adverse: nothing from a list or a provider rejects a person by itself.
 //!
 //! The engine runs on the blocking pool (CPU-bound) and sees only pixels; nothing read is logged.
 
@@ -17,10 +25,13 @@ use crate::jobs::JobDeps;
 use serde_json::{Value, json};
 use smartenroll_documents::names;
 use smartenroll_documents::ocr::Ocr;
+use smartenroll_documents::screening::Query;
 use smartenroll_documents::zone::ZoneRead;
 use smartenroll_domain::blob::BlobKey;
 use smartenroll_domain::config::DocumentCategory;
+use smartenroll_domain::ratelimit::{Category, RateKey};
 use smartenroll_domain::registration::Registration;
+use smartenroll_domain::sources::{OnFailure, SourceKind, SourceRequest};
 use smartenroll_domain::verification::{Check, Outcome};
 use std::sync::Arc;
 
@@ -69,7 +80,7 @@ pub async fn run_document(deps: &JobDeps, ocr: &Arc<Ocr>, reg: &Registration, ch
     for path in &check.images {
         match load_image(deps, reg, path).await? {
             Some(i) => images.push(i),
-            None => return Ok(Outcome::Inconclusive { reason: "image_unreadable: a stored document image could not be read".into() }),
+            None => return Ok(Outcome::review("image_unreadable: a stored document image could not be read")),
         }
     }
     let ocr = ocr.clone();
@@ -90,27 +101,29 @@ pub async fn run_document(deps: &JobDeps, ocr: &Arc<Ocr>, reg: &Registration, ch
     .map_err(|e| format!("checks.run: the document engine stopped: {e}"))?
     .map_err(|e| format!("checks.run: {e}"))?;
     let today = deps.clock.now().to_iso();
-    Ok(judge(reg, zone, &today[..10]))
+    let outcome = judge(reg, zone.as_ref(), &today[..10]);
+    match &zone {
+        Some(zone) => consult(deps, reg, check, zone, outcome).await,
+        None => Ok(outcome),
+    }
 }
 
-fn judge(reg: &Registration, zone: Option<ZoneRead>, today: &str) -> Outcome {
+fn judge(reg: &Registration, zone: Option<&ZoneRead>, today: &str) -> Outcome {
     let Some(zone) = zone else {
-        return Outcome::Inconclusive {
-            reason: "zone_not_found: no machine-readable zone could be read; a document without one needs a reviewer".into(),
-        };
+        return Outcome::review("zone_not_found: no machine-readable zone could be read; a document without one needs a reviewer");
     };
     let mut detail = json!({
-        "OCRExtraction": extraction(&zone),
+        "OCRExtraction": extraction(zone),
         "zone": {"format": zone.format, "checkDigits": zone.checks, "repaired": zone.repaired},
         "validationMethod": "OCR",
     });
     if !zone.checks.all_valid() {
-        return Outcome::Inconclusive { reason: format!("check_digits_disagree: {}", zone.checks.failed().join(", ")) };
+        return Outcome::Inconclusive { reason: format!("check_digits_disagree: {}", zone.checks.failed().join(", ")), detail };
     }
     if zone.expired_on(today) {
         return Outcome::Failed { reason: "document_expired".into(), detail };
     }
-    if !accepted(reg, &zone) {
+    if !accepted(reg, zone) {
         return Outcome::Failed { reason: "document_not_accepted".into(), detail };
     }
     if let Some(declared) = reg.person.full_name.as_deref().filter(|n| !n.trim().is_empty()) {
@@ -120,13 +133,175 @@ fn judge(reg: &Registration, zone: Option<ZoneRead>, today: &str) -> Outcome {
         detail["firstNameMatchPercentage"] = json!(m.first_name_match_percentage);
         detail["lastNameMatchPercentage"] = json!(m.last_name_match_percentage);
         if !m.names_match {
-            return Outcome::Inconclusive {
-                reason: format!(
-                    "names_do_not_match: the document's names match the declared name {:.1} % (first {:.1} %, last {:.1} %)",
-                    m.full_name_match_percentage, m.first_name_match_percentage, m.last_name_match_percentage
-                ),
-            };
+            let reason = format!(
+                "names_do_not_match: the document's names match the declared name {:.1} % (first {:.1} %, last {:.1} %)",
+                m.full_name_match_percentage, m.first_name_match_percentage, m.last_name_match_percentage
+            );
+            return Outcome::Inconclusive { reason, detail };
         }
     }
     Outcome::Passed { detail }
+}
+
+/// The flow's screening, information verification and criminal history steps, for a document
+/// whose zone was read and that has not already failed. Adverse or missing answers add a reason
+/// for a reviewer; every answer is written into the validation. `Err` only for "try later" (the
+/// background-check budget of the minute is spent): the job is retried by its queue.
+async fn consult(deps: &JobDeps, reg: &Registration, check: &Check, zone: &ZoneRead, outcome: Outcome) -> Result<Outcome, String> {
+    let Some(step) = reg.flow_config.documents.as_ref() else { return Ok(outcome) };
+    let (mut detail, mut reasons) = match outcome {
+        Outcome::Passed { detail } => (detail, Vec::new()),
+        Outcome::Inconclusive { reason, detail } => (detail, vec![reason]),
+        other => return Ok(other),
+    };
+    // The registry and the provider are asked about this document only when its digits agree
+    // (a misread number would ask about someone else).
+    let digits_agree = zone.checks.all_valid();
+    if step.screening {
+        screen(deps, zone, &mut detail, &mut reasons).await;
+    }
+    if step.information_verification {
+        if digits_agree {
+            verify_information(deps, check, zone, &mut detail, &mut reasons).await;
+        } else {
+            detail["infoValidationSupported"] = json!(false);
+            detail["infoValidationSupportedReason"] = json!("check_digits_disagree");
+        }
+    }
+    if step.criminal_history_verification && digits_agree {
+        criminal_history(deps, reg, check, zone, &mut detail, &mut reasons).await?;
+    }
+    Ok(if reasons.is_empty() { Outcome::Passed { detail } } else { Outcome::Inconclusive { reason: reasons.join("; "), detail } })
+}
+
+async fn screen(deps: &JobDeps, zone: &ZoneRead, detail: &mut Value, reasons: &mut Vec<String>) {
+    let Some(lists) = &deps.sources.lists else {
+        detail["screening"] = json!({"status": "not_configured"});
+        reasons.push("screening_unavailable: no sanctions or PEP lists are configured in this deployment".into());
+        return;
+    };
+    let loaded = match lists.current().await {
+        Ok(l) if !l.screening.is_empty() => l,
+        Ok(_) => {
+            detail["screening"] = json!({"status": "no_lists"});
+            reasons.push("screening_unavailable: no sanctions or PEP list is loaded".into());
+            return;
+        }
+        Err(e) => {
+            detail["screening"] = json!({"status": "unavailable"});
+            reasons.push(format!("screening_unavailable: {e}"));
+            return;
+        }
+    };
+    let name = format!("{} {}", zone.given_names, zone.surname);
+    let country = smartenroll_domain::country::Country::parse(&zone.nationality).map(|c| c.alpha2().to_ascii_lowercase());
+    let query = Query { name: &name, birth_date: zone.date_of_birth.as_deref(), country: country.as_deref() };
+    let screening = loaded.screening.clone();
+    let threshold = lists.threshold();
+    let hits = screening.screen(&query, threshold);
+    detail["screening"] = json!({
+        "status": if hits.is_empty() { "clear" } else { "hits" },
+        "lists": loaded.files.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+        "entries": screening.len(),
+        "threshold": threshold,
+        "hits": hits,
+    });
+    if !hits.is_empty() {
+        let which: Vec<String> = hits.iter().take(3).map(|h| format!("{}:{} ({:.2})", h.list, h.entry_id, h.score)).collect();
+        reasons.push(format!(
+            "screening_hit: the holder matches {} listed entr{} ({})",
+            hits.len(),
+            if hits.len() == 1 { "y" } else { "ies" },
+            which.join(", ")
+        ));
+    }
+}
+
+fn source_request(check: &Check, zone: &ZoneRead) -> SourceRequest {
+    SourceRequest {
+        request_id: check.id.clone(),
+        country: zone.issuing_state.clone(),
+        document_type: zone.document_kind.to_string(),
+        document_number: zone.document_number.clone(),
+        first_name: zone.given_names.clone(),
+        last_name: zone.surname.clone(),
+        date_of_birth: zone.date_of_birth.clone(),
+        nationality: Some(zone.nationality.clone()).filter(|n| !n.is_empty()),
+        expiration_date: zone.date_of_expiry.clone(),
+    }
+}
+
+/// An answer as the validation shows it: the source's `fields` or `records` under their own name.
+fn answer_json(kind: SourceKind, a: &smartenroll_domain::sources::SourceAnswer) -> Value {
+    let key = match kind {
+        SourceKind::InformationVerification => "fields",
+        SourceKind::CriminalHistory => "records",
+    };
+    json!({"result": a.result, "reference": a.reference, key: a.detail, "attempts": a.attempts})
+}
+
+async fn verify_information(deps: &JobDeps, check: &Check, zone: &ZoneRead, detail: &mut Value, reasons: &mut Vec<String>) {
+    let kind = SourceKind::InformationVerification;
+    let Some((data, policy)) = deps.sources.data.as_ref().and_then(|d| Some((d, d.configured(kind, &zone.issuing_state)?))) else {
+        // The reference's way of saying the data was not checked against a registry.
+        detail["infoValidationSupported"] = json!(false);
+        detail["infoValidationSupportedReason"] = json!(format!("no_source_configured: no information source for {}", zone.issuing_state));
+        return;
+    };
+    match data.query(kind, &source_request(check, zone)).await {
+        Ok(answer) => {
+            detail["infoValidationSupported"] = json!(true);
+            detail["informationVerification"] = answer_json(kind, &answer);
+            if !answer.is_clean() {
+                reasons.push(format!("information_{}: the issuing country's registry does not confirm the document's data", answer.result));
+            }
+        }
+        Err(e) => {
+            detail["infoValidationSupported"] = json!(false);
+            detail["infoValidationSupportedReason"] = json!(e.code());
+            detail["informationVerification"] = json!({"status": "unavailable", "error": e.to_string(), "onFailure": policy});
+            if policy == OnFailure::Closed {
+                reasons.push(format!("information_source_unavailable: {e}"));
+            }
+        }
+    }
+}
+
+async fn criminal_history(
+    deps: &JobDeps,
+    reg: &Registration,
+    check: &Check,
+    zone: &ZoneRead,
+    detail: &mut Value,
+    reasons: &mut Vec<String>,
+) -> Result<(), String> {
+    let kind = SourceKind::CriminalHistory;
+    let Some((data, policy)) = deps.sources.data.as_ref().and_then(|d| Some((d, d.configured(kind, &zone.issuing_state)?))) else {
+        detail["criminalHistory"] = json!({"status": "not_configured"});
+        reasons.push(format!("criminal_history_unavailable: no criminal history source is configured for {}", zone.issuing_state));
+        return Ok(());
+    };
+    if let Some((limiter, limit)) = &deps.sources.limiter {
+        let now = deps.clock.now();
+        let key = RateKey::at(&reg.client, Category::BackgroundChecks, now.unix_seconds());
+        let decision = limiter.hit(&key, *limit, now).await.map_err(|e| format!("checks.run: {e}"))?;
+        if !decision.allowed {
+            return Err(format!("checks.run: the background-check limit ({limit} a minute) is reached; retried later"));
+        }
+    }
+    match data.query(kind, &source_request(check, zone)).await {
+        Ok(answer) => {
+            if !answer.is_clean() {
+                reasons.push("criminal_records_found: the criminal history source reports records".into());
+            }
+            detail["criminalHistory"] = answer_json(kind, &answer);
+        }
+        Err(e) => {
+            detail["criminalHistory"] = json!({"status": "unavailable", "error": e.to_string(), "onFailure": policy});
+            if policy == OnFailure::Closed {
+                reasons.push(format!("criminal_history_unavailable: {e}"));
+            }
+        }
+    }
+    Ok(())
 }

@@ -81,11 +81,10 @@ pub async fn run_selfie(deps: &JobDeps, engine: &Arc<Biometrics>, reg: &Registra
     let settings = reg.flow_config.liveness.as_ref();
     let turns: Option<Vec<Turn>> = check.challenge.as_ref().map(|t| t.iter().filter_map(|x| Turn::parse(x)).collect());
     if turns.is_none() && settings.is_some_and(|l| l.mode == LivenessMode::Active) {
-        return Ok(Run::Done(Outcome::Inconclusive {
-            reason: "active_liveness_needs_frames: the flow asks for an active challenge, which needs the challenge frames of \
-                     POST /v2/face-recognition/liveness; a single selfie cannot answer it, so a reviewer must look"
-                .into(),
-        }));
+        return Ok(Run::Done(Outcome::review(
+            "active_liveness_needs_frames: the flow asks for an active challenge, which needs the challenge frames of \
+                     POST /v2/face-recognition/liveness; a single selfie cannot answer it, so a reviewer must look",
+        )));
     }
     let min_score = settings.map_or(DEFAULT_MIN_SCORE, |l| l.min_score.value());
     let search_min_score = settings.map_or(DEFAULT_SEARCH_MIN_SCORE, |l| l.search_min_score.value());
@@ -98,7 +97,7 @@ pub async fn run_selfie(deps: &JobDeps, engine: &Arc<Biometrics>, reg: &Registra
         return Ok(Run::Done(Outcome::Failed { reason: "image_missing".into(), detail: json!({}) }));
     };
     let Some(selfie) = load_image(deps, reg, selfie_path).await? else {
-        return Ok(Run::Done(Outcome::Inconclusive { reason: "image_unreadable: the stored selfie could not be read".into() }));
+        return Ok(Run::Done(Outcome::review("image_unreadable: the stored selfie could not be read")));
     };
     let doc_image = match document.and_then(|d| d.images.first()) {
         Some(path) => load_image(deps, reg, path).await?,
@@ -110,7 +109,7 @@ pub async fn run_selfie(deps: &JobDeps, engine: &Arc<Biometrics>, reg: &Registra
             match load_image(deps, reg, path).await? {
                 Some(f) => frames.push(f),
                 None => {
-                    return Ok(Run::Done(Outcome::Inconclusive { reason: "image_unreadable: a stored frame could not be read".into() }));
+                    return Ok(Run::Done(Outcome::review("image_unreadable: a stored frame could not be read")));
                 }
             }
         }
@@ -201,7 +200,7 @@ fn outcome(r: Evaluated, mode: Mode, min_score: f64, search_min_score: f64, has_
             None
         }
         Some(Err(e)) => {
-            return Outcome::Inconclusive { reason: format!("document_face_unusable: {} ({})", e, e.code()) };
+            return Outcome::review(format!("document_face_unusable: {} ({})", e, e.code()));
         }
         Some(Ok(c)) => {
             let passed = f64::from(c.score) >= search_min_score;

@@ -28,6 +28,22 @@ pub struct JobDeps {
     /// The document engine's OCR, loaded once per process (`None` where its models are not
     /// configured: document checks then go to a reviewer, saying why).
     pub ocr: Option<Arc<smartenroll_documents::ocr::Ocr>>,
+    /// What a document check consults beyond the image.
+    pub sources: CheckSources,
+}
+
+/// The lists and outside sources a document check consults (each `None` where the deployment has
+/// none: a flow that asks for one then goes to a reviewer or says it was not supported, never a
+/// silent pass).
+#[derive(Clone, Default)]
+pub struct CheckSources {
+    /// Sanctions and PEP lists (`screening: true`).
+    pub lists: Option<Arc<crate::screening::ScreeningLists>>,
+    /// Information verification and criminal history endpoints.
+    pub data: Option<Arc<dyn smartenroll_domain::sources::DataSources>>,
+    /// The counter background checks are taken from (per operator, the reference's 5 a minute)
+    /// and that limit.
+    pub limiter: Option<(Arc<dyn smartenroll_domain::ports::RateLimiter>, u32)>,
 }
 
 /// Why a check is left for a person: no engine for it runs in this process (each runs when its
@@ -41,7 +57,7 @@ pub fn no_engine(kind: CheckKind) -> Outcome {
             "the face engine's models are not loaded in this process (run scripts/fetch-models and set SMARTENROLL_MODELS_DIR)"
         }
     };
-    Outcome::Inconclusive { reason: format!("no_engine: {what}; a reviewer must look at the images") }
+    Outcome::review(format!("no_engine: {what}; a reviewer must look at the images"))
 }
 
 /// The expiry sweeper (a scheduled function in AWS, a loop in the single-node server): every

@@ -22,6 +22,7 @@ pub mod projects;
 pub mod public;
 pub mod registrations;
 pub mod routes;
+pub mod screening;
 pub mod validations;
 pub mod webhooks;
 

@@ -203,3 +203,50 @@ impl BlobStore for S3Blobs {
         Ok(Some(presigned("GET", req, expires_at)))
     }
 }
+
+/// Sanctions and PEP list files under a prefix of the bucket (`screening-lists/` by default; the
+/// blob keys all start with a client id, so the two never meet): every `.csv` and `.xml` object
+/// directly under it, versioned by ETag. An operator refreshes a list with `aws s3 cp`.
+pub struct S3ListFiles {
+    s3: S3,
+    bucket: String,
+    prefix: String,
+}
+
+pub const LIST_PREFIX: &str = "screening-lists/";
+
+impl S3ListFiles {
+    pub fn new(s3: S3, bucket: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self { s3, bucket: bucket.into(), prefix: prefix.into() }
+    }
+
+    pub fn from_conf(conf: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        Self::new(S3Blobs::from_conf(conf, String::new()).s3, bucket, LIST_PREFIX)
+    }
+}
+
+#[async_trait]
+impl smartenroll_domain::ports::ListFiles for S3ListFiles {
+    async fn versions(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        let mut pages = self.s3.list_objects_v2().bucket(&self.bucket).prefix(&self.prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for o in page.map_err(backend)?.contents() {
+                let Some(name) = o.key().and_then(|k| k.strip_prefix(&self.prefix)) else { continue };
+                let lower = name.to_ascii_lowercase();
+                if name.contains('/') || !(lower.ends_with(".csv") || lower.ends_with(".xml")) {
+                    continue;
+                }
+                out.push((name.to_string(), format!("{}-{}", o.e_tag().unwrap_or_default(), o.size().unwrap_or_default())));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    async fn read(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        let key = format!("{}{name}", self.prefix);
+        let out = self.s3.get_object().bucket(&self.bucket).key(key).send().await.map_err(backend)?;
+        Ok(out.body.collect().await.map_err(build_err)?.into_bytes().to_vec())
+    }
+}

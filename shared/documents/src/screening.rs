@@ -2,9 +2,12 @@
 //! the way names are written, every hit explained.
 //!
 //! - Formats: OpenSanctions `targets.simple.csv` (header row; `name`, `aliases` separated by `;`,
-//!   `birth_date`, `countries`, `id`, `dataset`) and OFAC's `SDN.CSV` (no header; column 2 the name
+//!   `birth_date`, `countries`, `id`, `dataset`), OFAC's `SDN.CSV` (no header; column 2 the name
 //!   as `LAST, First`, column 3 the type — only `individual` rows are kept — and dates of birth in
-//!   the remarks as `DOB 12 Aug 1974`). Loading is a pure function of the file's bytes, so a list
+//!   the remarks as `DOB 12 Aug 1974`) and the UN Security Council consolidated list XML
+//!   (`INDIVIDUALS/INDIVIDUAL`: `FIRST_NAME`…`FOURTH_NAME`, `INDIVIDUAL_ALIAS/ALIAS_NAME`,
+//!   `INDIVIDUAL_DATE_OF_BIRTH/DATE` or `YEAR`; entities are not people and are skipped);
+//!   [`load_list`] tells them apart by name and content. Loading is a pure function of the file's bytes, so a list
 //!   is refreshed by loading the new file and swapping the [`Screening`] in, without a redeploy.
 //! - Matching: names are split into words after ICAO transliteration (the same normalisation as
 //!   the declared-name comparison: case, accents and word order do not matter), candidates come from
@@ -263,4 +266,57 @@ fn ofac_dates(remarks: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The UN Security Council consolidated list (`consolidated.xml`): individuals, their name parts
+/// joined in order, good- and low-quality aliases, and dates (or years) of birth. Nationalities are
+/// country names there, not codes, so they are not used for corroboration.
+pub fn load_un_consolidated_xml(bytes: &[u8]) -> Result<Vec<Entry>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "UN consolidated XML: not UTF-8".to_string())?;
+    let doc = roxmltree::Document::parse(text).map_err(|e| format!("UN consolidated XML: {e}"))?;
+    let child_text = |node: roxmltree::Node, name: &str| -> Option<String> {
+        node.children().find(|c| c.has_tag_name(name)).and_then(|c| c.text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+    };
+    let mut out = Vec::new();
+    for person in doc.descendants().filter(|n| n.has_tag_name("INDIVIDUAL")) {
+        let primary: Vec<String> =
+            ["FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"].iter().filter_map(|t| child_text(person, t)).collect();
+        let mut names = Vec::new();
+        if !primary.is_empty() {
+            names.push(primary.join(" "));
+        }
+        names.extend(person.children().filter(|c| c.has_tag_name("INDIVIDUAL_ALIAS")).filter_map(|a| child_text(a, "ALIAS_NAME")));
+        if names.is_empty() {
+            continue;
+        }
+        let birth_dates = person
+            .children()
+            .filter(|c| c.has_tag_name("INDIVIDUAL_DATE_OF_BIRTH"))
+            .filter_map(|d| child_text(d, "DATE").map(|x| x.chars().take(10).collect()).or_else(|| child_text(d, "YEAR")))
+            .collect();
+        let id = child_text(person, "REFERENCE_NUMBER").or_else(|| child_text(person, "DATAID")).unwrap_or_default();
+        out.push(Entry { list: "un:consolidated".into(), id, names, birth_dates, countries: vec![] });
+    }
+    if out.is_empty() && !doc.descendants().any(|n| n.has_tag_name("CONSOLIDATED_LIST")) {
+        return Err("UN consolidated XML: no CONSOLIDATED_LIST element".into());
+    }
+    Ok(out)
+}
+
+/// A list file of any supported format: `.xml` is the UN list; a CSV whose first line starts with
+/// the OpenSanctions header (`id,schema,name`) is OpenSanctions; any other CSV is OFAC SDN.
+pub fn load_list(file_name: &str, bytes: &[u8]) -> Result<Vec<Entry>, String> {
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".xml") {
+        return load_un_consolidated_xml(bytes);
+    }
+    if !lower.ends_with(".csv") {
+        return Err(format!("{file_name}: not a list file (.csv or .xml)"));
+    }
+    let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if start.starts_with(b"id,schema,name") || start.starts_with(b"\"id\",\"schema\"") {
+        load_opensanctions_csv(start)
+    } else {
+        load_ofac_sdn_csv(start)
+    }
 }

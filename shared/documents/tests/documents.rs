@@ -243,6 +243,7 @@ mod screening {
     fn samples() -> Screening {
         let mut entries = screening::load_opensanctions_csv(&fixture("opensanctions.simple.csv")).expect("OpenSanctions");
         entries.extend(screening::load_ofac_sdn_csv(&fixture("ofac_sdn.csv")).expect("OFAC"));
+        entries.extend(screening::load_un_consolidated_xml(&fixture("un_consolidated.xml")).expect("UN"));
         Screening::new(entries)
     }
 
@@ -263,6 +264,25 @@ mod screening {
         assert_eq!(ofac.len(), 3, "the vessel is not a person");
         assert_eq!((ofac[0].names[0].as_str(), ofac[0].birth_dates.clone()), ("Etienne Marcel DELACROIX", vec!["1974-08-12".to_string()]));
         assert_eq!(ofac[1].birth_dates, vec!["1968", "1969"]);
+        let un = screening::load_un_consolidated_xml(&fixture("un_consolidated.xml")).expect("UN");
+        assert_eq!(un.len(), 2, "the entity is not a person");
+        assert_eq!(
+            (un[0].id.as_str(), un[0].names.clone()),
+            ("FXi.001", vec!["KOFI MENSAH ASANTE".to_string(), "Kofi Asante".to_string()])
+        );
+        assert_eq!(
+            (un[0].birth_dates.clone(), un[1].birth_dates.clone()),
+            (vec!["1966-02-17".to_string()], vec!["1979".to_string(), "1980".to_string()])
+        );
+        // One loader for any file: told apart by name and first line.
+        for (file, list) in
+            [("opensanctions.simple.csv", "opensanctions:"), ("ofac_sdn.csv", "ofac:sdn"), ("un_consolidated.xml", "un:consolidated")]
+        {
+            let entries = screening::load_list(file, &fixture(file)).expect(file);
+            assert!(entries.iter().all(|e| e.list.starts_with(list)), "{file}");
+        }
+        assert!(screening::load_list("notes.txt", b"hello").is_err());
+        assert!(screening::load_un_consolidated_xml(b"<CONSOLIDATED_LIST><INDIVIDUALS>").is_err(), "a cut-off file is refused");
     }
 
     #[test]
@@ -275,6 +295,8 @@ mod screening {
         }
         assert_eq!(hit_ids(&s, "Etienne Delacroix"), vec!["9001"]);
         assert_eq!(hit_ids(&s, "Ahmad Al Farsi"), vec!["os-fict-0004"]);
+        assert_eq!(hit_ids(&s, "Asante Kofi Mensah"), vec!["FXi.001"]);
+        assert_eq!(hit_ids(&s, "Svetlana Kovalenco"), vec!["FXi.002"]);
         for name in ["Maria Fernanda Lopez", "Jurgen Schmidt", "Anna Maria Eriksson", "Olena Petrenko", "Etienne Dupont"] {
             assert!(hit_ids(&s, name).is_empty(), "{name}: {:?}", hit_ids(&s, name));
         }
@@ -326,7 +348,13 @@ mod screening {
             "id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,emails,dataset,first_seen,last_seen,last_change\n",
         );
         let mut ofac = String::new();
+        let mut un = String::from("<CONSOLIDATED_LIST><INDIVIDUALS>");
         for (i, n) in listed.iter().enumerate() {
+            let parts: String =
+                n.split(' ').zip(["FIRST_NAME", "SECOND_NAME", "THIRD_NAME"]).map(|(w, t)| format!("<{t}>{w}</{t}>")).collect();
+            un.push_str(&format!(
+                "<INDIVIDUAL><DATAID>{i}</DATAID>{parts}<REFERENCE_NUMBER>GEN.{i}</REFERENCE_NUMBER><INDIVIDUAL_DATE_OF_BIRTH><YEAR>1970</YEAR></INDIVIDUAL_DATE_OF_BIRTH></INDIVIDUAL>"
+            ));
             os.push_str(&format!("gen-{i},Person,{n},,19{:02}-01-01,xx,,,,,,generated,,,\n", i % 100));
             let (first, last) = n.rsplit_once(' ').expect("two words");
             ofac.push_str(&format!(
@@ -338,6 +366,10 @@ mod screening {
         let lists = [
             ("OpenSanctions", screening::load_opensanctions_csv(os.as_bytes()).expect("generated OpenSanctions")),
             ("OFAC SDN", screening::load_ofac_sdn_csv(ofac.as_bytes()).expect("generated OFAC")),
+            (
+                "UN consolidated",
+                screening::load_un_consolidated_xml(format!("{un}</INDIVIDUALS></CONSOLIDATED_LIST>").as_bytes()).expect("generated UN"),
+            ),
         ];
         let mut others = Names(99);
         let unlisted: Vec<String> = (0..2_000).map(|_| others.name()).filter(|n| !listed.contains(n)).collect();

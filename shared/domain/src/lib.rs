@@ -20,6 +20,7 @@ pub mod project;
 pub mod query;
 pub mod ratelimit;
 pub mod registration;
+pub mod sources;
 pub mod verification;
 pub mod webhook;
 

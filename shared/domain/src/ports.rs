@@ -327,3 +327,14 @@ pub trait RemoteImages: Send + Sync {
     /// The bytes at `url`, refused beyond `max_bytes` (checked while reading, not after).
     async fn fetch(&self, url: &str, max_bytes: usize) -> Result<Vec<u8>, FetchError>;
 }
+
+/// The sanctions and PEP list files an operator supplies (a folder on a single node, an S3 prefix
+/// in AWS), read by the screening step and re-read when they change, so a list is refreshed by
+/// replacing its file, without a redeploy.
+#[async_trait]
+pub trait ListFiles: Send + Sync {
+    /// Each list file's name and a version that changes whenever the file does (size and
+    /// modification time; the ETag in S3). Cheap: called before every refresh.
+    async fn versions(&self) -> Result<Vec<(String, String)>, StoreError>;
+    async fn read(&self, name: &str) -> Result<Vec<u8>, StoreError>;
+}

@@ -54,7 +54,18 @@ pub enum Outcome {
     /// The engine could not decide (or none is installed): a person must look.
     Inconclusive {
         reason: String,
+        /// What was read before the engine stopped deciding (the document's fields, the name
+        /// percentages, screening hits), for the reviewer.
+        #[serde(default, skip_serializing_if = "Value::is_null")]
+        detail: Value,
     },
+}
+
+impl Outcome {
+    /// A person must look, for `reason`, with nothing read to show.
+    pub fn review(reason: impl Into<String>) -> Outcome {
+        Outcome::Inconclusive { reason: reason.into(), detail: Value::Null }
+    }
 }
 
 /// One submitted attempt of a check.
@@ -123,7 +134,7 @@ impl Check {
                 v["inputMethod"] = json!(self.input_method.as_deref().unwrap_or("NOT_SET"));
                 v["requiresBackSide"] = json!(self.images.len() < 2);
                 // What the document engine read, where the reference puts it.
-                if let Outcome::Passed { detail } | Outcome::Failed { detail, .. } = &self.outcome {
+                if let Outcome::Passed { detail } | Outcome::Failed { detail, .. } | Outcome::Inconclusive { detail, .. } = &self.outcome {
                     for key in [
                         "OCRExtraction",
                         "namesMatch",
@@ -131,6 +142,11 @@ impl Check {
                         "firstNameMatchPercentage",
                         "lastNameMatchPercentage",
                         "validationMethod",
+                        "infoValidationSupported",
+                        "infoValidationSupportedReason",
+                        "informationVerification",
+                        "criminalHistory",
+                        "screening",
                     ] {
                         if let Some(value) = detail.get(key) {
                             v[key] = value.clone();
@@ -249,7 +265,7 @@ pub fn decide(reg: &Registration) -> Decision {
             (_, Some(c)) if c.is_pending() => return Decision::Pending,
             (StepMode::Mandatory, Some(c)) => match &c.outcome {
                 Outcome::Failed { reason, .. } => failed.push(format!("{}: {reason}", kind.as_str())),
-                Outcome::Inconclusive { reason } => review.push(format!("{}: {reason}", kind.as_str())),
+                Outcome::Inconclusive { reason, .. } => review.push(format!("{}: {reason}", kind.as_str())),
                 _ => {}
             },
             (StepMode::Optional, _) => {}
@@ -442,6 +458,22 @@ pub fn record_outcome(reg: &mut Registration, check_id: &str, outcome: Outcome, 
         }
         if matches!(&check.outcome, Outcome::Failed { reason, .. } if reason == "liveness_score_not_acceptable") {
             events.push("biometrics_liveness_score_not_acceptable".to_string());
+        }
+    }
+    // The document's outside sources: a registry answered (`document_validation_source_lookup`),
+    // or could not confirm the data (`document_validation_data_source_error`); a background check
+    // ran (`information_validation_background_check`).
+    if check.kind == CheckKind::Document
+        && let Outcome::Passed { detail } | Outcome::Inconclusive { detail, .. } = &check.outcome
+    {
+        if detail.pointer("/informationVerification/result").is_some() {
+            events.push("document_validation_source_lookup".to_string());
+        }
+        if detail.get("infoValidationSupported") == Some(&Value::Bool(false)) {
+            events.push("document_validation_data_source_error".to_string());
+        }
+        if detail.get("criminalHistory").is_some_and(|c| c.get("result").is_some() || c.get("status") == Some(&json!("unavailable"))) {
+            events.push("information_validation_background_check".to_string());
         }
     }
     if reg.end_requested_at.is_some()

@@ -14,6 +14,7 @@
 
 pub mod images;
 pub mod outbound;
+pub mod sources;
 pub mod webhooks;
 
 use async_trait::async_trait;

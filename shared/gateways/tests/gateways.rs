@@ -211,3 +211,148 @@ async fn an_image_url_is_fetched_within_its_size_limit_and_every_refusal_says_wh
         other => panic!("expected the guard's refusal, got {other:?}"),
     }
 }
+
+/// A data source on a free port. `/flaky` fails its first two tries (500, then 429) and then
+/// answers clear; `/slow` answers after 2 s; `/records` finds records; `/match` confirms the
+/// document; `/refuses` is 403; `/nonsense` answers 200 with a body outside the contract;
+/// `/down` is always 503. Every request's headers and body are kept.
+async fn data_source() -> (String, Arc<Mutex<Vec<(String, HeaderMap, serde_json::Value)>>>) {
+    type Seen = Arc<Mutex<Vec<(String, HeaderMap, serde_json::Value)>>>;
+    async fn answer(State(seen): State<Seen>, uri: Uri, headers: HeaderMap, body: String) -> (StatusCode, String) {
+        let path = uri.path().to_string();
+        let tries = {
+            let mut s = seen.lock().expect("lock");
+            s.push((path.clone(), headers, serde_json::from_str(&body).unwrap_or_default()));
+            s.iter().filter(|(p, ..)| *p == path).count()
+        };
+        match path.as_str() {
+            "/flaky" if tries == 1 => (StatusCode::INTERNAL_SERVER_ERROR, "{}".into()),
+            "/flaky" if tries == 2 => (StatusCode::TOO_MANY_REQUESTS, "{}".into()),
+            "/flaky" => (StatusCode::OK, r#"{"result": "clear", "records": [], "reference": "cr-1"}"#.into()),
+            "/slow" => {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                (StatusCode::OK, r#"{"result": "clear"}"#.into())
+            }
+            "/records" => (StatusCode::OK, r#"{"result": "records_found", "records": [{"offence": "fraud", "year": 2019}]}"#.into()),
+            "/match" => (StatusCode::OK, r#"{"result": "match", "fields": {"documentNumber": true, "lastName": true}}"#.into()),
+            "/refuses" => (StatusCode::FORBIDDEN, "{}".into()),
+            "/nonsense" => (StatusCode::OK, r#"{"result": "probably fine"}"#.into()),
+            _ => (StatusCode::SERVICE_UNAVAILABLE, "{}".into()),
+        }
+    }
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
+    let app = Router::new().route("/{*path}", post(answer)).with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, seen)
+}
+
+fn source_request() -> smartenroll_domain::sources::SourceRequest {
+    smartenroll_domain::sources::SourceRequest {
+        request_id: "chk-1".into(),
+        country: "COL".into(),
+        document_type: "passport".into(),
+        document_number: "AB1234567".into(),
+        first_name: "ANA MARIA".into(),
+        last_name: "PEREZ".into(),
+        date_of_birth: Some("1990-04-12".into()),
+        nationality: Some("COL".into()),
+        expiration_date: Some("2031-01-01".into()),
+    }
+}
+
+fn sources_for(base: &str, paths: &[(&str, &str, &str)]) -> smartenroll_gateways::sources::HttpSources {
+    use smartenroll_gateways::sources::{HttpSources, SourcesConfig};
+    let mut info = serde_json::Map::new();
+    let mut criminal = serde_json::Map::new();
+    for (kind, country, path) in paths {
+        let endpoint = serde_json::json!({"url": format!("{base}{path}"), "token": "source-secret", "timeoutMs": 500, "retries": 2, "backoffMs": 10, "onFailure": "open"});
+        match *kind {
+            "info" => info.insert(country.to_string(), endpoint),
+            _ => criminal.insert(country.to_string(), endpoint),
+        };
+    }
+    let text = serde_json::json!({"informationVerification": info, "criminalHistory": criminal}).to_string();
+    let config = SourcesConfig::from_json(&text).expect("config");
+    HttpSources::new(config, smartenroll_gateways::outbound::OutboundPolicy { allow_private: true }).expect("client")
+}
+
+#[tokio::test]
+async fn a_background_check_posts_the_documented_request_and_reads_the_documented_answer() {
+    use smartenroll_domain::sources::{DataSources, OnFailure, SourceKind};
+    let (base, seen) = data_source().await;
+    let sources = sources_for(&base, &[("criminal", "COL", "/records"), ("info", "*", "/match")]);
+    assert_eq!(sources.configured(SourceKind::CriminalHistory, "COL"), Some(OnFailure::Open));
+    assert_eq!(sources.configured(SourceKind::CriminalHistory, "PER"), None, "no wildcard for criminal history");
+    assert_eq!(sources.configured(SourceKind::InformationVerification, "PER"), Some(OnFailure::Open), "the wildcard serves any country");
+
+    let answer = sources.query(SourceKind::CriminalHistory, &source_request()).await.expect("answer");
+    assert_eq!((answer.result.as_str(), answer.attempts, answer.is_clean()), ("records_found", 1, false));
+    assert_eq!(answer.detail[0]["offence"], "fraud");
+    let (path, headers, body) = seen.lock().expect("lock")[0].clone();
+    assert_eq!(path, "/records");
+    assert_eq!(headers.get("authorization").and_then(|v| v.to_str().ok()), Some("Bearer source-secret"));
+    assert_eq!(headers.get("idempotency-key").and_then(|v| v.to_str().ok()), Some("chk-1"));
+    assert_eq!(body["check"], "criminalHistory");
+    assert_eq!(body["country"], "COL");
+    assert_eq!(body["document"]["number"], "AB1234567");
+    assert_eq!(body["person"]["lastName"], "PEREZ");
+    assert_eq!(body["person"]["dateOfBirth"], "1990-04-12");
+
+    let info = sources.query(SourceKind::InformationVerification, &source_request()).await.expect("answer");
+    assert!(info.is_clean());
+    assert_eq!(info.detail["documentNumber"], true);
+}
+
+#[tokio::test]
+async fn a_failing_source_is_tried_again_and_a_timeout_or_an_outage_is_never_an_answer() {
+    use smartenroll_domain::sources::{DataSources, SourceError, SourceKind};
+    let (base, seen) = data_source().await;
+    let sources = sources_for(&base, &[("criminal", "COL", "/flaky"), ("criminal", "PER", "/slow"), ("criminal", "ECU", "/down")]);
+
+    let answer = sources.query(SourceKind::CriminalHistory, &source_request()).await.expect("third try answers");
+    assert_eq!((answer.result.as_str(), answer.attempts, answer.reference.as_deref()), ("clear", 3, Some("cr-1")));
+
+    let mut slow = source_request();
+    slow.country = "PER".into();
+    let started = std::time::Instant::now();
+    let err = sources.query(SourceKind::CriminalHistory, &slow).await.expect_err("every try times out");
+    assert!(matches!(&err, SourceError::Unavailable { attempts: 3, reason } if reason == "timed out"), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_millis(1900), "each try is cut at its 500 ms timeout");
+
+    let mut down = source_request();
+    down.country = "ECU".into();
+    let err = sources.query(SourceKind::CriminalHistory, &down).await.expect_err("503 every time");
+    assert!(matches!(&err, SourceError::Unavailable { attempts: 3, reason } if reason == "HTTP 503"), "{err:?}");
+    assert_eq!(seen.lock().expect("lock").iter().filter(|(p, ..)| p == "/down").count(), 3);
+
+    let mut unknown = source_request();
+    unknown.country = "BRA".into();
+    let err = sources.query(SourceKind::CriminalHistory, &unknown).await.expect_err("nothing configured");
+    assert_eq!(err.code(), "no_source_configured");
+}
+
+#[tokio::test]
+async fn a_refusal_or_an_answer_outside_the_contract_is_final_and_named() {
+    use smartenroll_domain::sources::{DataSources, SourceError, SourceKind};
+    let (base, seen) = data_source().await;
+    let sources = sources_for(&base, &[("criminal", "COL", "/refuses"), ("info", "COL", "/nonsense")]);
+    assert_eq!(sources.query(SourceKind::CriminalHistory, &source_request()).await, Err(SourceError::Refused(403)));
+    let err = sources.query(SourceKind::InformationVerification, &source_request()).await.expect_err("not the contract");
+    assert_eq!(err.code(), "invalid_response_from_api");
+    assert_eq!(seen.lock().expect("lock").len(), 2, "neither is tried again");
+}
+
+#[test]
+fn a_sources_file_with_a_bad_value_is_refused_with_where() {
+    use smartenroll_gateways::sources::SourcesConfig;
+    let bad = |json: &str| SourcesConfig::from_json(json).expect_err(json);
+    assert!(bad(r#"{"criminalHistory": {"COL": {"url": "ftp://x"}}}"#).contains("criminalHistory.COL.url"));
+    assert!(bad(r#"{"criminalHistory": {"Colombia": {"url": "https://x"}}}"#).contains("alpha-3"));
+    assert!(bad(r#"{"criminalHistory": {"COL": {"url": "https://x", "timeoutMs": 5}}}"#).contains("timeoutMs"));
+    assert!(bad(r#"{"criminalHistory": {"COL": {"url": "https://x", "onFailure": "maybe"}}}"#).contains("onFailure"));
+    assert!(bad(r#"{"criminalHistroy": {}}"#).contains("unknown field"));
+    let ok = SourcesConfig::from_json(r#"{"informationVerification": {"*": {"url": "https://registry.example/verify"}}}"#).expect("ok");
+    assert_eq!(ok.information_verification["*"].timeout_ms, 10_000);
+}

@@ -1,0 +1,101 @@
+//! The sanctions and PEP lists a worker screens document holders against, kept current: at most
+//! once per refresh interval the list files' versions are read (a folder listing, or one S3 list
+//! call); when any changed, every file is loaded again on the blocking pool and the new lists
+//! replace the old in one swap. A file that fails to load keeps the previous lists in service
+//! (and says which file, in the log and in the answer's `errors`) rather than screening against
+//! less than before; with no lists ever loaded, screening is refused, never passed.
+
+use smartenroll_documents::screening::{Screening, load_list};
+use smartenroll_domain::ports::ListFiles;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often the files' versions are looked at (5 minutes in the servers).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(300);
+
+/// Lists as loaded, and from which file versions.
+#[derive(Clone)]
+pub struct Loaded {
+    pub screening: Arc<Screening>,
+    /// The files they came from, with their versions.
+    pub files: Vec<(String, String)>,
+}
+
+struct State {
+    loaded: Option<Loaded>,
+    /// The versions last looked at (equal to `loaded.files` unless a load failed).
+    seen: Vec<(String, String)>,
+    checked: Option<Instant>,
+}
+
+pub struct ScreeningLists {
+    files: Arc<dyn ListFiles>,
+    every: Duration,
+    threshold: f64,
+    state: tokio::sync::Mutex<State>,
+}
+
+impl ScreeningLists {
+    /// Lists from `files`, looked at again every `every`, hits from `threshold` (0–1;
+    /// [`smartenroll_documents::screening::DEFAULT_THRESHOLD`] unless tuned).
+    pub fn new(files: Arc<dyn ListFiles>, every: Duration, threshold: f64) -> Self {
+        Self { files, every, threshold, state: tokio::sync::Mutex::new(State { loaded: None, seen: Vec::new(), checked: None }) }
+    }
+
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// The lists in service, refreshed first if the interval has passed and a file changed.
+    /// `Err` only when no lists could ever be loaded.
+    pub async fn current(&self) -> Result<Loaded, String> {
+        let mut state = self.state.lock().await;
+        if state.checked.is_some_and(|t| t.elapsed() < self.every) {
+            return state.loaded.clone().ok_or_else(|| "the screening lists could not be loaded".to_string());
+        }
+        state.checked = Some(Instant::now());
+        let versions = match self.files.versions().await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "screening list files could not be listed; the lists in service stay");
+                return state.loaded.clone().ok_or_else(|| format!("the screening list files could not be listed: {e}"));
+            }
+        };
+        if state.loaded.is_some() && versions == state.seen {
+            return state.loaded.clone().ok_or_else(|| "unreachable".to_string());
+        }
+        state.seen = versions.clone();
+        let mut contents = Vec::new();
+        for (name, _) in &versions {
+            match self.files.read(name).await {
+                Ok(bytes) => contents.push((name.clone(), bytes)),
+                Err(e) => {
+                    tracing::warn!(file = %name, error = %e, "a screening list file could not be read; the lists in service stay");
+                    return state.loaded.clone().ok_or_else(|| format!("screening list {name} could not be read"));
+                }
+            }
+        }
+        let built = tokio::task::spawn_blocking(move || {
+            let mut entries = Vec::new();
+            for (name, bytes) in contents {
+                entries.extend(load_list(&name, &bytes)?);
+            }
+            Ok::<_, String>(Screening::new(entries))
+        })
+        .await
+        .map_err(|e| format!("screening lists: {e}"))?;
+        match built {
+            Ok(screening) => {
+                tracing::info!(files = versions.len(), entries = screening.len(), "screening lists loaded");
+                let loaded = Loaded { screening: Arc::new(screening), files: versions };
+                state.loaded = Some(loaded.clone());
+                Ok(loaded)
+            }
+            Err(e) => {
+                // The loader's messages name the file and the format, never a listed name.
+                tracing::warn!(error = %e, "a screening list file could not be loaded; the lists in service stay");
+                state.loaded.clone().ok_or(e)
+            }
+        }
+    }
+}
