@@ -46,13 +46,35 @@ use crate::helpers::{Server, Tenant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// A synthetic Colombian driver's licence (no zone; OCR-B, a real face photo) as base64 JPEG.
+fn licence_card(surname: &str, given: &str, number: &str, expiry: &str) -> String {
+    use base64::Engine;
+    let cache = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.cache");
+    let font = std::fs::read(cache.join("fonts/OCRB.otf")).expect("OCR-B font (run scripts/fetch-models)");
+    let face = image::open(cache.join("test-images/obama2.jpg")).expect("photo (run scripts/fetch-models)").to_rgb8();
+    let fields = smartenroll_documents::synthetic::Licence {
+        issuer: "REPUBLICA DE COLOMBIA",
+        surname,
+        given,
+        number,
+        birth: "21/05/1969",
+        issued: "15/03/2021",
+        expiry,
+    };
+    let card = smartenroll_documents::synthetic::licence_card(&font, &face, &fields).expect("card");
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&card).expect("encode");
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
 /// An active project whose documents step accepts Colombian passports, with `extra` (screening,
 /// informationVerification, criminalHistoryVerification) merged into the step.
 async fn passport_project(server: &Server, acme: &Tenant, extra: Value) -> (String, String) {
     use crate::enrollment::{activate, demo_project};
     let (project, flow) = demo_project(server, acme).await;
     let mut documents = json!({"attemptLimit": 3, "verificationMethods": ["SCAN_PROMPT"], "documentTypes": [{"country": "Colombia",
-        "configurations": [{"active": true, "documentCategory": "passport", "documentTemplates": []}]}],
+        "configurations": [{"active": true, "documentCategory": "passport", "documentTemplates": []},
+            {"active": true, "documentCategory": "license", "documentTemplates": []}]}],
         "screening": false, "informationVerification": false, "criminalHistoryVerification": false});
     for (k, v) in extra.as_object().expect("object") {
         documents[k] = v.clone();
@@ -240,4 +262,33 @@ async fn screening_information_and_criminal_history_send_a_listed_holder_to_revi
     assert_eq!(seen[0]["person"]["lastName"], "ESTUPINAN QUEVEDO");
     let logs = server.logs();
     assert!(!logs.contains("ESTUPINAN") && !logs.contains("PA5500001") && !logs.contains("fraud"), "nothing read or answered is logged");
+}
+
+#[tokio::test]
+async fn a_licence_without_a_zone_is_read_from_its_visual_zone_and_an_expired_one_fails() {
+    let models = crate::faces::models();
+    let server = Server::start_env(&[], &[("SMARTENROLL_MODELS_DIR", models.as_str())]);
+    let acme = server.new_client("Acme");
+    let (project, flow) = passport_project(&server, &acme, json!({})).await;
+    let (token, id) = enrol(&server, &acme, &project, &flow, "Lucía Fernanda Rojas Peña", "lucia@example.com", "3007770100").await;
+
+    let card = json!({"image": licence_card("ROJAS PENA", "LUCIA FERNANDA", "88412977", "15/03/2031"), "inputMethod": "CAMERA"});
+    assert_eq!(server.call(Method::POST, SUBMIT, Some(&token), Some(&card)).await.status, 200);
+    let check = finished(&server, &acme, &id, 1).await;
+    assert_eq!(check["status"], "ACTIVE", "{check}");
+    let ocr = &check["OCRExtraction"];
+    assert_eq!(
+        (ocr["documentType"].as_str(), ocr["documentNumber"].as_str(), ocr["lastName"].as_str(), ocr["expirationDate"].as_str()),
+        (Some("driver_license"), Some("88412977"), Some("ROJAS PENA"), Some("2031-03-15")),
+        "{check}"
+    );
+    assert_eq!((ocr["dateOfBirth"].as_str(), ocr["country"].as_str()), (Some("1969-05-21"), Some("COL")));
+    assert_eq!(check["namesMatch"], true);
+
+    let expired =
+        json!({"image": licence_card("ROJAS PENA", "LUCIA FERNANDA", "88412977", "15/03/2024"), "inputMethod": "CAMERA", "force": true});
+    assert_eq!(server.call(Method::POST, SUBMIT, Some(&token), Some(&expired)).await.status, 200);
+    let check = finished(&server, &acme, &id, 2).await;
+    assert_eq!((check["status"].as_str(), check["result"]["reason"].as_str()), (Some("FAILED"), Some("document_expired")), "{check}");
+    assert!(!server.logs().contains("88412977") && !server.logs().contains("ROJAS"), "nothing read is logged");
 }

@@ -2,8 +2,8 @@
 //! check): the machine-readable zone read off the front image (or the back, where ID cards carry
 //! it) with the document engine, then judged:
 //!
-//! - no zone read → a reviewer looks (documents without a zone need the visual-zone reader, which
-//!   is not built yet; never a guessed pass);
+//! - no zone read → the visual zone's labelled fields ([`judge_visual`]): taken only when every
+//!   field needed was read confidently, else a reviewer looks (never a guessed pass);
 //! - a check digit disagrees → a reviewer looks (a misread and a forgery look the same here);
 //! - expired (against the worker's clock) → `FAILED`, `document_expired`;
 //! - issued by a state, or of a kind, the flow does not accept → `FAILED`,
@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use smartenroll_documents::names;
 use smartenroll_documents::ocr::Ocr;
 use smartenroll_documents::screening::Query;
+use smartenroll_documents::visual::VisualRead;
 use smartenroll_documents::zone::ZoneRead;
 use smartenroll_domain::blob::BlobKey;
 use smartenroll_domain::config::DocumentCategory;
@@ -84,28 +85,136 @@ pub async fn run_document(deps: &JobDeps, ocr: &Arc<Ocr>, reg: &Registration, ch
         }
     }
     let ocr = ocr.clone();
-    let zone = tokio::task::spawn_blocking(move || {
-        let mut last = Err("no image".to_string());
+    // Each image in turn (front, then back, where ID cards carry the zone): the first zone found
+    // wins; without one, the first visual zone that names fields.
+    let (zone, visual) = tokio::task::spawn_blocking(move || {
+        let mut visual: Option<VisualRead> = None;
         for image in &images {
-            match ocr.read_zone(image) {
-                Ok(reading) => match reading.zone {
-                    Ok(z) => return Ok(Some(z)),
-                    Err(e) => last = Ok(e.to_string()),
-                },
-                Err(e) => return Err(e.to_string()),
+            let reading = ocr.read_document(image).map_err(|e| e.to_string())?;
+            if let Ok(z) = reading.zone.zone {
+                return Ok((Some(z), None));
+            }
+            if visual.as_ref().is_none_or(|v| named(v) == 0) {
+                visual = reading.visual;
             }
         }
-        last.map(|_| None)
+        Ok::<_, String>((None, visual))
     })
     .await
     .map_err(|e| format!("checks.run: the document engine stopped: {e}"))?
     .map_err(|e| format!("checks.run: {e}"))?;
     let today = deps.clock.now().to_iso();
-    let outcome = judge(reg, zone.as_ref(), &today[..10]);
-    match &zone {
-        Some(zone) => consult(deps, reg, check, zone, outcome).await,
-        None => Ok(outcome),
+    match (&zone, visual) {
+        (Some(zone), _) => {
+            let outcome = judge(reg, Some(zone), &today[..10]);
+            consult(deps, reg, check, zone, outcome).await
+        }
+        (None, Some(visual)) if named(&visual) > 0 => Ok(judge_visual(reg, &visual, &today[..10])),
+        (None, _) => Ok(judge(reg, None, &today[..10])),
     }
+}
+
+/// How many fields a visual read found.
+fn named(v: &VisualRead) -> usize {
+    [&v.surname, &v.given_names, &v.document_number, &v.date_of_birth, &v.date_of_expiry, &v.date_of_issue, &v.sex]
+        .iter()
+        .filter(|f| f.is_some())
+        .count()
+}
+
+/// The confidence from which a visual field is taken as read (no check digit backs it).
+pub const VISUAL_MIN_CONFIDENCE: f32 = 0.90;
+
+/// A document read from its visual zone: every field the decision needs (names, number, expiry)
+/// read at [`VISUAL_MIN_CONFIDENCE`] or more and the issuing country printed on it, or a
+/// reviewer; then expiry, the flow's countries and the declared name as for a zone. Its
+/// screening and outside sources are not consulted: without check digits, a misread name or
+/// number would be screened or looked up as someone else's (the reviewer sees the fields).
+fn judge_visual(reg: &Registration, v: &VisualRead, today: &str) -> Outcome {
+    let value = |f: &Option<smartenroll_documents::visual::Field>| f.as_ref().map(|f| f.value.clone());
+    let mut detail = json!({
+        "OCRExtraction": {
+            "documentType": "driver_license",
+            "documentNumber": value(&v.document_number),
+            "lastName": value(&v.surname),
+            "firstName": value(&v.given_names),
+            "fullName": match (value(&v.given_names), value(&v.surname)) {
+                (Some(g), Some(s)) => Some(format!("{g} {s}")),
+                _ => None,
+            },
+            "dateOfBirth": value(&v.date_of_birth),
+            "expirationDate": value(&v.date_of_expiry),
+            "expeditionDate": value(&v.date_of_issue),
+            "gender": value(&v.sex),
+            "country": v.country,
+        },
+        "visualZone": v,
+        "validationMethod": "OCR",
+        "readFrom": "visual_zone",
+    });
+    let required = [
+        ("lastName", &v.surname),
+        ("firstName", &v.given_names),
+        ("documentNumber", &v.document_number),
+        ("expirationDate", &v.date_of_expiry),
+    ];
+    let missing: Vec<&str> = required.iter().filter(|(_, f)| f.is_none()).map(|(n, _)| *n).collect();
+    if !missing.is_empty() {
+        return Outcome::Inconclusive {
+            reason: format!("visual_fields_missing: {} not found on a document without a machine-readable zone", missing.join(", ")),
+            detail,
+        };
+    }
+    let unsure: Vec<String> = required
+        .iter()
+        .filter_map(|(n, f)| f.as_ref().filter(|f| f.confidence < VISUAL_MIN_CONFIDENCE).map(|f| format!("{n} {:.2}", f.confidence)))
+        .collect();
+    if !unsure.is_empty() {
+        return Outcome::Inconclusive {
+            reason: format!("visual_low_confidence: {} (under {VISUAL_MIN_CONFIDENCE})", unsure.join(", ")),
+            detail,
+        };
+    }
+    if v.date_of_expiry.as_ref().is_some_and(|e| e.value.as_str() < today) {
+        return Outcome::Failed { reason: "document_expired".into(), detail };
+    }
+    let restricted = reg.flow_config.documents.as_ref().is_some_and(|d| !d.document_types.is_empty());
+    match &v.country {
+        None if restricted => {
+            let reason = "issuing_state_unknown: the flow accepts some countries only and none is printed where the reader looks";
+            return Outcome::Inconclusive { reason: reason.into(), detail };
+        }
+        Some(country) if !accepted_visual(reg, country) => return Outcome::Failed { reason: "document_not_accepted".into(), detail },
+        _ => {}
+    }
+    if let Some(declared) = reg.person.full_name.as_deref().filter(|n| !n.trim().is_empty()) {
+        let m = names::compare(&value(&v.surname).unwrap_or_default(), &value(&v.given_names).unwrap_or_default(), declared);
+        detail["namesMatch"] = json!(m.names_match);
+        detail["fullNameMatchPercentage"] = json!(m.full_name_match_percentage);
+        detail["firstNameMatchPercentage"] = json!(m.first_name_match_percentage);
+        detail["lastNameMatchPercentage"] = json!(m.last_name_match_percentage);
+        if !m.names_match {
+            return Outcome::Inconclusive { reason: format!("names_do_not_match: {:.1} %", m.full_name_match_percentage), detail };
+        }
+    }
+    if reg.flow_config.documents.as_ref().is_some_and(|d| d.screening || d.information_verification || d.criminal_history_verification) {
+        return Outcome::Inconclusive {
+            reason: "visual_zone_not_screened: screening and outside sources need a document with a machine-readable zone; a reviewer checks this one".into(),
+            detail,
+        };
+    }
+    Outcome::Passed { detail }
+}
+
+/// Whether the flow accepts a licence (or an ID card read without its zone) from `country`.
+fn accepted_visual(reg: &Registration, country: &str) -> bool {
+    let Some(documents) = reg.flow_config.documents.as_ref().filter(|d| !d.document_types.is_empty()) else {
+        return true;
+    };
+    documents.document_types.iter().any(|t| {
+        smartenroll_documents::zone::same_state(t.country.alpha3(), country)
+            && t.configurations.iter().any(|c| c.active && matches!(c.category, DocumentCategory::License | DocumentCategory::GovernmentId))
+    })
 }
 
 fn judge(reg: &Registration, zone: Option<&ZoneRead>, today: &str) -> Outcome {

@@ -99,3 +99,73 @@ impl ScreeningLists {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smartenroll_documents::screening::Query;
+    use smartenroll_domain::error::StoreError;
+    use std::sync::Mutex;
+
+    /// List files held in memory: name → (version, bytes).
+    #[derive(Default)]
+    struct Files(Mutex<Vec<(String, String, Vec<u8>)>>);
+
+    impl Files {
+        fn put(&self, name: &str, version: &str, text: &str) {
+            let mut files = self.0.lock().expect("lock");
+            files.retain(|(n, ..)| n != name);
+            files.push((name.into(), version.into(), text.as_bytes().to_vec()));
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ListFiles for Files {
+        async fn versions(&self) -> Result<Vec<(String, String)>, StoreError> {
+            Ok(self.0.lock().expect("lock").iter().map(|(n, v, _)| (n.clone(), v.clone())).collect())
+        }
+        async fn read(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+            self.0.lock().expect("lock").iter().find(|(n, ..)| n == name).map(|(.., b)| b.clone()).ok_or(StoreError::Backend("gone".into()))
+        }
+    }
+
+    const HEADER: &str = "id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,emails,dataset,first_seen,last_seen,last_change\n";
+
+    fn hits(loaded: &Loaded, name: &str) -> usize {
+        loaded.screening.screen(&Query { name, ..Default::default() }, 0.88).len()
+    }
+
+    #[tokio::test]
+    async fn a_replaced_list_file_is_loaded_at_the_next_refresh_and_a_broken_one_keeps_the_lists_in_service() {
+        let files = Arc::new(Files::default());
+        let lists = ScreeningLists::new(files.clone(), Duration::ZERO, 0.88);
+        assert!(lists.current().await.expect("no files is no lists").screening.is_empty());
+
+        files.put("list.csv", "v1", &format!("{HEADER}a-1,Person,Oswaldo Peralta Ruiz,,,,,,,,,test,,,\n"));
+        let first = lists.current().await.expect("loaded");
+        assert_eq!((first.screening.len(), hits(&first, "Oswaldo Peralta Ruiz")), (1, 1));
+
+        files.put("list.csv", "v2", &format!("{HEADER}a-2,Person,Beatriz Salcedo Luna,,,,,,,,,test,,,\n"));
+        let second = lists.current().await.expect("reloaded");
+        assert_eq!((hits(&second, "Oswaldo Peralta Ruiz"), hits(&second, "Beatriz Salcedo Luna")), (0, 1), "the new file replaced the old");
+
+        files.put("list.csv", "v3", "id,schema,name\n\"unclosed");
+        files.put("other.xml", "v1", "<CONSOLIDATED_LIST><INDIVIDUALS>");
+        let kept = lists.current().await.expect("the previous lists stay in service");
+        assert_eq!(hits(&kept, "Beatriz Salcedo Luna"), 1);
+
+        let never = ScreeningLists::new(files, Duration::ZERO, 0.88);
+        assert!(never.current().await.is_err(), "with nothing ever loaded, screening is refused");
+    }
+
+    #[tokio::test]
+    async fn files_are_not_looked_at_again_before_the_interval() {
+        let files = Arc::new(Files::default());
+        files.put("list.csv", "v1", &format!("{HEADER}a-1,Person,Oswaldo Peralta Ruiz,,,,,,,,,test,,,\n"));
+        let lists = ScreeningLists::new(files.clone(), Duration::from_secs(3600), 0.88);
+        assert_eq!(lists.current().await.expect("loaded").screening.len(), 1);
+        files.put("list.csv", "v2", &format!("{HEADER}a-2,Person,Beatriz Salcedo Luna,,,,,,,,,test,,,\n"));
+        let same = lists.current().await.expect("loaded");
+        assert_eq!(hits(&same, "Oswaldo Peralta Ruiz"), 1, "within the hour the lists in service answer");
+    }
+}

@@ -88,6 +88,13 @@ pub struct ZoneReading {
     pub lines: Vec<TextLine>,
 }
 
+/// A page read: its zone (or why none was found) and, when there was none, its visual zone.
+#[derive(Debug)]
+pub struct DocumentReading {
+    pub zone: ZoneReading,
+    pub visual: Option<crate::visual::VisualRead>,
+}
+
 /// The two models and the recogniser's character list.
 pub struct Ocr {
     det: Plan,
@@ -186,7 +193,7 @@ impl Ocr {
                 .filter(|i| *i < classes)
                 .collect(),
         };
-        let (mut text, mut confidence, mut emitted, mut previous) = (String::new(), 0.0, 0usize, 0usize);
+        let (mut chars, mut confidence, mut previous) = (Vec::<(char, usize)>::new(), 0.0, 0usize);
         for t in 0..steps {
             let row = &probs[t * classes..(t + 1) * classes];
             let (best, p) = allowed.iter().map(|&i| (i, row[i])).fold((0, f32::MIN), |a, b| if b.1 > a.1 { b } else { a });
@@ -194,21 +201,58 @@ impl Ocr {
                 && best != previous
                 && let Some(ch) = self.charset.get(best - 1)
             {
-                text.push(*ch);
+                chars.push((*ch, t));
                 confidence += p;
-                emitted += 1;
             }
             previous = best;
         }
-        let confidence = if emitted == 0 { 0.0 } else { confidence / emitted as f32 };
+        let confidence = if chars.is_empty() { 0.0 } else { confidence / chars.len() as f32 };
+        let text = if alphabet.is_none_or(|a| a.contains(' ')) { with_word_gaps(&chars) } else { chars.iter().map(|(c, _)| *c).collect() };
         Ok(TextLine { text: text.trim().to_string(), confidence, line: line.clone() })
     }
 
     /// Finds and reads the page's machine-readable zone.
     pub fn read_zone(&self, image: &RgbImage) -> Result<ZoneReading, OcrError> {
+        self.read_zone_in(image, self.detect(image)?)
+    }
+
+    /// The page's zone, or, on a page without one, its visual zone's fields: one detection for
+    /// both.
+    pub fn read_document(&self, image: &RgbImage) -> Result<DocumentReading, OcrError> {
+        let boxes = self.detect(image)?;
+        let zone = self.read_zone_in(image, boxes.clone())?;
+        let visual = match zone.zone {
+            Ok(_) => None,
+            Err(_) => Some(self.read_visual_in(image, &boxes)?),
+        };
+        Ok(DocumentReading { zone, visual })
+    }
+
+    /// Every text line of the page read with [`crate::visual::VISUAL_ALPHABET`], and the fields
+    /// found among them.
+    pub fn read_visual(&self, image: &RgbImage) -> Result<crate::visual::VisualRead, OcrError> {
+        self.read_visual_in(image, &self.detect(image)?)
+    }
+
+    fn read_visual_in(&self, image: &RgbImage, boxes: &[LineBox]) -> Result<crate::visual::VisualRead, OcrError> {
+        let mut lines = Vec::with_capacity(boxes.len());
+        for b in boxes {
+            // Specks and photo texture: too small or too square to be a line of print.
+            if b.height < 6.0 || b.length < 1.2 * b.height {
+                continue;
+            }
+            let read = self.recognise(image, b, Some(crate::visual::VISUAL_ALPHABET))?;
+            if !read.text.is_empty() {
+                lines.push(read);
+            }
+        }
+        Ok(crate::visual::fields(&lines))
+    }
+
+    fn read_zone_in(&self, image: &RgbImage, boxes: Vec<LineBox>) -> Result<ZoneReading, OcrError> {
         let page_width = image.width() as f32;
         let mut lines = Vec::new();
-        for b in square_up_zone(merge_rows(self.detect(image)?)) {
+        for b in square_up_zone(merge_rows(boxes)) {
             // A zone's lines are long and thin: at least a third of the page wide, 12 times longer
             // than high. Reading only those keeps the recogniser's work to two or three lines.
             if b.length >= page_width / 3.0 && b.length >= 12.0 * b.height {
@@ -299,6 +343,26 @@ impl Ocr {
         }
         Ok(())
     }
+}
+
+/// The decoded characters with a space wherever the gap before a character is well over the
+/// line's usual pitch (the recogniser, trained mostly on Chinese print, rarely emits the space
+/// between Latin words itself; a missing letter's width is the space it did not write).
+fn with_word_gaps(chars: &[(char, usize)]) -> String {
+    let mut gaps: Vec<usize> = chars.windows(2).filter(|w| w[0].0 != ' ' && w[1].0 != ' ').map(|w| w[1].1 - w[0].1).collect();
+    if gaps.len() < 3 {
+        return chars.iter().map(|(c, _)| *c).collect();
+    }
+    gaps.sort_unstable();
+    let pitch = gaps[gaps.len() / 2] as f32;
+    let mut out = String::new();
+    for (i, (c, t)) in chars.iter().enumerate() {
+        if i > 0 && *c != ' ' && !out.ends_with(' ') && (t - chars[i - 1].1) as f32 >= 1.75 * pitch && (t - chars[i - 1].1) >= 3 {
+            out.push(' ');
+        }
+        out.push(*c);
+    }
+    out
 }
 
 /// The letter a digit is mistaken for in OCR-B (names hold no digits).

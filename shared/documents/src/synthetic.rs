@@ -85,3 +85,45 @@ pub fn passport_page(font: &[u8], face: &RgbImage, zone: &[String; 2]) -> Result
     draw(&mut page, &font, 40.0, 40.0, 770.0, &zone[1]);
     Ok(page)
 }
+
+/// The printed fields of a synthetic driver's licence (no machine-readable zone).
+#[derive(Debug, Clone)]
+pub struct Licence<'a> {
+    /// Printed across the top, e.g. `REPUBLICA DE COLOMBIA`.
+    pub issuer: &'a str,
+    pub surname: &'a str,
+    pub given: &'a str,
+    pub number: &'a str,
+    /// As printed, e.g. `21/05/1969`.
+    pub birth: &'a str,
+    pub issued: &'a str,
+    pub expiry: &'a str,
+}
+
+/// A driver's licence card (1000×630) in `font`: the issuer and title on top, the `face` photo on
+/// the left, numbered labels in small print with each value below it, as on EU-style licences.
+pub fn licence_card(font: &[u8], face: &RgbImage, l: &Licence) -> Result<RgbImage, String> {
+    let font = FontRef::try_from_slice(font).map_err(|e| format!("not a font: {e}"))?;
+    let mut card =
+        RgbImage::from_fn(1000, 630, |x, y| if x < 6 || y < 6 || x > 993 || y > 623 { Rgb([40, 90, 70]) } else { Rgb([226, 238, 230]) });
+    let h = 360;
+    let w = (face.width() * h / face.height().max(1)).max(1);
+    let photo = image::imageops::resize(face, w.min(300), h, image::imageops::FilterType::CatmullRom);
+    image::imageops::replace(&mut card, &photo, 40, 170);
+    draw(&mut card, &font, 30.0, 40.0, 30.0, l.issuer);
+    draw(&mut card, &font, 24.0, 40.0, 80.0, "LICENCIA DE CONDUCCION");
+    let fields = [
+        ("1. Apellidos", l.surname),
+        ("2. Nombres", l.given),
+        ("3. Fecha de nacimiento", l.birth),
+        ("4a. Expedicion", l.issued),
+        ("4b. Vence", l.expiry),
+        ("5. No.", l.number),
+    ];
+    for (i, (label, value)) in fields.iter().enumerate() {
+        let y = 160.0 + i as f32 * 72.0;
+        draw(&mut card, &font, 17.0, 400.0, y, label);
+        draw(&mut card, &font, 27.0, 400.0, y + 26.0, value);
+    }
+    Ok(card)
+}

@@ -139,6 +139,37 @@ mod reading {
     }
 
     #[test]
+    fn a_synthetic_licence_without_a_zone_is_read_from_its_labelled_fields() {
+        let licence = synthetic::Licence {
+            issuer: "REPUBLICA DE COLOMBIA",
+            surname: "ROJAS PENA",
+            given: "LUCIA FERNANDA",
+            number: "88412977",
+            birth: "12/04/1990",
+            issued: "15/03/2021",
+            expiry: "15/03/2031",
+        };
+        let card = synthetic::licence_card(font(), &photo("obama2"), &licence).expect("card");
+        let reading = ocr().read_document(&card).expect("inference");
+        assert!(reading.zone.zone.is_err(), "a licence has no zone");
+        let visual = reading.visual.expect("the visual zone is read when there is no zone");
+        let value = |f: &Option<smartenroll_documents::visual::Field>| f.as_ref().map(|f| f.value.clone());
+        assert_eq!(value(&visual.surname).as_deref(), Some("ROJAS PENA"), "{visual:?}");
+        assert_eq!(value(&visual.given_names).as_deref(), Some("LUCIA FERNANDA"), "{visual:?}");
+        assert_eq!(value(&visual.document_number).as_deref(), Some("88412977"), "{visual:?}");
+        assert_eq!(value(&visual.date_of_birth).as_deref(), Some("1990-04-12"), "{visual:?}");
+        assert_eq!(value(&visual.date_of_issue).as_deref(), Some("2021-03-15"), "{visual:?}");
+        assert_eq!(value(&visual.date_of_expiry).as_deref(), Some("2031-03-15"), "{visual:?}");
+        assert_eq!(visual.country.as_deref(), Some("COL"));
+        let least = [&visual.surname, &visual.given_names, &visual.document_number, &visual.date_of_expiry]
+            .iter()
+            .filter_map(|f| f.as_ref().map(|f| f.confidence))
+            .fold(1.0f32, f32::min);
+        eprintln!("licence: {} lines, least confidence of the required fields {least:.3}", visual.lines);
+        assert!(least >= 0.9, "{visual:?}");
+    }
+
+    #[test]
     fn a_synthetic_passport_page_is_read_off_the_image_with_every_check_digit_valid() {
         let zone = td3("ERIKSSON", "ANNA MARIA", "L898902C3", "UTO", "740812", 'F', "340415");
         let page = passport(&photo("obama2"), &zone);
