@@ -292,3 +292,60 @@ async fn a_licence_without_a_zone_is_read_from_its_visual_zone_and_an_expired_on
     assert_eq!((check["status"].as_str(), check["result"]["reason"].as_str()), (Some("FAILED"), Some("document_expired")), "{check}");
     assert!(!server.logs().contains("88412977") && !server.logs().contains("ROJAS"), "nothing read is logged");
 }
+
+#[test]
+fn document_read_prints_a_passports_zone_or_a_licences_visual_fields_and_screen_prints_explained_hits() {
+    use base64::Engine;
+    let models = crate::faces::models();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, b64: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, base64::engine::general_purpose::STANDARD.decode(b64).expect("base64")).expect("write");
+        path
+    };
+    let read = |path: &std::path::Path| {
+        let out = Command::new(BIN).args(["document", "read"]).arg(path).env("SMARTENROLL_MODELS_DIR", &models).output().expect("run");
+        (
+            out.status.success(),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = read(&write("passport.jpg", passport_page("GARCIA MARQUEZ", "JOSE LUIS", "PA0042917", "340930")));
+    assert!(ok, "{err}");
+    assert_eq!(
+        (out["readFrom"].as_str(), out["valid"].as_bool(), out["expired"].as_bool()),
+        (Some("machine_readable_zone"), Some(true), Some(false)),
+        "{out}"
+    );
+    assert_eq!(out["zone"]["documentNumber"], "PA0042917");
+    assert_eq!(out["zoneLines"].as_array().map(Vec::len), Some(2));
+    let (ok, out, err) = read(&write("licence.jpg", licence_card("ROJAS PENA", "LUCIA FERNANDA", "88412977", "15/03/2031")));
+    assert!(ok, "{err}");
+    assert_eq!(
+        (out["readFrom"].as_str(), out["visual"]["documentNumber"]["value"].as_str()),
+        (Some("visual_zone"), Some("88412977")),
+        "{out}"
+    );
+    std::fs::write(dir.path().join("blank.png"), []).expect("write");
+    let (ok, _, err) = read(&dir.path().join("blank.png"));
+    assert!(!ok && err.contains("not a readable image"), "{err}");
+
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/documents/tests/fixtures");
+    let screen = |args: &[&str]| {
+        let out = Command::new(BIN).arg("screen").args(args).arg("--lists").arg(&fixtures).output().expect("run");
+        (
+            out.status.success(),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = screen(&["asante KOFI Mensa", "--dob", "1966-02-17"]);
+    assert!(ok, "{err}");
+    assert_eq!((out["hits"][0]["entryId"].as_str(), out["hits"][0]["birthDate"].as_str()), (Some("FXi.001"), Some("same")), "{out}");
+    assert_eq!(out["lists"].as_array().map(Vec::len), Some(3), "all three formats loaded: {out}");
+    let (ok, out, _) = screen(&["Maria Fernanda Lopez"]);
+    assert!(ok && out["hits"].as_array().is_some_and(Vec::is_empty), "{out}");
+    let (ok, _, err) = screen(&["Kofi Asante", "--dob", "17/02/1966"]);
+    assert!(!ok && err.contains("YYYY-MM-DD"), "{err}");
+}

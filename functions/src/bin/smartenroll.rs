@@ -72,6 +72,26 @@ enum Command {
         #[command(subcommand)]
         command: smartenroll_functions::document_cli::MrzCommand,
     },
+    /// Read a document image as the document worker does (prints JSON).
+    Document {
+        #[command(subcommand)]
+        command: smartenroll_functions::document_cli::DocumentCommand,
+    },
+    /// Screen a name against the sanctions and PEP list files (prints the hits as JSON).
+    Screen {
+        name: String,
+        /// The date of birth, to corroborate or weaken a hit.
+        #[arg(long)]
+        dob: Option<String>,
+        /// The nationality as an ISO alpha-2 code (`co`), to corroborate a hit.
+        #[arg(long)]
+        country: Option<String>,
+        /// The folder of list files (default: the server's, `<data dir>/screening`).
+        #[arg(long, env = "SMARTENROLL_SCREENING_DIR")]
+        lists: Option<PathBuf>,
+        #[arg(long, default_value_t = smartenroll_documents::screening::DEFAULT_THRESHOLD)]
+        threshold: f64,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
@@ -281,6 +301,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Face { command } => smartenroll_functions::face_cli::run(&cli.models_dir, command),
         Command::Mrz { command } => smartenroll_functions::document_cli::run(command),
+        Command::Document { command } => smartenroll_functions::document_cli::read(&cli.models_dir, command),
+        Command::Screen { name, dob, country, lists, threshold } => {
+            let lists = lists.clone().unwrap_or_else(|| cli.data_dir.join("screening"));
+            smartenroll_functions::document_cli::screen(&lists, name, dob.as_deref(), country.as_deref(), *threshold)
+        }
         Command::Client { command: ClientCommand::Create { name, email, phone } } => {
             let name = name.trim().to_string();
             if name.is_empty() || name.chars().count() > 100 {
