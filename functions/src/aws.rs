@@ -41,6 +41,8 @@ pub const WEBHOOKS_DLQ_ENV: &str = "SMARTENROLL_WEBHOOKS_DLQ_URL";
 /// are the single-node variable names (`SMARTENROLL_MAILGUN_API_KEY`, …). Read at cold start by
 /// the functions that send one-time codes.
 pub const GATEWAYS_SECRET_ENV: &str = "SMARTENROLL_GATEWAYS_SECRET_ARN";
+/// The Secrets Manager secret holding the data sources file (empty or unset: none).
+pub const SOURCES_SECRET_ENV: &str = "SMARTENROLL_SOURCES_SECRET_ARN";
 
 /// What one function may do to one resource of the template. Resources are named as in the
 /// template: `table`, `index` (its `gsi1`), `expiry-index` (its `gsi2`), `secret`, `gateways-secret` (the message providers'
@@ -163,13 +165,18 @@ pub const GRANTS: &[(&str, Grants)] = &[
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
                     "dynamodb:Query",
+                    // The background-check rate counter.
+                    "dynamodb:UpdateItem",
                 ],
             ),
             ("index", &["dynamodb:Query"]),
+            // Lists the folders it erases and the screening lists it loads.
             ("bucket", &["s3:ListBucket"]),
             // Reads selfies and document photos for the face checks; deletes on erasure.
             ("objects", &["s3:DeleteObject", "s3:GetObject"]),
+            ("lists", &["s3:GetObject"]),
             WEBHOOKS_QUEUE,
+            ("sources-secret", &["secretsmanager:GetSecretValue"]),
         ],
     ),
     // Receiving and deleting its messages is granted by SAM's SQS event source.
@@ -623,6 +630,19 @@ pub async fn job_deps_from_env() -> Result<JobDeps, BootError> {
         deps.biometrics = crate::bootstrap::load_biometrics(std::path::Path::new(&dir));
         deps.ocr = crate::bootstrap::load_ocr(std::path::Path::new(&dir));
     }
+    // Document checks: the screening lists under the bucket's `screening-lists/`, the data
+    // sources from their secret, background checks counted in the table like API calls.
+    let conf = smartenroll_aws::lambda_sdk_config().map_err(BootError::Config)?;
+    let bucket = env(BUCKET_ENV).unwrap_or_default();
+    let table = env(TABLE_ENV).unwrap_or_default();
+    let sources = match env(SOURCES_SECRET_ENV) {
+        Some(arn) => Some(smartenroll_aws::secrets::secret_string(&conf, &arn).await.map_err(BootError::Config)?),
+        None => None,
+    };
+    let lists = Arc::new(smartenroll_aws::s3::S3ListFiles::from_conf(&conf, bucket));
+    let limiter = Arc::new(DynamoStore::from_conf(&conf, table));
+    let limits = crate::bootstrap::rate_limits(None)?;
+    deps.sources = crate::bootstrap::check_sources(lists, sources.as_deref(), limiter, &limits)?;
     Ok(deps)
 }
 

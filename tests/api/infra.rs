@@ -52,6 +52,8 @@ fn resource_name(binary: &str, r: &Value) -> &'static str {
         (json!({"Ref": "GatewaysSecretArn"}), "gateways-secret"),
         (json!({"Fn::GetAtt": ["Blobs", "Arn"]}), "bucket"),
         (json!({"Fn::Sub": "${Blobs.Arn}/clients/*"}), "objects"),
+        (json!({"Fn::Sub": "${Blobs.Arn}/screening-lists/*"}), "lists"),
+        (json!({"Ref": "SourcesSecretArn"}), "sources-secret"),
         (json!({"Fn::GetAtt": ["JobsQueue", "Arn"]}), "jobs-queue"),
         (json!({"Fn::GetAtt": ["WebhooksQueue", "Arn"]}), "webhooks-queue"),
     ];

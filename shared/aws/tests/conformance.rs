@@ -215,3 +215,33 @@ async fn dynamodb_a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow() 
 async fn dynamodb_webhooks_and_their_deliveries_are_scoped_versioned_and_listed() {
     suite::webhooks_and_their_deliveries_are_scoped_versioned_and_listed(&store().await, 14).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn s3_screening_lists_are_the_csv_and_xml_objects_under_their_prefix_versioned_by_content() {
+    use smartenroll_domain::ports::ListFiles;
+    local_endpoint();
+    let conf = smartenroll_aws::sdk_config().await;
+    let name = unique("lists");
+    S3Blobs::from_conf(&conf, name.clone()).create_bucket().await.expect("create bucket");
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    let put = |key: &'static str, body: &'static str| {
+        let (s3, name) = (s3.clone(), name.clone());
+        async move {
+            s3.put_object().bucket(name).key(key).body(body.as_bytes().to_vec().into()).send().await.expect("put");
+        }
+    };
+    put("screening-lists/sdn.csv", "1,\"DOE, John\",\"individual\"\n").await;
+    put("screening-lists/consolidated.xml", "<CONSOLIDATED_LIST/>").await;
+    put("screening-lists/readme.txt", "not a list").await;
+    put("screening-lists/old/sdn.csv", "in a subfolder: not read").await;
+    put("clients/0123456789abcdef01234567/x.csv", "a client's object").await;
+    let lists = smartenroll_aws::s3::S3ListFiles::from_conf(&conf, name.clone());
+    let before = lists.versions().await.expect("list");
+    assert_eq!(before.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), vec!["consolidated.xml", "sdn.csv"]);
+    assert_eq!(lists.read("sdn.csv").await.expect("read"), b"1,\"DOE, John\",\"individual\"\n");
+    put("screening-lists/sdn.csv", "2,\"ROE, Jane\",\"individual\"\n").await;
+    let after = lists.versions().await.expect("list");
+    assert_ne!(before[1].1, after[1].1, "a replaced file has a new version");
+    assert_eq!(before[0], after[0], "an untouched file keeps its version");
+}
