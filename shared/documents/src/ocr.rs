@@ -32,6 +32,10 @@ const BOX_THRESHOLD: f32 = 0.5;
 const UNCLIP_RATIO: f32 = 1.5;
 const REC_H: usize = 48;
 const REC_W: usize = 1536;
+/// A second plan for short lines (labels and values on cards, up to 13 times longer than high):
+/// the recogniser's work grows with its input width, and most lines of a visual zone are short.
+/// Zone lines are long and always use the wide plan.
+const REC_W_SHORT: usize = 640;
 const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// The characters a machine-readable zone is written in.
@@ -99,6 +103,7 @@ pub struct DocumentReading {
 pub struct Ocr {
     det: Plan,
     rec: Plan,
+    rec_short: Plan,
     /// Class `i` (from 1) is `charset[i - 1]`; class 0 is CTC's blank.
     charset: Vec<char>,
 }
@@ -129,7 +134,8 @@ impl Ocr {
         // PaddleOCR appends the space as the last class.
         charset.push(' ');
         let rec = plan(onnx.model_for_proto_model(&proto), [1, 3, REC_H, REC_W], &rec_path)?;
-        Ok(Ocr { det, rec, charset })
+        let rec_short = plan(onnx.model_for_proto_model(&proto), [1, 3, REC_H, REC_W_SHORT], &rec_path)?;
+        Ok(Ocr { det, rec, rec_short, charset })
     }
 
     /// The text lines of `image`, top to bottom.
@@ -167,8 +173,9 @@ impl Ocr {
     /// Reads one line; with `alphabet`, only those characters can be read.
     pub fn recognise(&self, image: &RgbImage, line: &LineBox, alphabet: Option<&str>) -> Result<TextLine, OcrError> {
         let width = ((REC_H as f32 * line.length / line.height.max(1.0)).round() as usize).clamp(1, REC_W);
+        let (plan, plan_width) = if width <= REC_W_SHORT { (&self.rec_short, REC_W_SHORT) } else { (&self.rec, REC_W) };
         let (cos, sin) = (line.angle.cos(), line.angle.sin());
-        let input = tract_ndarray::Array4::from_shape_fn((1, 3, REC_H, REC_W), |(_, c, y, x)| {
+        let input = tract_ndarray::Array4::from_shape_fn((1, 3, REC_H, plan_width), |(_, c, y, x)| {
             if x >= width {
                 return 0.0;
             }
@@ -178,7 +185,7 @@ impl Ocr {
             let sy = line.center.1 + along * line.length * sin + across * line.height * cos;
             (bilinear(image, sx, sy, c) / 255.0 - 0.5) / 0.5
         });
-        let out = self.rec.run(tvec!(Tensor::from(input).into())).map_err(inference)?;
+        let out = plan.run(tvec!(Tensor::from(input).into())).map_err(inference)?;
         let probs = out[0].to_plain_array_view::<f32>().map_err(inference)?;
         let shape = probs.shape().to_vec();
         let (steps, classes) = match shape.as_slice() {
