@@ -17,35 +17,11 @@ use smartenroll_documents::ocr::Ocr;
 use smartenroll_documents::screening::{DEFAULT_THRESHOLD, Entry, Query, Screening};
 use smartenroll_documents::synthetic;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn cache() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache")
-}
-
-fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    f(); // warm-up
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[times.len() / 2], times[(times.len() * 9 / 10).min(times.len() - 1)])
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
-        .unwrap_or_else(|| "unknown".into())
-}
+#[path = "engine_common.rs"]
+mod engine_common;
+use engine_common::{cache, measure, ms, peak_rss};
 
 fn jpeg(img: &image::RgbImage) -> Vec<u8> {
     let mut out = Vec::new();

@@ -17,33 +17,9 @@ use smartenroll_biometrics::{Biometrics, Mode};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-fn cache() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache")
-}
-
-fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    f(); // warm-up
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[times.len() / 2], times[(times.len() * 9 / 10).min(times.len() - 1)])
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
-fn peak_rss_mb() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.trim_start_matches("VmHWM:").trim().to_string()))
-        .unwrap_or_else(|| "unknown".into())
-}
+#[path = "engine_common.rs"]
+mod engine_common;
+use engine_common::{cache, measure, ms, peak_rss};
 
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
@@ -71,5 +47,5 @@ fn main() {
             println!("{:<10} {:<16} {:>10} {:>10}", mode.as_str(), step, ms(p50), ms(p90));
         }
     }
-    println!("peak resident memory (VmHWM): {}", peak_rss_mb());
+    println!("peak resident memory (VmHWM): {}", peak_rss());
 }

@@ -162,8 +162,9 @@ pub fn load_biometrics(dir: &Path) -> Option<Arc<smartenroll_biometrics::Biometr
 }
 
 /// The document engine's OCR from `dir`.
-pub fn load_ocr(dir: &Path) -> Option<Arc<smartenroll_documents::ocr::Ocr>> {
+pub fn load_ocr(dir: &Path) -> Option<Arc<dyn smartenroll_documents::DocumentReader>> {
     load_engine(dir, "document", "document", smartenroll_documents::ocr::Ocr::load)
+        .map(|o| o as Arc<dyn smartenroll_documents::DocumentReader>)
 }
 
 /// Where the single-node server reads sanctions and PEP list files (default `<data dir>/screening`).

@@ -23,8 +23,8 @@
 
 use crate::jobs::JobDeps;
 use serde_json::{Value, json};
+use smartenroll_documents::DocumentReader;
 use smartenroll_documents::names;
-use smartenroll_documents::ocr::Ocr;
 use smartenroll_documents::screening::Query;
 use smartenroll_documents::visual::VisualRead;
 use smartenroll_documents::zone::ZoneRead;
@@ -76,7 +76,7 @@ fn extraction(zone: &ZoneRead) -> Value {
 }
 
 /// Runs the document check `check` of `reg` with `ocr`.
-pub async fn run_document(deps: &JobDeps, ocr: &Arc<Ocr>, reg: &Registration, check: &Check) -> Result<Outcome, String> {
+pub async fn run_document(deps: &JobDeps, ocr: &Arc<dyn DocumentReader>, reg: &Registration, check: &Check) -> Result<Outcome, String> {
     let mut images = Vec::new();
     for path in &check.images {
         match load_image(deps, reg, path).await? {

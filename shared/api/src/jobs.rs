@@ -27,7 +27,7 @@ pub struct JobDeps {
     pub biometrics: Option<Arc<smartenroll_biometrics::Biometrics>>,
     /// The document engine's OCR, loaded once per process (`None` where its models are not
     /// configured: document checks then go to a reviewer, saying why).
-    pub ocr: Option<Arc<smartenroll_documents::ocr::Ocr>>,
+    pub ocr: Option<Arc<dyn smartenroll_documents::DocumentReader>>,
     /// What a document check consults beyond the image.
     pub sources: CheckSources,
 }

@@ -14,3 +14,19 @@ pub mod screening;
 pub mod synthetic;
 pub mod visual;
 pub mod zone;
+
+/// The reading port: an image in, what the document says out (its zone with every check digit,
+/// or, without one, the visual zone's fields with per-field confidence). The document worker holds
+/// one; [`ocr::Ocr`] (PP-OCRv4 on tract) is the implementation. The other two ports of the
+/// engine are the screening lists' files (`smartenroll_domain::ports::ListFiles`, loaded by
+/// [`screening::load_list`]) and the outside sources, background checks included
+/// (`smartenroll_domain::sources::DataSources`).
+pub trait DocumentReader: Send + Sync {
+    fn read_document(&self, image: &image::RgbImage) -> Result<ocr::DocumentReading, ocr::OcrError>;
+}
+
+impl DocumentReader for ocr::Ocr {
+    fn read_document(&self, image: &image::RgbImage) -> Result<ocr::DocumentReading, ocr::OcrError> {
+        ocr::Ocr::read_document(self, image)
+    }
+}
