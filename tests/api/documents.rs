@@ -331,7 +331,9 @@ fn document_read_prints_a_passports_zone_or_a_licences_visual_fields_and_screen_
     let (ok, _, err) = read(&dir.path().join("blank.png"));
     assert!(!ok && err.contains("not a readable image"), "{err}");
 
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/documents/tests/fixtures");
+    // The repository's own sample lists (the functions package sits one level below the root).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repository root");
+    let fixtures = root.join("shared").join("documents").join("tests").join("fixtures");
     let screen = |args: &[&str]| {
         let out = Command::new(BIN).arg("screen").args(args).arg("--lists").arg(&fixtures).output().expect("run");
         (

@@ -121,18 +121,7 @@ const LABELS: &[(&str, Kind)] = &[
 /// Lower case, accents off, punctuation to spaces, single spaces.
 fn fold(s: &str) -> String {
     let mut out = String::new();
-    for c in s.chars() {
-        let c = match c {
-            'á' | 'à' | 'â' | 'ã' | 'Á' | 'À' | 'Â' | 'Ã' => 'a',
-            'é' | 'è' | 'ê' | 'É' | 'È' | 'Ê' => 'e',
-            'í' | 'Í' => 'i',
-            'ó' | 'ô' | 'õ' | 'Ó' | 'Ô' | 'Õ' => 'o',
-            'ú' | 'ü' | 'Ú' | 'Ü' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            'ç' | 'Ç' => 'c',
-            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
-            _ => ' ',
-        };
+    for c in s.chars().map(|c| fold_char(c).unwrap_or(' ')) {
         if c != ' ' || !out.ends_with(' ') {
             out.push(c);
         }
@@ -143,13 +132,25 @@ fn fold(s: &str) -> String {
 /// A character folded for comparison (lower case, accents off), or `None` for anything but a
 /// letter or digit.
 fn fold_char(c: char) -> Option<char> {
-    let f = fold(&c.to_string());
-    let mut it = f.chars();
-    match (it.next(), it.next()) {
-        (Some(x), None) if x.is_ascii_alphanumeric() => Some(x),
-        _ => None,
-    }
+    Some(match c {
+        'á' | 'à' | 'â' | 'ã' | 'Á' | 'À' | 'Â' | 'Ã' => 'a',
+        'é' | 'è' | 'ê' | 'É' | 'È' | 'Ê' => 'e',
+        'í' | 'Í' => 'i',
+        'ó' | 'ô' | 'õ' | 'Ó' | 'Ô' | 'Õ' => 'o',
+        'ú' | 'ü' | 'Ú' | 'Ü' => 'u',
+        'ñ' | 'Ñ' => 'n',
+        'ç' | 'Ç' => 'c',
+        c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
+        _ => return None,
+    })
 }
+
+/// [`LABELS`] without their spaces, longest first: built once, read for every line.
+static COMPACT_LABELS: std::sync::LazyLock<Vec<(String, Kind)>> = std::sync::LazyLock::new(|| {
+    let mut labels: Vec<(String, Kind)> = LABELS.iter().map(|(l, k)| (l.replace(' ', ""), *k)).collect();
+    labels.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
+    labels
+});
 
 /// The label a line starts with (after a layout number such as `1.` or `4b`), and the rest of
 /// the line's original text after it. Compared without spaces (the recogniser may drop them),
@@ -165,11 +166,9 @@ fn label_of(text: &str) -> Option<(Kind, String)> {
         1 | 2 => &[digits, digits + 1],
         _ => return None,
     };
-    let mut labels: Vec<(String, Kind)> = LABELS.iter().map(|(l, k)| (l.replace(' ', ""), *k)).collect();
-    labels.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
     for &start in starts {
         let Some(rest) = compact.get(start..) else { continue };
-        for (label, kind) in &labels {
+        for (label, kind) in COMPACT_LABELS.iter() {
             if !rest.starts_with(label.as_str()) {
                 continue;
             }
