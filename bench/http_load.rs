@@ -35,7 +35,13 @@ async fn hello(_deps: &Deps, _req: Request) -> Response<Body> {
 fn hello_boxed<'a>(deps: &'a Deps, req: Request) -> BoxResponse<'a> {
     Box::pin(hello(deps, req))
 }
-static HELLO: [Route; 1] = [Route { method: "GET", path: "/bench/hello", function: "bench-hello", handler: hello_boxed }];
+static HELLO: [Route; 1] = [Route {
+    method: "GET",
+    path: "/bench/hello",
+    function: "bench-hello",
+    access: smartenroll_api::routes::Access::Public,
+    handler: hello_boxed,
+}];
 
 /// A project configured through step 3: the GET scenario reads it, the PUT scenario edits step 4.
 fn bench_project() -> serde_json::Value {

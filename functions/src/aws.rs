@@ -52,18 +52,22 @@ pub type Grants = &'static [(&'static str, &'static [&'static str])];
 const SECRET: (&str, &[&str]) = ("secret", &["secretsmanager:GetSecretValue"]);
 const GATEWAYS: (&str, &[&str]) = ("gateways-secret", &["secretsmanager:GetSecretValue"]);
 const WEBHOOKS_QUEUE: (&str, &[&str]) = ("webhooks-queue", &["sqs:SendMessage"]);
+/// Every POST function keeps `Idempotency-Key` claims and first answers in the table
+/// (`smartenroll_api::idempotency`): claim (PutItem), read a held key (GetItem), store the answer
+/// (UpdateItem), release (DeleteItem).
+const IDEMPOTENT: (&str, &[&str]) = ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
 
 /// Every function's permissions, from what its handler does. The SAM template grants exactly
 /// these and nothing else; a test compares the two.
 pub const GRANTS: &[(&str, Grants)] = &[
-    ("projects-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("projects-create", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     (
         "projects-list",
         &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
     ),
     ("projects-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     ("projects-update", &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("project-flows-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("project-flows-create", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     (
         "project-flows-list",
         &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
@@ -111,11 +115,16 @@ pub const GRANTS: &[(&str, Grants)] = &[
             SECRET,
         ],
     ),
-    ("auth-renew-and-revoke", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("auth-renew-and-revoke", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     ("auth-session", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    // Logins: the per-source and per-destination counters, the contact lookup, the client's record.
+    ("auth-email-login", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
+    ("auth-email-login-confirm", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
+    ("auth-phone-login", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
+    ("auth-phone-login-confirm", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
     (
         "registrations-create",
-        &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET],
+        &[IDEMPOTENT, ("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET],
     ),
     (
         "registrations-list",
@@ -123,15 +132,22 @@ pub const GRANTS: &[(&str, Grants)] = &[
     ),
     ("registrations-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     ("registrations-events", &[("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
-    ("email-validations-send", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
+    (
+        "email-validations-send",
+        &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS],
+    ),
     ("email-validations-check", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("phone-validations-send", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
+    (
+        "phone-validations-send",
+        &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS],
+    ),
     ("phone-validations-check", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     ("registrations-sync", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("registrations-review", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("registrations-review", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     (
         "document-validations-submit",
         &[
+            IDEMPOTENT,
             ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
             ("objects", &["s3:PutObject"]),
             SECRET,
@@ -140,6 +156,7 @@ pub const GRANTS: &[(&str, Grants)] = &[
     (
         "biometric-validations-submit",
         &[
+            IDEMPOTENT,
             ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
             ("objects", &["s3:PutObject"]),
             SECRET,
@@ -147,11 +164,14 @@ pub const GRANTS: &[(&str, Grants)] = &[
     ),
     // The face APIs read nothing but the client (token check, rate count); their models come
     // from the function's package (the models layer), not from AWS.
-    ("face-liveness", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("face-liveness-challenge", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("face-compare", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("face-compare-with-liveness", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("face-compare-app-registration", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), ("objects", &["s3:GetObject"]), SECRET]),
+    ("face-liveness", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("face-liveness-challenge", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("face-compare", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("face-compare-with-liveness", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "face-compare-app-registration",
+        &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), ("objects", &["s3:GetObject"]), SECRET],
+    ),
     // Receiving and deleting its messages is granted by SAM's SQS event source (see the template).
     (
         "jobs-worker",
@@ -186,7 +206,7 @@ pub const GRANTS: &[(&str, Grants)] = &[
         &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), ("objects", &["s3:GetObject"]), SECRET],
     ),
     ("evidence-download", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem"]), ("objects", &["s3:GetObject"]), SECRET]),
-    ("registrations-resend-link", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
+    ("registrations-resend-link", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET, GATEWAYS]),
     (
         "registrations-delete",
         &[
@@ -207,7 +227,10 @@ pub const GRANTS: &[(&str, Grants)] = &[
             ("objects", &["s3:DeleteObject"]),
         ],
     ),
-    ("webhooks-create", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "webhooks-create",
+        &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET],
+    ),
     ("webhooks-list", &[("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
     ("webhooks-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     ("webhooks-update", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
@@ -219,17 +242,18 @@ pub const GRANTS: &[(&str, Grants)] = &[
             SECRET,
         ],
     ),
-    ("webhooks-rotate-secret", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("webhooks-test", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), WEBHOOKS_QUEUE, SECRET]),
+    ("webhooks-rotate-secret", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("webhooks-test", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), WEBHOOKS_QUEUE, SECRET]),
     (
         "webhooks-deliveries",
         &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
     ),
     ("webhooks-delivery", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("webhooks-replay", &[("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), WEBHOOKS_QUEUE, SECRET]),
+    ("webhooks-replay", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), WEBHOOKS_QUEUE, SECRET]),
     (
         "webhooks-replay-failed",
         &[
+            IDEMPOTENT,
             ("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
             ("index", &["dynamodb:Query"]),
             WEBHOOKS_QUEUE,
@@ -579,6 +603,7 @@ pub async fn deps_from_env(conf: &aws_config::SdkConfig, limits: RateLimits, wir
         webhooks,
         biometrics,
         remote_images,
+        idempotency: shared.clone(),
         rate_limiter: shared,
         blobs: (wiring.blobs)(conf),
         jobs,
@@ -695,5 +720,8 @@ pub async fn run_lambda(function: &'static str, handler: Handler, wiring: Wiring
     let (deps, _) = deps_from_env(&conf, limits, wiring).await?;
     // Lives as long as the process, like the runtime loop that uses it.
     let deps: &'static Deps = Box::leak(Box::new(deps));
-    lambda_http::run(lambda_http::service_fn(move |req| async move { Ok::<_, lambda_http::Error>(handler(deps, req).await) })).await
+    lambda_http::run(lambda_http::service_fn(move |req| async move {
+        Ok::<_, lambda_http::Error>(smartenroll_api::idempotency::call(deps, function, handler, req).await)
+    }))
+    .await
 }

@@ -113,6 +113,7 @@ impl DataDir {
             remote_images: Arc::new(smartenroll_gateways::images::HttpImages::new(
                 smartenroll_gateways::outbound::OutboundPolicy::from_env(),
             )),
+            idempotency: store.clone(),
             clients: store,
             blobs: Arc::new(blobs),
             jobs: Arc::new(jobs),

@@ -77,7 +77,7 @@ async fn dispatch(State(app): State<Arc<App>>, req: axum::extract::Request) -> a
         .with_path_parameters(params)
         .with_raw_http_path(path)
         .with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context));
-    let response = (route.handler)(&app.deps, request).await;
+    let response = smartenroll_api::idempotency::call(&app.deps, route.function, route.handler, request).await;
     tracing::info!(
         function = route.function,
         status = response.status().as_u16(),

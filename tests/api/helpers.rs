@@ -100,6 +100,15 @@ impl Server {
         s
     }
 
+    /// A second server process on this one's AWS table, bucket and queue (its own empty data
+    /// directory): two nodes sharing one store, as two Lambda sandboxes do.
+    pub fn start_sharing(&self) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut s = Server::start_with(dir.path(), &[], self.env.clone()).expect("a second server on the same store");
+        s._dir = Some(dir);
+        s
+    }
+
     fn start_with(data_dir: &Path, args: &[&str], env: Vec<(String, String)>) -> Result<Server, String> {
         let mut child = command(data_dir, &env)
             .arg("serve")
@@ -335,5 +344,16 @@ impl MessageReceiver {
             let text = form.iter().find(|(k, _)| k == "text" || k == "Body").map(|(_, v)| v.clone())?;
             addressed.then(|| text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_string)).flatten()
         })
+    }
+}
+
+/// One line for the summary scripts/test prints at the end of a run (what a test covered: routes,
+/// cases, examples), written to `$SMARTENROLL_TEST_REPORT/<name>` when that is set; always printed.
+pub fn report(name: &str, line: &str) {
+    println!("{line}");
+    if let Ok(dir) = std::env::var("SMARTENROLL_TEST_REPORT")
+        && let Err(e) = std::fs::write(std::path::Path::new(&dir).join(name), format!("{line}\n"))
+    {
+        eprintln!("could not write the test report {name}: {e}");
     }
 }

@@ -138,10 +138,11 @@ fn each_lambda_binary_runs_the_handler_the_routing_table_names_for_it() {
     let table = std::fs::read_to_string(workspace.join("shared").join("api").join("src").join("routes.rs")).expect("routes.rs");
     let mut expected = std::collections::BTreeMap::new();
     for line in table.lines().map(str::trim).filter(|l| l.starts_with('"') && l.contains("=>")) {
-        // "GET" "/v3/projects/{id}" => "projects-get" crate::projects::get,
+        // "GET" "/v3/projects/{id}" => "projects-get" Client crate::projects::get,
         let (_, rest) = line.split_once("=>").expect("arrow");
         let mut parts = rest.split_whitespace();
         let function = parts.next().expect("function").trim_matches('"').to_string();
+        let _access = parts.next().expect("access");
         let handler = parts.next().expect("handler").trim_end_matches(',').replacen("crate::", "smartenroll_api::", 1);
         expected.entry(function).or_insert(handler);
     }

@@ -12,4 +12,5 @@ mod helpers;
 mod infra;
 mod lambda;
 mod retention;
+mod security;
 mod webhooks;

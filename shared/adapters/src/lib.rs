@@ -6,12 +6,14 @@
 //!   not let `smartenroll token issue` look up a client next to a running server).
 //! - [`registrations`]: app registrations, their uniqueness keys and events in the same database,
 //!   each change with its events in one transaction.
+//! - [`idempotency`]: idempotency keys and first answers in the same database.
 //! - [`queue::SqliteQueue`]: durable job queues in the same database, with SQS's semantics.
 //! - [`files::FsBlobs`]: documents and selfies as files, written atomically.
 //! - [`memory::MemoryRateLimiter`]: fixed-window counters in process memory. Exact under
 //!   concurrency (one mutex), and durability is not needed: one server process owns a data dir.
 
 pub mod files;
+pub mod idempotency;
 pub mod memory;
 pub mod queue;
 pub mod registrations;

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 const READERS: usize = 4;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 10] = [
     "
     CREATE TABLE clients (
         id TEXT PRIMARY KEY,
@@ -145,7 +145,36 @@ const MIGRATIONS: [&str; 8] = [
     ) WITHOUT ROWID;
     CREATE INDEX webhook_deliveries_newest_first ON webhook_deliveries (client, webhook, created_at DESC, id DESC);
 ",
+    // Idempotency keys and first answers (see `idempotency`); times are unix seconds.
+    "
+    CREATE TABLE idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        response TEXT,
+        pending_until INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_expiry ON idempotency (expires_at);
+",
+    // Clients by contact key (a hash of the normalised email or phone), for logins. Rows for the
+    // clients created before this migration are filled in by `migrate`.
+    "
+    CREATE TABLE client_contacts (
+        contact TEXT NOT NULL,
+        client TEXT NOT NULL,
+        PRIMARY KEY (contact, client)
+    ) WITHOUT ROWID;
+",
 ];
+
+/// `client`'s rows of the contacts table (inside the caller's transaction).
+fn write_contacts(tx: &rusqlite::Transaction<'_>, client: &Client) -> Result<(), StoreError> {
+    for key in client.contact_keys() {
+        tx.execute("INSERT OR IGNORE INTO client_contacts (contact, client) VALUES (?1, ?2)", params![key, client.id.as_str()])
+            .map_err(backend)?;
+    }
+    Ok(())
+}
 
 /// Rewrites `project`'s rows of the lookup table (inside the caller's transaction).
 fn write_lookup(tx: &rusqlite::Transaction<'_>, project: &Project) -> Result<(), StoreError> {
@@ -271,6 +300,15 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let done: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(backend)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
         tx.execute_batch(sql).map_err(backend)?;
+        if sql.contains("CREATE TABLE client_contacts") {
+            let docs: Vec<String> = tx
+                .prepare("SELECT doc FROM clients")
+                .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>())
+                .map_err(backend)?;
+            for doc in docs {
+                write_contacts(&tx, &from_doc::<Client>(&doc)?)?;
+            }
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(backend)?;
     }
     tx.commit().map_err(backend)
@@ -481,10 +519,25 @@ impl ClientStore for SqliteStore {
         let c = client.clone();
         let doc = to_doc(&c)?;
         self.write(move |conn, inner| {
-            conn.execute("INSERT INTO clients (id, version, doc) VALUES (?1, ?2, ?3)", params![c.id.as_str(), c.version as i64, doc])
+            let tx = conn.transaction().map_err(backend)?;
+            tx.execute("INSERT INTO clients (id, version, doc) VALUES (?1, ?2, ?3)", params![c.id.as_str(), c.version as i64, doc])
                 .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+            write_contacts(&tx, &c)?;
+            tx.commit().map_err(backend)?;
             inner.clients.insert(c.id.clone(), Arc::new(c));
             Ok(())
+        })
+        .await
+    }
+
+    async fn find_by_contact(&self, key: &str) -> Result<Vec<ClientId>, StoreError> {
+        let key = key.to_string();
+        self.read(move |conn| {
+            let ids: Vec<String> = conn
+                .prepare_cached("SELECT client FROM client_contacts WHERE contact = ?1 ORDER BY client")
+                .and_then(|mut st| st.query_map(params![key], |r| r.get(0))?.collect::<Result<_, _>>())
+                .map_err(backend)?;
+            ids.iter().map(|id| ClientId::parse(id).map_err(|_| backend("a stored client id is malformed"))).collect()
         })
         .await
     }

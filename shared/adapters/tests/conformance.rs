@@ -235,3 +235,9 @@ async fn sqlite_webhooks_and_their_deliveries_are_scoped_versioned_and_listed() 
     let (_d, s) = store();
     suite::webhooks_and_their_deliveries_are_scoped_versioned_and_listed(&s, 14).await;
 }
+
+#[tokio::test]
+async fn sqlite_an_idempotency_key_is_claimed_once_answered_replayed_released_and_expires() {
+    let (_d, s) = store();
+    suite::an_idempotency_key_is_claimed_once_answered_replayed_released_and_expires(&s, 74).await;
+}

@@ -67,6 +67,12 @@ async fn submit(
     kind: CheckKind,
     first: Result<Registration, ApiError>,
 ) -> Result<Reply, ApiError> {
+    // A registration that is gone (erased since the token was issued) is answered before the
+    // images are even decoded.
+    let first = match first {
+        Err(ApiError::NotFound(what)) => return Err(ApiError::NotFound(what)),
+        other => other,
+    };
     let body = json_object_up_to(req, MAX_IMAGE_REQUEST)?;
     // An active challenge's answer: the challenge the enrollee was issued and the burst of frames.
     let challenge = match kind {

@@ -33,6 +33,8 @@ pub struct Deps {
     pub biometrics: Option<Arc<smartenroll_biometrics::Biometrics>>,
     /// Images the face APIs are given as `https://` URLs, fetched through the outbound guard.
     pub remote_images: Arc<dyn RemoteImages>,
+    /// Claims and first answers of `Idempotency-Key` requests (see [`crate::idempotency`]).
+    pub idempotency: Arc<dyn smartenroll_domain::idempotency::IdempotencyStore>,
     pub limits: RateLimits,
     pub jwt: JwtKeys,
     pub clock: Arc<dyn Clock>,

@@ -13,6 +13,8 @@ pub enum ApiError {
     BadRequest(String),
     Unauthorized(&'static str),
     NotFound(&'static str),
+    /// 404 `NotFound` with the reference's own message slug (`invalid_email`).
+    NotFoundSlug(&'static str),
     MethodNotAllowed,
     Conflict {
         message: String,
@@ -86,7 +88,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::NotFoundSlug(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } | ApiError::MissingParameter(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -106,7 +108,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "BadRequest",
             ApiError::Unauthorized(_) => "Unauthorized",
-            ApiError::NotFound(_) => "NotFound",
+            ApiError::NotFound(_) | ApiError::NotFoundSlug(_) => "NotFound",
             ApiError::MethodNotAllowed => "MethodNotAllowed",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::MissingParameter(_) => "MissingParameter",
@@ -128,6 +130,7 @@ impl ApiError {
             ApiError::BadRequest(m) => m.clone(),
             ApiError::Unauthorized(m) => (*m).to_string(),
             ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::NotFoundSlug(slug) => (*slug).to_string(),
             ApiError::MethodNotAllowed => "Method not allowed on this path".into(),
             ApiError::Conflict { message, .. } => message.clone(),
             ApiError::MissingParameter(details) => details.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "),

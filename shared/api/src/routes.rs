@@ -11,12 +11,32 @@ use std::pin::Pin;
 pub type BoxResponse<'a> = Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
 pub type Handler = for<'a> fn(&'a Deps, Request) -> BoxResponse<'a>;
 
+/// Who may call a route: the auth matrix test (tests/api/security.rs) derives its cases from this,
+/// so a route cannot be added without saying who it is for, and without being covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// An operator's client token (`aud: smartenroll:client`), unrevoked.
+    Client,
+    /// An enrollee's registration token (`aud: smartenroll:enrollee`) for its own registration.
+    Enrollee,
+    /// Either of the two (the operator reads any of its registrations, the enrollee its own).
+    Either,
+    /// A client token, or none at all for the project's public sign-up (`publicSignUp`, rate
+    /// limited per source address).
+    ClientOrPublic,
+    /// Public on purpose: the published view of an active project, rate limited per source.
+    Public,
+    /// The credential is in the path: an HMAC-signed, expiring evidence ticket.
+    Ticket,
+}
+
 pub struct Route {
     pub method: &'static str,
     /// API Gateway route syntax: `/v3/projects/{id}`.
     pub path: &'static str,
     /// The endpoint's name: its Lambda function, its `events/` folder.
     pub function: &'static str,
+    pub access: Access,
     pub handler: Handler,
 }
 
@@ -33,65 +53,69 @@ macro_rules! handler {
 }
 
 macro_rules! routes {
-    ($( $method:literal $path:literal => $function:literal $f:path ),+ $(,)?) => {
-        pub static ROUTES: &[Route] = &[ $( Route { method: $method, path: $path, function: $function, handler: $crate::handler!($f) } ),+ ];
+    ($( $method:literal $path:literal => $function:literal $access:ident $f:path ),+ $(,)?) => {
+        pub static ROUTES: &[Route] = &[ $( Route { method: $method, path: $path, function: $function, access: Access::$access, handler: $crate::handler!($f) } ),+ ];
     };
 }
 
 routes! {
-    "POST" "/v3/projects" => "projects-create" crate::projects::create,
-    "GET" "/v3/projects" => "projects-list" crate::projects::list,
-    "GET" "/v3/projects/{id}" => "projects-get" crate::projects::get,
-    "PUT" "/v3/projects/{id}" => "projects-update" crate::projects::update,
-    "DELETE" "/v3/projects/{id}" => "projects-delete" crate::projects::delete,
-    "GET" "/v2/projects/kyc" => "projects-public" crate::public::project_view,
-    "POST" "/v2/projects" => "projects-create" crate::projects::create,
-    "GET" "/v2/projects" => "projects-list" crate::projects::list,
-    "GET" "/v2/projects/{id}" => "projects-get" crate::projects::get,
-    "PUT" "/v2/projects/{id}" => "projects-update" crate::projects::update,
-    "DELETE" "/v2/projects/{id}" => "projects-delete" crate::projects::delete,
-    "POST" "/v2/project-flows" => "project-flows-create" crate::flows::create,
-    "GET" "/v2/project-flows" => "project-flows-list" crate::flows::list,
-    "GET" "/v2/project-flows/{id}" => "project-flows-get" crate::flows::get,
-    "PUT" "/v2/project-flows/{id}" => "project-flows-update" crate::flows::update,
-    "PUT" "/v3/project-flows/{id}" => "project-flows-update" crate::flows::update,
-    "DELETE" "/v3/project-flows/{id}" => "project-flows-delete" crate::flows::delete,
-    "DELETE" "/v2/project-flows/{id}" => "project-flows-delete" crate::flows::delete,
-    "PUT" "/v2/project-flows/{id}/blacklist" => "project-flows-blacklist" crate::blocklist::replace,
-    "POST" "/v2/auth/renew-and-revoke" => "auth-renew-and-revoke" crate::auth::renew_and_revoke,
-    "GET" "/v2/auth/session" => "auth-session" crate::auth::session,
-    "POST" "/v2/app-registrations" => "registrations-create" crate::registrations::create,
-    "GET" "/v2/app-registrations" => "registrations-list" crate::registrations::list,
-    "GET" "/v2/app-registrations/{id}" => "registrations-get" crate::registrations::get,
-    "GET" "/v2/app-registrations/{id}/events" => "registrations-events" crate::registrations::events,
-    "DELETE" "/v2/app-registrations/{id}" => "registrations-delete" crate::registrations::delete,
-    "GET" "/v2/app-registrations/{id}/evidence" => "registrations-evidence" crate::evidence::links,
-    "GET" "/v2/evidence/{ticket}" => "evidence-download" crate::evidence::download,
-    "POST" "/v2/app-registrations/{id}/resend-link" => "registrations-resend-link" crate::registrations::resend_link,
-    "POST" "/v2/email-validations/app-registration" => "email-validations-send" crate::validations::email_send,
-    "PUT" "/v2/email-validations/{id}" => "email-validations-check" crate::validations::email_check,
-    "POST" "/v2/phone-validations/app-registration" => "phone-validations-send" crate::validations::phone_send,
-    "PUT" "/v2/phone-validations" => "phone-validations-check" crate::validations::phone_check,
-    "PUT" "/v2/app-registrations/{id}/sync" => "registrations-sync" crate::checks::sync,
-    "POST" "/v2/app-registrations/{id}/review" => "registrations-review" crate::checks::review,
-    "POST" "/v2/document-validations/app-registration" => "document-validations-submit" crate::checks::submit_document,
-    "POST" "/v2/biometric-validations/app-registration" => "biometric-validations-submit" crate::checks::submit_selfie,
-    "POST" "/v2/face-recognition/liveness" => "face-liveness" crate::face_api::liveness,
-    "POST" "/v2/face-recognition/liveness/challenge" => "face-liveness-challenge" crate::face_api::challenge,
-    "POST" "/v2/face-recognition/compare" => "face-compare" crate::face_api::compare,
-    "POST" "/v2/face-recognition/compare-with-liveness" => "face-compare-with-liveness" crate::face_api::compare_with_liveness,
-    "POST" "/v2/face-recognition/compare/app-registration" => "face-compare-app-registration" crate::face_api::app_registration,
-    "POST" "/v2/webhooks" => "webhooks-create" crate::webhooks::create,
-    "GET" "/v2/webhooks" => "webhooks-list" crate::webhooks::list,
-    "GET" "/v2/webhooks/{id}" => "webhooks-get" crate::webhooks::get,
-    "PUT" "/v2/webhooks/{id}" => "webhooks-update" crate::webhooks::update,
-    "DELETE" "/v2/webhooks/{id}" => "webhooks-delete" crate::webhooks::delete,
-    "POST" "/v2/webhooks/{id}/rotate-secret" => "webhooks-rotate-secret" crate::webhooks::rotate_secret,
-    "POST" "/v2/webhooks/{id}/test" => "webhooks-test" crate::webhooks::ping,
-    "GET" "/v2/webhooks/{id}/deliveries" => "webhooks-deliveries" crate::webhooks::deliveries,
-    "GET" "/v2/webhooks/{id}/deliveries/{deliveryId}" => "webhooks-delivery" crate::webhooks::delivery,
-    "POST" "/v2/webhooks/{id}/deliveries/{deliveryId}/replay" => "webhooks-replay" crate::webhooks::replay,
-    "POST" "/v2/webhooks/{id}/replay-failed" => "webhooks-replay-failed" crate::webhooks::replay_failed,
+    "POST" "/v3/projects" => "projects-create" Client crate::projects::create,
+    "GET" "/v3/projects" => "projects-list" Client crate::projects::list,
+    "GET" "/v3/projects/{id}" => "projects-get" Client crate::projects::get,
+    "PUT" "/v3/projects/{id}" => "projects-update" Client crate::projects::update,
+    "DELETE" "/v3/projects/{id}" => "projects-delete" Client crate::projects::delete,
+    "GET" "/v2/projects/kyc" => "projects-public" Public crate::public::project_view,
+    "POST" "/v2/projects" => "projects-create" Client crate::projects::create,
+    "GET" "/v2/projects" => "projects-list" Client crate::projects::list,
+    "GET" "/v2/projects/{id}" => "projects-get" Client crate::projects::get,
+    "PUT" "/v2/projects/{id}" => "projects-update" Client crate::projects::update,
+    "DELETE" "/v2/projects/{id}" => "projects-delete" Client crate::projects::delete,
+    "POST" "/v2/project-flows" => "project-flows-create" Client crate::flows::create,
+    "GET" "/v2/project-flows" => "project-flows-list" Client crate::flows::list,
+    "GET" "/v2/project-flows/{id}" => "project-flows-get" Client crate::flows::get,
+    "PUT" "/v2/project-flows/{id}" => "project-flows-update" Client crate::flows::update,
+    "PUT" "/v3/project-flows/{id}" => "project-flows-update" Client crate::flows::update,
+    "DELETE" "/v3/project-flows/{id}" => "project-flows-delete" Client crate::flows::delete,
+    "DELETE" "/v2/project-flows/{id}" => "project-flows-delete" Client crate::flows::delete,
+    "PUT" "/v2/project-flows/{id}/blacklist" => "project-flows-blacklist" Client crate::blocklist::replace,
+    "POST" "/v2/auth/renew-and-revoke" => "auth-renew-and-revoke" Client crate::auth::renew_and_revoke,
+    "GET" "/v2/auth/session" => "auth-session" Client crate::auth::session,
+    "POST" "/v2/projects/email-login" => "auth-email-login" Public crate::login::email_login,
+    "POST" "/v2/projects/email-login/confirm" => "auth-email-login-confirm" Public crate::login::email_confirm,
+    "POST" "/v2/projects/phone-login" => "auth-phone-login" Public crate::login::phone_login,
+    "POST" "/v2/projects/phone-login/confirm" => "auth-phone-login-confirm" Public crate::login::phone_confirm,
+    "POST" "/v2/app-registrations" => "registrations-create" ClientOrPublic crate::registrations::create,
+    "GET" "/v2/app-registrations" => "registrations-list" Client crate::registrations::list,
+    "GET" "/v2/app-registrations/{id}" => "registrations-get" Either crate::registrations::get,
+    "GET" "/v2/app-registrations/{id}/events" => "registrations-events" Client crate::registrations::events,
+    "DELETE" "/v2/app-registrations/{id}" => "registrations-delete" Client crate::registrations::delete,
+    "GET" "/v2/app-registrations/{id}/evidence" => "registrations-evidence" Client crate::evidence::links,
+    "GET" "/v2/evidence/{ticket}" => "evidence-download" Ticket crate::evidence::download,
+    "POST" "/v2/app-registrations/{id}/resend-link" => "registrations-resend-link" Client crate::registrations::resend_link,
+    "POST" "/v2/email-validations/app-registration" => "email-validations-send" Enrollee crate::validations::email_send,
+    "PUT" "/v2/email-validations/{id}" => "email-validations-check" Enrollee crate::validations::email_check,
+    "POST" "/v2/phone-validations/app-registration" => "phone-validations-send" Enrollee crate::validations::phone_send,
+    "PUT" "/v2/phone-validations" => "phone-validations-check" Enrollee crate::validations::phone_check,
+    "PUT" "/v2/app-registrations/{id}/sync" => "registrations-sync" Enrollee crate::checks::sync,
+    "POST" "/v2/app-registrations/{id}/review" => "registrations-review" Client crate::checks::review,
+    "POST" "/v2/document-validations/app-registration" => "document-validations-submit" Enrollee crate::checks::submit_document,
+    "POST" "/v2/biometric-validations/app-registration" => "biometric-validations-submit" Enrollee crate::checks::submit_selfie,
+    "POST" "/v2/face-recognition/liveness" => "face-liveness" Client crate::face_api::liveness,
+    "POST" "/v2/face-recognition/liveness/challenge" => "face-liveness-challenge" Either crate::face_api::challenge,
+    "POST" "/v2/face-recognition/compare" => "face-compare" Client crate::face_api::compare,
+    "POST" "/v2/face-recognition/compare-with-liveness" => "face-compare-with-liveness" Client crate::face_api::compare_with_liveness,
+    "POST" "/v2/face-recognition/compare/app-registration" => "face-compare-app-registration" Enrollee crate::face_api::app_registration,
+    "POST" "/v2/webhooks" => "webhooks-create" Client crate::webhooks::create,
+    "GET" "/v2/webhooks" => "webhooks-list" Client crate::webhooks::list,
+    "GET" "/v2/webhooks/{id}" => "webhooks-get" Client crate::webhooks::get,
+    "PUT" "/v2/webhooks/{id}" => "webhooks-update" Client crate::webhooks::update,
+    "DELETE" "/v2/webhooks/{id}" => "webhooks-delete" Client crate::webhooks::delete,
+    "POST" "/v2/webhooks/{id}/rotate-secret" => "webhooks-rotate-secret" Client crate::webhooks::rotate_secret,
+    "POST" "/v2/webhooks/{id}/test" => "webhooks-test" Client crate::webhooks::ping,
+    "GET" "/v2/webhooks/{id}/deliveries" => "webhooks-deliveries" Client crate::webhooks::deliveries,
+    "GET" "/v2/webhooks/{id}/deliveries/{deliveryId}" => "webhooks-delivery" Client crate::webhooks::delivery,
+    "POST" "/v2/webhooks/{id}/deliveries/{deliveryId}/replay" => "webhooks-replay" Client crate::webhooks::replay,
+    "POST" "/v2/webhooks/{id}/replay-failed" => "webhooks-replay-failed" Client crate::webhooks::replay_failed,
 }
 
 pub enum Match {

@@ -8,6 +8,7 @@
 //! | lookup (project or flow id → owner) | `LOOKUP#<projectId or flowId>` | `LOOKUP` | `client`, `project` (written in the project's own transactions) |
 //! | per-status project counts | `CLIENT#<clientId>` | `PROJECTS#COUNT` | `draft`, `active`, `paused` (numbers, kept in step by every project write's transaction) |
 //! | rate counter | `RATE#<clientId>#<category>#<windowStart>` | `RATE` | `n`, `expires_at` (TTL) |
+//! | client contact (login lookup) | `CONTACT#<email or phone>:<sha256 of the address>` | `CLIENT#<clientId>` | — (written with the client) |
 //!
 //! Every key starts with the client id, so tenant scoping is in the key itself. Writes are
 //! conditional on the version read (`ver`), so concurrent writers cannot lose an update.
@@ -547,8 +548,42 @@ impl ProjectStore for DynamoStore {
 
 #[async_trait]
 impl ClientStore for DynamoStore {
+    /// The client and its contact items in one transaction (a login finds it the moment it exists).
     async fn insert(&self, client: &Client) -> Result<(), StoreError> {
-        self.put_if(Self::client_item(client)?, "attribute_not_exists(pk)", None, StoreError::Duplicate).await
+        let keys = client.contact_keys();
+        if keys.is_empty() {
+            return self.put_if(Self::client_item(client)?, "attribute_not_exists(pk)", None, StoreError::Duplicate).await;
+        }
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(Self::client_item(client)?))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .build()
+                        .map_err(build_err)?,
+                )
+                .build(),
+        ];
+        for key in keys {
+            let item = HashMap::from([("pk".into(), s(format!("CONTACT#{key}"))), ("sk".into(), s(format!("CLIENT#{}", client.id)))]);
+            items.push(
+                TransactWriteItem::builder()
+                    .put(Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(build_err)?)
+                    .build(),
+            );
+        }
+        self.transact(items, StoreError::Duplicate).await
+    }
+
+    async fn find_by_contact(&self, key: &str) -> Result<Vec<ClientId>, StoreError> {
+        let items = self.query_partition(&format!("CONTACT#{key}"), "begins_with(sk, :v)", "CLIENT#").await?;
+        items
+            .iter()
+            .filter_map(|i| i.get("sk").and_then(|v| v.as_s().ok()).and_then(|sk| sk.strip_prefix("CLIENT#")))
+            .map(|id| ClientId::parse(id).map_err(|_| StoreError::Backend("a contact item names a malformed client id".into())))
+            .collect()
     }
 
     async fn get(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {

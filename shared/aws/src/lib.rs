@@ -6,6 +6,7 @@
 
 pub mod blocklist;
 pub mod dynamo;
+pub mod idempotency;
 pub mod registrations;
 pub mod s3;
 pub mod secrets;

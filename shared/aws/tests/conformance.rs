@@ -245,3 +245,9 @@ async fn s3_screening_lists_are_the_csv_and_xml_objects_under_their_prefix_versi
     assert_ne!(before[1].1, after[1].1, "a replaced file has a new version");
     assert_eq!(before[0], after[0], "an untouched file keeps its version");
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn dynamodb_an_idempotency_key_is_claimed_once_answered_replayed_released_and_expires() {
+    suite::an_idempotency_key_is_claimed_once_answered_replayed_released_and_expires(&store().await, 74).await;
+}

@@ -225,6 +225,24 @@ pub async fn clients_are_stored_and_versioned(store: &dyn ClientStore, seed: u32
     assert!(matches!(store.replace(&next, 1).await, Err(StoreError::Conflict)));
     assert_eq!(store.get(&id).await.expect("get").map(|c| c.token_generation), Some(1));
     assert_eq!(store.get(&client_id(seed, 10)).await.expect("get"), None);
+
+    // Logins find clients by a contact's key; two clients may share an address.
+    use crate::client::{contact_key, normalise_email, normalise_phone};
+    use crate::otp::Channel;
+    let email = format!("login{seed}@acme.test");
+    let phone = format!("+57 300 {seed:07}");
+    let a = Client::new(client_id(seed, 11), "A".into(), Some(email.to_uppercase()), Some(phone.clone()), t);
+    let b = Client::new(client_id(seed, 12), "B".into(), Some(email.clone()), None, t);
+    store.insert(&a).await.expect("insert");
+    store.insert(&b).await.expect("insert");
+    let by_email = contact_key(Channel::Email, &normalise_email(&email).expect("email"));
+    let mut found = store.find_by_contact(&by_email).await.expect("find");
+    found.sort_by(|x, y| x.as_str().cmp(y.as_str()));
+    assert_eq!(found, vec![a.id.clone(), b.id.clone()], "both clients with the address, however it was spelt");
+    let by_phone = contact_key(Channel::Phone, &normalise_phone(&phone).expect("phone"));
+    assert_eq!(store.find_by_contact(&by_phone).await.expect("find"), vec![a.id.clone()]);
+    let nobody = contact_key(Channel::Email, &format!("nobody{seed}@acme.test"));
+    assert!(store.find_by_contact(&nobody).await.expect("find").is_empty());
 }
 
 pub async fn the_request_over_the_limit_is_refused_and_the_next_window_starts_fresh(limiter: &dyn RateLimiter, seed: u32) {
@@ -715,4 +733,43 @@ pub async fn a_blocklist_is_replaced_whole_and_scoped_by_client_and_flow(store: 
     assert_eq!(store.replace_list(&a, &f1, &[]).await.expect("clear"), 0);
     assert!(!store.any_listed(&a, &f1, &[h(100)]).await.expect("read"), "cleared");
     assert!(!store.any_listed(&a, &f1, &[]).await.expect("read"), "no hashes: nothing listed");
+}
+
+pub async fn an_idempotency_key_is_claimed_once_answered_replayed_released_and_expires(
+    store: &dyn crate::idempotency::IdempotencyStore,
+    seed: u32,
+) {
+    use crate::idempotency::{Claim, PENDING_SECONDS, StoredResponse, TTL_SECONDS, record_key};
+    let now = Timestamp::from_unix_seconds(1_900_000_000 + i64::from(seed));
+    let at = |s: i64| Timestamp::from_unix_seconds(now.unix_seconds() + s);
+    let key = record_key(&format!("client:{seed}"), "projects-create", "k-1");
+    assert_eq!(store.claim(&key, "fp-1", now).await.expect("claim"), Claim::Claimed);
+    match store.claim(&key, "fp-1", at(1)).await.expect("claim") {
+        Claim::Held(r) => assert!(r.response.is_none() && r.fingerprint == "fp-1", "a running request's claim: {r:?}"),
+        other => panic!("a second claim of a live key must see it held: {other:?}"),
+    }
+    store.release(&key, "fp-other").await.expect("release");
+    assert!(matches!(store.claim(&key, "fp-1", at(2)).await.expect("claim"), Claim::Held(_)), "only the claim's own request releases it");
+    let answer = StoredResponse { status: 201, content_type: Some("application/json".into()), body: "{\"data\":{\"_id\":\"x\"}}".into() };
+    assert!(matches!(store.complete(&key, "fp-other", &answer).await, Err(StoreError::Conflict)), "another request cannot answer it");
+    store.complete(&key, "fp-1", &answer).await.expect("complete");
+    match store.claim(&key, "fp-1", at(PENDING_SECONDS + 5)).await.expect("claim") {
+        Claim::Held(r) => assert_eq!(r.response.as_ref(), Some(&answer), "the answer is kept past the pending window"),
+        other => panic!("an answered key must stay held: {other:?}"),
+    }
+    assert_eq!(store.claim(&key, "fp-2", at(TTL_SECONDS)).await.expect("claim"), Claim::Claimed, "a day later the key is free again");
+
+    // A claim whose request died frees its key after the pending window; a released one at once.
+    let stale = record_key(&format!("client:{seed}"), "projects-create", "k-2");
+    assert_eq!(store.claim(&stale, "fp-1", now).await.expect("claim"), Claim::Claimed);
+    assert!(matches!(store.claim(&stale, "fp-1", at(PENDING_SECONDS - 1)).await.expect("claim"), Claim::Held(_)));
+    assert_eq!(store.claim(&stale, "fp-1", at(PENDING_SECONDS)).await.expect("claim"), Claim::Claimed);
+    store.release(&stale, "fp-1").await.expect("release");
+    assert_eq!(store.claim(&stale, "fp-1", at(PENDING_SECONDS)).await.expect("claim"), Claim::Claimed, "released: claimable at once");
+
+    // Racing requests: exactly one claims.
+    let raced = record_key(&format!("client:{seed}"), "projects-create", "k-3");
+    let tries = futures_util::future::join_all((0..8).map(|_| store.claim(&raced, "fp-1", now))).await;
+    let claimed = tries.into_iter().map(|t| t.expect("claim")).filter(|c| *c == Claim::Claimed).count();
+    assert_eq!(claimed, 1, "of eight racing claims exactly one wins");
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod country;
 pub mod error;
 pub mod flows;
+pub mod idempotency;
 pub mod ids;
 pub mod jobs;
 pub mod lifecycle;

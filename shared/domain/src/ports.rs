@@ -157,6 +157,9 @@ pub trait ClientStore: Send + Sync {
     /// Replaces the client's record; a store that keeps rate counters with the client (see
     /// [`ClientStore::admit`]) keeps them across a replace, so renewing a token resets no limit.
     async fn replace(&self, client: &Client, expected_version: u64) -> Result<(), StoreError>;
+    /// The clients with a contact of this key ([`crate::client::contact_key`]), for a login.
+    /// Several clients may share an address; the caller decides what that means.
+    async fn find_by_contact(&self, key: &str) -> Result<Vec<ClientId>, StoreError>;
 
     /// Authenticates one operator request: the client must exist with token generation
     /// `generation`, and then — only then — the request is counted against `rate` (its window's

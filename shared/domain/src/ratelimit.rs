@@ -25,10 +25,13 @@ pub enum Category {
     /// Product addition: one-time codes sent to one email or phone number, per hour, across all
     /// registrations (against SMS pumping: many sign-ups aimed at one premium number).
     OtpDestination,
+    /// Product addition: operators' passwordless logins (codes asked for and confirmed), per
+    /// source IP: against guessing codes and probing which addresses have accounts.
+    PublicLogin,
 }
 
 impl Category {
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 10] = [
         Category::Projects,
         Category::ProjectFlows,
         Category::DocumentVerification,
@@ -38,6 +41,7 @@ impl Category {
         Category::PublicSignUp,
         Category::PublicRead,
         Category::OtpDestination,
+        Category::PublicLogin,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,6 +54,7 @@ impl Category {
             Category::PublicSignUp => "publicSignUp",
             Category::PublicRead => "publicRead",
             Category::OtpDestination => "otpDestination",
+            Category::PublicLogin => "publicLogin",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -67,6 +72,7 @@ impl Category {
             Category::PublicSignUp => 10,
             Category::PublicRead => 120,
             Category::OtpDestination => 10,
+            Category::PublicLogin => 10,
         }
     }
     /// The counting window: a minute, except codes per destination (an hour).

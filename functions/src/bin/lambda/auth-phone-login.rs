@@ -1,0 +1,11 @@
+//! Lambda function `auth-phone-login`: POST /v2/projects/phone-login (an operator's passwordless login; no token).
+
+use smartenroll_functions::aws;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    aws::run_lambda("auth-phone-login", smartenroll_api::handler!(smartenroll_api::login::phone_login), aws::WITH_MESSENGER).await
+}
