@@ -239,6 +239,18 @@ async fn bad_input_gets_a_clear_client_error_and_never_a_500() {
     let big = format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
     let r = server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body(big)).await;
     r.assert_error(413, "PayloadTooLarge");
+    // Shapes no endpoint takes are refused before any handler walks them: nesting (past ours, and
+    // past the parser's own 128 levels) and a list longer than any the API accepts.
+    for depth in [40, 300] {
+        let deep = format!("{{\"name\": {}1{}}}", "[".repeat(depth), "]".repeat(depth));
+        let r = server.raw(h.post(url("/v3/projects")).bearer_auth(&t.token).header("content-type", "application/json").body(deep)).await;
+        r.assert_error(422, "UnprocessableEntity");
+        assert_eq!(r.detail_fields(), ["body"], "{}", r.body);
+    }
+    let wide = json!({"name": "Wide", "allowedCountries": vec!["Colombia"; 50_001]});
+    let r = server.call(Method::POST, "/v3/projects", tok, Some(&wide)).await;
+    r.assert_error(422, "UnprocessableEntity");
+    assert!(r.body["message"].as_str().is_some_and(|m| m.contains("at most 50000")), "{}", r.body);
     let r = server
         .call(Method::POST, "/v3/projects", tok, Some(&json!({"name": 5, "allowedCountries": ["Narnia"], "contactEmail": "x"})))
         .await;

@@ -102,10 +102,52 @@ pub fn json_object_up_to(req: &Request, max: usize) -> Result<Map<String, Value>
         return Err(ApiError::BadRequest("Request body must be a JSON object".into()));
     }
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::BadRequest("Request body must be a JSON object".into())),
+        Ok(v) => {
+            check_shape(&v)?;
+            match v {
+                Value::Object(m) => Ok(m),
+                _ => Err(ApiError::BadRequest("Request body must be a JSON object".into())),
+            }
+        }
+        // serde_json stops at 128 levels by itself: that is a shape refusal too, not malformed JSON.
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => Err(too_deep()),
         Err(e) => Err(ApiError::BadRequest(format!("Malformed JSON: {e}"))),
     }
+}
+
+/// How deep a body may nest. The deepest body the API takes (a whole project with its flow's
+/// per-country document configurations) is 7 levels.
+pub const MAX_JSON_DEPTH: usize = 32;
+/// The longest array any body may hold: a blocklist upload's entries.
+pub const MAX_JSON_ARRAY: usize = smartenroll_domain::blocklist::MAX_ENTRIES;
+
+fn too_deep() -> ApiError {
+    ApiError::Validation(vec![smartenroll_domain::error::FieldError::new("body", format!("nests deeper than {MAX_JSON_DEPTH} levels"))])
+}
+
+/// Refuses bodies whose shape no endpoint takes, before any handler walks them: too deep, or an
+/// array longer than any list the API accepts (string lengths are each field's own rule).
+fn check_shape(v: &Value) -> Result<(), ApiError> {
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > MAX_JSON_DEPTH {
+            return Err(too_deep());
+        }
+        match v {
+            Value::Array(items) => {
+                if items.len() > MAX_JSON_ARRAY {
+                    return Err(ApiError::Validation(vec![smartenroll_domain::error::FieldError::new(
+                        "body",
+                        format!("holds a list of {} items; at most {MAX_JSON_ARRAY}", items.len()),
+                    )]));
+                }
+                stack.extend(items.iter().map(|i| (i, depth + 1)));
+            }
+            Value::Object(fields) => stack.extend(fields.values().map(|f| (f, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Whether the request carries a body at all (endpoints whose body is optional).
