@@ -8,6 +8,7 @@ mod enrollment;
 mod events;
 mod faces;
 mod flows;
+mod fuzz;
 mod helpers;
 mod infra;
 mod lambda;

@@ -534,3 +534,52 @@ async fn logins_also_work_on_the_aws_backend() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     logins(&Server::start_aws_env(&[], &env), &receiver).await;
 }
+
+/// Seven quick calls span at most two one-minute windows, so with a limit of 3 at least one is
+/// refused; every answer is either the route's own or the documented 429.
+async fn count_refusals(server: &Server, call: impl Fn() -> reqwest::RequestBuilder, ok: u16) -> usize {
+    let mut refused = 0;
+    for _ in 0..7 {
+        let r = server.raw(call()).await;
+        if r.status == 429 {
+            r.assert_error(429, "RateLimitExceeded");
+            assert!(r.header("retry-after").is_some(), "a refusal says when to come back");
+            refused += 1;
+        } else {
+            assert_eq!(r.status.as_u16(), ok, "{}", r.body);
+        }
+    }
+    refused
+}
+
+#[tokio::test]
+async fn public_routes_are_limited_per_source_address_and_show_no_registration_data() {
+    let server = Server::start_env(&[], &[("SMARTENROLL_RATE_LIMITS", "publicRead=3,publicLogin=3")]);
+    let t = server.new_client("Public edge");
+    let (project, flow) = demo_project(&server, &t).await;
+    activate(&server, &t, &project).await;
+    let body = json!({"project": project, "projectFlow": flow, "email": "private.person@example.com", "fullName": "Private Person"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&t.token), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let registration = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+
+    let view = server.call(Method::GET, &format!("/v2/projects/kyc?id={project}"), None, None).await;
+    let text = view.body.to_string();
+    for private in ["private.person@example.com", "Private Person", registration.as_str()] {
+        assert!(!text.contains(private), "the public view shows a registration's data ({private})");
+    }
+    let read = || server.http.get(format!("{}/v2/projects/kyc?id={project}", server.base));
+    assert!(count_refusals(&server, read, 200).await >= 1, "publicRead refused nothing");
+    // Logins: probing addresses and guessing codes share the per-source budget.
+    let probe = || server.http.post(format!("{}/v2/projects/email-login", server.base)).json(&json!({"email": "nobody@example.com"}));
+    assert!(count_refusals(&server, probe, 404).await >= 1, "publicLogin refused nothing");
+    let guess = || {
+        server
+            .http
+            .post(format!("{}/v2/projects/email-login/confirm", server.base))
+            .json(&json!({"email": "nobody@example.com", "otp": "123456"}))
+    };
+    assert!(count_refusals(&server, guess, 404).await >= 1, "publicLogin refused no guess");
+    // The operator's own API is untouched by the public budget.
+    assert_eq!(server.call(Method::GET, &format!("/v3/projects/{project}"), Some(&t.token), None).await.status, 200);
+}
