@@ -25,7 +25,6 @@ use serde_json::{Map, Value, json};
 use smartenroll_domain::client::{Client, contact_key, normalise_email, normalise_phone};
 use smartenroll_domain::error::{DomainError, FieldError, StoreError};
 use smartenroll_domain::otp::{self, CODE_DIGITS, Channel, Checked, OtpState, OtpStatus, Send};
-use smartenroll_domain::ports::{GatewayError, OutgoingEmail, OutgoingText, TextChannel};
 use smartenroll_domain::ratelimit::{Category, RateKey};
 use smartenroll_domain::registration;
 
@@ -174,15 +173,7 @@ async fn start(deps: &Deps, body: Map<String, Value>, channel: Channel) -> Resul
                 retry_after: decision.reset_at - now.unix_seconds(),
             });
         }
-        let mut next = client.clone();
-        next.login = Some(Box::new(state.clone()));
-        next.version += 1;
-        next.updated_at = now;
-        match deps.clients.replace(&next, client.version).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) if attempt + 1 < WRITE_ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let Some(next) = store_login(deps, &client, state.clone(), attempt + 1 == WRITE_ATTEMPTS).await? else { continue };
         // Stored first, then sent: a code that reached the operator is always one we can check.
         deliver(deps, &next, channel, gateway, &dest, &code).await?;
         tracing::info!(client = %next.id, channel = channel.object_name(), gateway, resend, "login code sent");
@@ -198,41 +189,26 @@ async fn deliver(deps: &Deps, client: &Client, channel: Channel, gateway: &str, 
     let minutes = (deps.enrollment.otp.ttl_seconds + 59) / 60;
     let text =
         format!("Your SmartEnroll login code is {code}. It expires in {minutes} minutes. If you did not ask for it, ignore this message.");
-    let sent = match channel {
-        Channel::Email => {
-            deps.messenger.email(&OutgoingEmail { to: dest.to_string(), subject: "SmartEnroll: your login code".into(), text }).await
-        }
-        Channel::Phone => {
-            let channel = if gateway == "sms" { TextChannel::Sms } else { TextChannel::Whatsapp };
-            deps.messenger.text(&OutgoingText { to: dest.to_string(), body: text, channel }).await
-        }
-    };
-    match sent {
-        Ok(_) => Ok(()),
-        Err(GatewayError::NotConfigured(what)) => {
-            tracing::error!(client = %client.id, what, "no message provider configured for logins");
-            Err(ApiError::Unavailable(format!("gateway_not_configured: this deployment has no provider for {what}")))
-        }
-        Err(e) => {
-            tracing::error!(client = %client.id, error = %e, "the message provider did not take the login code");
-            Err(ApiError::BadGateway("gateway_error: the message provider did not accept the code; request a new one".into()))
-        }
+    let about = format!("client {}", client.id);
+    crate::validations::deliver_code(deps, &about, channel, gateway, dest, "SmartEnroll: your login code".into(), text).await
+}
+
+/// Writes `state` as the client's login, conditional on the version read: `Ok(None)` when another
+/// request changed the record first and there are tries left (the caller reads it again).
+async fn store_login(deps: &Deps, client: &Client, state: OtpState, last_try: bool) -> Result<Option<Client>, ApiError> {
+    let mut next = client.clone();
+    next.updated_at = state.updated_at;
+    next.login = Some(Box::new(state));
+    next.version += 1;
+    match deps.clients.replace(&next, client.version).await {
+        Ok(()) => Ok(Some(next)),
+        Err(StoreError::Conflict) if !last_try => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// The `otp` field: a number (leading zeros restored) or a string of six digits.
-fn otp_field(body: &Map<String, Value>) -> Result<String, ApiError> {
-    let code = match body.get("otp") {
-        Some(Value::Number(n)) => n.as_u64().map(|n| format!("{n:0width$}", width = CODE_DIGITS)),
-        Some(Value::String(s)) => Some(s.trim().to_string()),
-        _ => return Err(invalid("otp", "is required")),
-    };
-    code.filter(|c| c.len() == CODE_DIGITS && c.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| invalid("otp", "must be the 6-digit code"))
-}
-
 async fn confirm(deps: &Deps, body: Map<String, Value>, channel: Channel) -> Result<Reply, ApiError> {
-    let code = otp_field(&body)?;
+    let code = crate::validations::otp_field(&body)?;
     let dest = destination(&body, channel)?;
     let not_started = || ApiError::NotFound(if channel == Channel::Email { "EmailValidation" } else { "PhoneValidation" });
     for attempt in 0..WRITE_ATTEMPTS {
@@ -262,15 +238,7 @@ async fn confirm(deps: &Deps, body: Map<String, Value>, channel: Channel) -> Res
             }
             Err(e) => return Err(e.into()),
         };
-        let mut next = client.clone();
-        next.login = Some(Box::new(next_state));
-        next.version += 1;
-        next.updated_at = now;
-        match deps.clients.replace(&next, client.version).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) if attempt + 1 < WRITE_ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let Some(next) = store_login(deps, &client, next_state, attempt + 1 == WRITE_ATTEMPTS).await? else { continue };
         tracing::info!(client = %next.id, channel = channel.object_name(), accepted = outcome.is_ok(), "login code checked");
         outcome?;
         let token = deps.jwt.issue_client_token(&next, now, CLIENT_TOKEN_DAYS * 86_400).map_err(|e| {

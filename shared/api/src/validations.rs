@@ -244,10 +244,24 @@ async fn deliver(deps: &Deps, reg: &Registration, channel: Channel, gateway: &st
     let name = project.map(|p| p.config.name).unwrap_or_else(|| "SmartEnroll".into());
     let minutes = (deps.enrollment.otp.ttl_seconds + 59) / 60;
     let text = format!("Your {name} verification code is {code}. It expires in {minutes} minutes.");
+    let about = format!("registration {}", reg.id);
+    deliver_code(deps, &about, channel, gateway, dest, format!("{name}: your verification code"), text).await
+}
+
+/// Sends a message carrying a one-time code to `dest` through the channel's provider (`gateway`:
+/// `sms` or `whatsapp` for phones). A provider that is not configured is 503, one that refused
+/// is 502; both logged with `about` (an id, never the address or the code).
+pub(crate) async fn deliver_code(
+    deps: &Deps,
+    about: &str,
+    channel: Channel,
+    gateway: &str,
+    dest: &str,
+    subject: String,
+    text: String,
+) -> Result<(), ApiError> {
     let sent = match channel {
-        Channel::Email => {
-            deps.messenger.email(&OutgoingEmail { to: dest.to_string(), subject: format!("{name}: your verification code"), text }).await
-        }
+        Channel::Email => deps.messenger.email(&OutgoingEmail { to: dest.to_string(), subject, text }).await,
         Channel::Phone => {
             let channel = if gateway == "sms" { TextChannel::Sms } else { TextChannel::Whatsapp };
             deps.messenger.text(&OutgoingText { to: dest.to_string(), body: text, channel }).await
@@ -256,18 +270,18 @@ async fn deliver(deps: &Deps, reg: &Registration, channel: Channel, gateway: &st
     match sent {
         Ok(_) => Ok(()),
         Err(GatewayError::NotConfigured(what)) => {
-            tracing::error!(registration = %reg.id, what, "no message provider configured");
+            tracing::error!(about, what, "no message provider configured");
             Err(ApiError::Unavailable(format!("gateway_not_configured: this deployment has no provider for {what}")))
         }
         Err(e) => {
-            tracing::error!(registration = %reg.id, error = %e, "the message provider did not take the code");
+            tracing::error!(about, error = %e, "the message provider did not take the code");
             Err(ApiError::BadGateway("gateway_error: the message provider did not accept the code; request a new one".into()))
         }
     }
 }
 
 /// The `otp` field: a number (leading zeros lost on the way are restored) or a string of digits.
-fn otp_field(body: &Map<String, Value>) -> Result<String, ApiError> {
+pub(crate) fn otp_field(body: &Map<String, Value>) -> Result<String, ApiError> {
     let code = match body.get("otp") {
         Some(Value::Number(n)) => n.as_u64().map(|n| format!("{n:0width$}", width = CODE_DIGITS)),
         Some(Value::String(s)) => Some(s.trim().to_string()),
