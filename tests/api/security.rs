@@ -155,15 +155,32 @@ impl Matrix<'_> {
 async fn every_route_refuses_every_credential_that_is_not_its_own_and_never_shows_another_tenants_data() {
     let server = Server::start(&[]);
     let secret = std::fs::read_to_string(server.data_dir.join("jwt-secret")).expect("the server created its secret");
-    let forger = Forger { secret: secret.trim().as_bytes().to_vec() };
+    auth_matrix(&server, secret.trim(), "embedded").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn the_auth_matrix_also_holds_on_the_aws_backend() {
+    // The webhooks queue too (`--create-table` creates it): the matrix tests a webhook's delivery log.
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL (scripts/test sets it)");
+    let mut suffix = [0u8; 6];
+    getrandom::fill(&mut suffix).expect("random");
+    let queue = format!("{endpoint}/123456789012/matrix-webhooks-{}", hex::encode(suffix));
+    let server = Server::start_aws_env(&[], &[("SMARTENROLL_WEBHOOKS_QUEUE_URL", queue.as_str())]);
+    let secret = server.env_value("SMARTENROLL_JWT_SECRET").expect("the AWS test server's secret").to_string();
+    auth_matrix(&server, &secret, "aws").await;
+}
+
+async fn auth_matrix(server: &Server, secret: &str, backend: &str) {
+    let forger = Forger { secret: secret.as_bytes().to_vec() };
 
     // Tenant A: an active project with two registrations (one erased below), a validation code,
     // a webhook with a delivery.
     let a = server.new_client("Matrix victim");
-    let (project, flow) = demo_project(&server, &a).await;
+    let (project, flow) = demo_project(server, &a).await;
     let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&a.token), Some(&json!({"name": "Victim KYC secret"}))).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    activate(&server, &a, &project).await;
+    activate(server, &a, &project).await;
     let mut registrations = Vec::new();
     for email in ["victim.one@example.com", "victim.two@example.com"] {
         let body = json!({"project": project, "projectFlow": flow, "email": email, "fullName": "Victoria Secreta"});
@@ -222,8 +239,8 @@ async fn every_route_refuses_every_credential_that_is_not_its_own_and_never_show
 
     // Tenant B, a genuine client with its own enrollee; tenant C, whose first token is revoked.
     let mut b = server.new_client("Matrix intruder");
-    let (b_project, b_flow) = demo_project(&server, &b).await;
-    activate(&server, &b, &b_project).await;
+    let (b_project, b_flow) = demo_project(server, &b).await;
+    activate(server, &b, &b_project).await;
     let r = server
         .call(
             Method::POST,
@@ -253,7 +270,7 @@ async fn every_route_refuses_every_credential_that_is_not_its_own_and_never_show
         ("an expired token", forger.expired(&victim.enrollee)),
     ];
 
-    let mut m = Matrix { server: &server, victim: &victim, cases: 0, routes: 0 };
+    let mut m = Matrix { server, victim: &victim, cases: 0, routes: 0 };
     for route in ROUTES {
         m.routes += 1;
         let name = format!("{} {}", route.method, route.path);
@@ -338,8 +355,8 @@ async fn every_route_refuses_every_credential_that_is_not_its_own_and_never_show
     let r = server.call(Method::GET, &format!("/v2/app-registrations/{registration}"), Some(&victim.enrollee), None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     crate::helpers::report(
-        "auth-matrix",
-        &format!("auth matrix: {} routes, {} cases, every one refused without another tenant's data", m.routes, m.cases),
+        &format!("auth-matrix-{backend}"),
+        &format!("auth matrix ({backend} store): {} routes, {} cases, every one refused without another tenant's data", m.routes, m.cases),
     );
 }
 
