@@ -154,8 +154,9 @@ async fn start(deps: &Deps, body: Map<String, Value>, channel: Channel) -> Resul
     for attempt in 0..WRITE_ATTEMPTS {
         let client = client_with(deps, channel, &dest).await?;
         let now = deps.clock.now();
-        // A login already used, or one for the other channel, does not carry over; its send
-        // history does (the hourly cap counts every code this client was sent).
+        // A login in flight on this channel is resent (same id, its hourly send cap and lockout
+        // kept); one already used, or on the other channel, starts afresh. Either way the
+        // per-address limit below counts every code sent to the address.
         let previous = client.login.as_deref().filter(|l| l.channel == channel && l.status != OtpStatus::Validated);
         let id = previous.map(|p| p.id.clone()).unwrap_or_else(|| deps.ids.object_id());
         let code = deps.codes.digits(CODE_DIGITS);
