@@ -46,6 +46,12 @@ async fn dispatch(State(app): State<Arc<App>>, req: axum::extract::Request) -> a
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
+    // The API's own description (generated from the routing table; see `smartenroll_api::openapi`).
+    if path == "/openapi.json" && parts.method == axum::http::Method::GET {
+        let mut resp = axum::response::Response::new(axum::body::Body::from(smartenroll_api::openapi::pretty()));
+        resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+        return resp;
+    }
     let (route, params) = match find(&app, parts.method.as_str(), &path) {
         Match::Found(route, params) => (route, params),
         Match::MethodNotAllowed => return to_axum(ApiError::MethodNotAllowed.into_response()),

@@ -401,3 +401,19 @@ async fn token_issue_refuses_an_unknown_client() {
     let err = server.cli(&["token", "issue", "--client", "nope"]).unwrap_err();
     assert!(err.contains("not a client id"), "{err}");
 }
+
+#[tokio::test]
+async fn the_server_publishes_the_openapi_document_of_its_routing_table() {
+    let server = Server::start(&[]);
+    let r = server.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.body["openapi"], "3.1.0");
+    assert_eq!(r.body, *smartenroll_api::openapi::DOCUMENT, "the served document is the generated one");
+    let operations: usize = r.body["paths"].as_object().expect("paths").values().map(|p| p.as_object().map_or(0, |m| m.len())).sum();
+    assert_eq!(operations, smartenroll_api::routes::ROUTES.len(), "one operation per route");
+    crate::helpers::report(
+        "openapi",
+        &format!("openapi: {operations} operations, generated from the routing table, committed copy current"),
+    );
+}

@@ -86,6 +86,10 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
                 ROUTES.iter().any(|r| format!("{} {}", r.method, r.path) == route_key && r.function == function),
                 "{function}/{name}: routeKey {route_key} is not a route of {function}"
             );
+            // The published contract documents this answer.
+            let (method, path) = route_key.split_once(' ').expect("METHOD /path");
+            let documented = &smartenroll_api::openapi::DOCUMENT["paths"][path][method.to_ascii_lowercase()]["responses"];
+            assert!(documented.get(expected.to_string()).is_some(), "{function}/{name}: status {expected} is not in the OpenAPI document");
             let response = handler(&deps, request).await;
             let body = match response.body() {
                 lambda_http::Body::Text(t) => t.clone(),

@@ -77,6 +77,9 @@ enum Command {
         #[command(subcommand)]
         command: smartenroll_functions::document_cli::DocumentCommand,
     },
+    /// Print the API's OpenAPI 3.1 document (what `GET /openapi.json` serves; the committed copy is
+    /// shared/api/openapi.json).
+    Openapi,
     /// Screen a name against the sanctions and PEP list files (prints the hits as JSON).
     Screen {
         name: String,
@@ -302,6 +305,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Face { command } => smartenroll_functions::face_cli::run(&cli.models_dir, command),
         Command::Mrz { command } => smartenroll_functions::document_cli::run(command),
         Command::Document { command } => smartenroll_functions::document_cli::read(&cli.models_dir, command),
+        Command::Openapi => {
+            print!("{}", smartenroll_api::openapi::pretty());
+            Ok(())
+        }
         Command::Screen { name, dob, country, lists, threshold } => {
             let lists = lists.clone().unwrap_or_else(|| cli.data_dir.join("screening"));
             smartenroll_functions::document_cli::screen(&lists, name, dob.as_deref(), country.as_deref(), *threshold)

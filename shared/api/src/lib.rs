@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod images;
 pub mod jobs;
 pub mod login;
+pub mod openapi;
 pub mod projects;
 pub mod public;
 pub mod registrations;
