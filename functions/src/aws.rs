@@ -266,12 +266,12 @@ pub const GRANTS: &[(&str, Grants)] = &[
 pub const WORKERS: &[&str] = &["jobs-worker", "webhooks-worker", "outbox-relay", "registrations-expire"];
 
 /// Stands in for an adapter a function does not have (not wired in, or its environment variable
-/// unset): every call fails with this message (logged; a 500 to the caller), never a silent no-op.
+/// unset): every call fails with this message (logged; a 503 to the caller), never a silent no-op.
 struct Unconfigured(&'static str);
 
 impl Unconfigured {
     fn err(&self) -> StoreError {
-        StoreError::Backend(self.0.to_string())
+        StoreError::Unconfigured(self.0.to_string())
     }
 }
 

@@ -600,3 +600,18 @@ async fn public_routes_are_limited_per_source_address_and_show_no_registration_d
     // The operator's own API is untouched by the public budget.
     assert_eq!(server.call(Method::GET, &format!("/v3/projects/{project}"), Some(&t.token), None).await.status, 200);
 }
+
+#[tokio::test]
+#[ignore = "needs the local AWS-protocol server: run scripts/test"]
+async fn an_aws_mode_server_without_a_webhooks_queue_says_so_with_503_not_an_internal_error() {
+    let server = Server::start_aws(&[]);
+    let t = server.new_client("No queue");
+    let r =
+        server.call(Method::POST, "/v2/webhooks", Some(&t.token), Some(&json!({"name": "ops", "url": "http://127.0.0.1:9/hook"}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["data"]["_id"].as_str().expect("id").to_string();
+    let r = server.call(Method::POST, &format!("/v2/webhooks/{id}/test"), Some(&t.token), None).await;
+    r.assert_error(503, "ServiceUnavailable");
+    assert!(!r.body.to_string().contains("SMARTENROLL_"), "no setting's name in the answer: {}", r.body);
+    assert!(server.logs().contains("SMARTENROLL_WEBHOOKS_QUEUE_URL"), "the log names the missing setting");
+}

@@ -79,6 +79,12 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %cause, "storage failure");
                 ApiError::Internal
             }
+            StoreError::Unconfigured(what) => {
+                tracing::error!(what = %what, "a store this request needs is not configured");
+                ApiError::Unavailable(
+                    "not_configured: this deployment is not set up for this operation; its operator has the details in the logs".into(),
+                )
+            }
         }
     }
 }

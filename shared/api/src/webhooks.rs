@@ -11,7 +11,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use smartenroll_domain::clock::Clock;
-use smartenroll_domain::error::FieldError;
+use smartenroll_domain::error::{FieldError, StoreError};
 use smartenroll_domain::ids::{ClientId, RegistrationId};
 use smartenroll_domain::jobs::Job;
 use smartenroll_domain::ports::{JobQueue, ProjectStore, RegistrationStore, WebhookSender, WebhookStore};
@@ -54,6 +54,13 @@ impl WebhookRuntime {
         }
         *n += 1;
         Some(Slot { rt: self, webhook: webhook.to_string() })
+    }
+
+    /// Queues an attempt right away (the API's test and replays), the store's error as it is: a
+    /// queue this deployment has not configured is a 503, a failing one a logged 500.
+    async fn queue_now(&self, client: &ClientId, delivery: &str) -> Result<(), StoreError> {
+        let body = Job::DeliverWebhook { client_id: client.to_string(), delivery_id: delivery.to_string() }.to_body();
+        self.queue.send(&body).await
     }
 
     async fn queue_delivery(&self, client: &ClientId, delivery: &str, delay_ms: u64) -> Result<(), String> {
@@ -282,10 +289,7 @@ pub async fn ping(deps: &Deps, req: Request) -> Response<Body> {
         let body = webhook::envelope(&event_id, "ping", None, 0, &json!({"webhook": w.id, "name": w.name}), false, now);
         let d = Delivery::new(&auth.client.id, &w.id, &event_id, "ping", None, body, now);
         rt.store.insert_delivery(&d).await?;
-        rt.queue_delivery(&auth.client.id, &d.id, 0).await.map_err(|e| {
-            tracing::error!(error = %e, "ping not queued");
-            ApiError::Internal
-        })?;
+        rt.queue_now(&auth.client.id, &d.id).await?;
         Reply::data(StatusCode::ACCEPTED, &d.api_json())
     };
     auth.respond(outcome.await)
@@ -351,10 +355,7 @@ async fn replay_one(deps: &Deps, rt: &WebhookRuntime, d: Delivery) -> Result<Del
     let mut next = d.clone();
     next.replay(deps.clock.now());
     rt.store.replace_delivery(&next, d.version).await?;
-    rt.queue_delivery(&d.client, &d.id, 0).await.map_err(|e| {
-        tracing::error!(error = %e, "replay not queued");
-        ApiError::Internal
-    })?;
+    rt.queue_now(&d.client, &d.id).await?;
     Ok(next)
 }
 

@@ -50,4 +50,8 @@ pub enum StoreError {
     Duplicate,
     #[error("storage failure: {0}")]
     Backend(String),
+    /// The deployment has no such store at all (an AWS-mode setting left unset, e.g. a queue URL):
+    /// the operator's to fix, answered 503 rather than as an internal failure.
+    #[error("not configured: {0}")]
+    Unconfigured(String),
 }
