@@ -211,7 +211,7 @@ impl JwtKeys {
     }
 }
 
-fn bearer(req: &Request) -> Result<&str, ApiError> {
+pub(crate) fn bearer(req: &Request) -> Result<&str, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -92,12 +92,8 @@ pub async fn call(deps: &Deps, function: &str, handler: Handler, req: Request) -
 fn scope(deps: &Deps, req: &Request) -> Option<String> {
     let now = deps.clock.now();
     match req.headers().get(header::AUTHORIZATION) {
-        Some(value) => {
-            let value = value.to_str().ok()?.trim();
-            let token = match value.split_once(' ') {
-                Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-                _ => value,
-            };
+        Some(_) => {
+            let token = crate::auth::bearer(req).ok()?;
             if let Ok(c) = deps.jwt.verify_client_token(token, now) {
                 return Some(format!("client:{}", c.client_id));
             }

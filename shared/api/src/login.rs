@@ -59,7 +59,7 @@ where
         Err(e) => return e.into_response(),
     };
     let outcome = async {
-        let mut body = if crate::http::body_bytes(req).iter().all(u8::is_ascii_whitespace) { Map::new() } else { json_object(req)? };
+        let mut body = if crate::http::has_body(req) { json_object(req)? } else { Map::new() };
         for (k, v) in query_pairs(req) {
             body.entry(k).or_insert(Value::String(v));
         }
@@ -221,9 +221,7 @@ async fn confirm(deps: &Deps, body: Map<String, Value>, channel: Channel) -> Res
         }
         let now = deps.clock.now();
         let expected = code_hash(deps, &client, &state.id, &code);
-        let matches = !state.code_hash.is_empty()
-            && expected.len() == state.code_hash.len()
-            && bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), state.code_hash.as_bytes()));
+        let matches = crate::validations::same(&state.code_hash, &expected);
         let (next_state, outcome) = match state.check(matches, now, &deps.enrollment.otp) {
             Ok(Checked::Validated(s)) => (s, Ok(())),
             Ok(Checked::Wrong(s)) => {

@@ -152,7 +152,7 @@ fn code_hash(deps: &Deps, validation: &str, code: &str) -> String {
 }
 
 /// Constant-time equality of two hashes (no early exit on the first differing byte).
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
     !a.is_empty() && a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
