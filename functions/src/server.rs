@@ -54,7 +54,13 @@ async fn dispatch(State(app): State<Arc<App>>, req: axum::extract::Request) -> a
     }
     let (route, params) = match find(&app, parts.method.as_str(), &path) {
         Match::Found(route, params) => (route, params),
-        Match::MethodNotAllowed => return to_axum(ApiError::MethodNotAllowed.into_response()),
+        Match::MethodNotAllowed(allowed) => {
+            let mut response = ApiError::MethodNotAllowed.into_response();
+            if let Ok(value) = allowed.join(", ").parse() {
+                response.headers_mut().insert(lambda_http::http::header::ALLOW, value);
+            }
+            return to_axum(response);
+        }
         Match::NotFound => return to_axum(ApiError::NotFound("Route").into_response()),
     };
     // Read bodies up to Lambda's own payload ceiling, so a handler can answer an oversized body

@@ -64,6 +64,13 @@ fn read_upload(req: &Request) -> Result<Vec<Listed>, ApiError> {
         return blocklist::parse_csv(text).map_err(ApiError::Validation);
     }
     let body = json_object_up_to(req, MAX_UPLOAD)?;
+    // One list per upload: a body naming two would have one of them silently ignored.
+    let given: Vec<&str> = ["csv", "entries", "whiteList", "blackList"].into_iter().filter(|k| body.contains_key(*k)).collect();
+    if given.len() > 1 {
+        return Err(ApiError::Validation(
+            given.iter().map(|k| FieldError::new(*k, format!("send one of {}, not several", given.join(", ")))).collect(),
+        ));
+    }
     if let Some(text) = body.get("csv") {
         let text = text.as_str().ok_or_else(|| ApiError::Validation(vec![FieldError::new("csv", "must be the CSV text")]))?;
         return blocklist::parse_csv(text).map_err(ApiError::Validation);

@@ -34,11 +34,12 @@ fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::Validation(vec![FieldError::new(field, message)])
 }
 
-fn flag(body: &Map<String, Value>, key: &str) -> bool {
+fn flag(body: &Map<String, Value>, key: &str) -> Result<bool, ApiError> {
     match body.get(key) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) => Ok(s.eq_ignore_ascii_case("true")),
+        Some(_) => Err(invalid(key, "must be true or false")),
     }
 }
 
@@ -90,13 +91,18 @@ async fn submit(
     let mut files = vec![("front".to_string(), image)];
     let (os, input_method) = match kind {
         CheckKind::Document => {
-            if let Some(v) = body.get("backImage").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
-                files.push(("back".to_string(), images::decode("backImage", v)?));
+            match body.get("backImage") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(v)) if v.trim().is_empty() => {}
+                Some(Value::String(v)) => files.push(("back".to_string(), images::decode("backImage", v)?)),
+                Some(_) => return Err(invalid("backImage", "must be an image (base64 or a data URI)")),
             }
-            let input = match body.get("inputMethod").and_then(Value::as_str).map(str::to_ascii_uppercase) {
-                Some(m) if m == "CAMERA" || m == "FILE_UPLOAD" => m,
+            let input = match body.get("inputMethod") {
+                None | Some(Value::Null) => "NOT_SET".into(),
+                Some(Value::String(m)) if matches!(m.trim().to_ascii_uppercase().as_str(), "CAMERA" | "FILE_UPLOAD") => {
+                    m.trim().to_ascii_uppercase()
+                }
                 Some(_) => return Err(invalid("inputMethod", "must be CAMERA or FILE_UPLOAD")),
-                None => "NOT_SET".into(),
             };
             (None, Some(input))
         }
@@ -121,7 +127,7 @@ async fn submit(
     if files.iter().map(|(_, i)| i.bytes.len()).sum::<usize>() > MAX_IMAGE_BYTES {
         return Err(ApiError::PayloadTooLarge(MAX_IMAGE_BYTES));
     }
-    let force = flag(&body, "force");
+    let force = flag(&body, "force")?;
     let mut first = Some(first);
     let check_id = deps.ids.object_id();
     let mut stored: Option<Vec<String>> = None;

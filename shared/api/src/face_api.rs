@@ -42,14 +42,14 @@ use std::sync::Arc;
 
 /// Largest request: what API Gateway and Lambda accept (URL images are fetched apart from it).
 const MAX_REQUEST: usize = 6 * 1024 * 1024;
-const MAX_PROBES: usize = 3;
-const MAX_GALLERY: usize = 5;
+pub(crate) const MAX_PROBES: usize = 3;
+pub(crate) const MAX_GALLERY: usize = 5;
 /// The reference's liveness threshold: default 0.6, range 0.52–1 (the only range it documents).
 const DEFAULT_LIVENESS_MIN: f64 = 0.6;
-const LIVENESS_MIN_RANGE: (f64, f64) = (0.52, 1.0);
+pub(crate) const LIVENESS_MIN_RANGE: (f64, f64) = (0.52, 1.0);
 /// The reference's compare threshold: default 0.85, range 0.67–0.95.
 const DEFAULT_COMPARE_MIN: f64 = 0.85;
-const COMPARE_MIN_RANGE: (f64, f64) = (0.67, 0.95);
+pub(crate) const COMPARE_MIN_RANGE: (f64, f64) = (0.67, 0.95);
 /// How long a challenge may be answered, and how many turns it asks for.
 pub const CHALLENGE_SECONDS: i64 = 120;
 const CHALLENGE_TURNS: usize = 2;

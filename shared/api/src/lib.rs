@@ -25,6 +25,7 @@ pub mod projects;
 pub mod public;
 pub mod registrations;
 pub mod routes;
+pub mod schemas;
 pub mod screening;
 pub mod validations;
 pub mod webhooks;

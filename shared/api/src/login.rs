@@ -145,11 +145,7 @@ async fn start(deps: &Deps, body: Map<String, Value>, channel: Channel) -> Resul
     let gateway = match channel {
         Channel::Email => "mailgun",
         // The reference's default for phone logins is WhatsApp.
-        Channel::Phone => match body.get("phoneGateway").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
-            None | Some("whatsapp") => "whatsapp",
-            Some("sms") => "sms",
-            Some(_) => return Err(invalid("phoneGateway", "must be sms or whatsapp")),
-        },
+        Channel::Phone => crate::validations::asked_gateway(&body)?.unwrap_or("whatsapp"),
     };
     for attempt in 0..WRITE_ATTEMPTS {
         let client = client_with(deps, channel, &dest).await?;

@@ -4,8 +4,9 @@
 //! `smartenroll openapi` prints it, and the copy committed in `shared/api/openapi.json` is checked
 //! against it by a test.
 //!
-//! First increment: request and success bodies are described by their envelopes (`{data}`, the
-//! list envelope, the face envelope) with open objects inside; every error shape is exact. The
+//! Request and success bodies come from [`crate::schemas`] (field by field, with the readers' own
+//! limits and enums); every error shape is exact. Creates carry OpenAPI links to the operations on
+//! what they created, so schemathesis' stateful phase walks create → read → update → delete. The
 //! events fixtures' statuses are checked against the documented responses (tests/api/events.rs).
 
 use crate::routes::{Access, ROUTES, Route};
@@ -89,9 +90,44 @@ fn success(route: &Route) -> (String, Value) {
     let content = if route.function == "evidence-download" {
         json!({"image/jpeg": {"schema": {"type": "string", "contentEncoding": "binary"}}, "image/png": {"schema": {"type": "string", "contentEncoding": "binary"}}})
     } else {
-        json!({"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}})
+        json!({"application/json": {"schema": crate::schemas::response(route.function)}})
     };
-    (status.to_string(), json!({"description": "Success", "content": content}))
+    let mut ok = json!({"description": "Success", "content": content});
+    let links = links(route);
+    if !links.is_empty() {
+        ok["links"] = Value::Object(links);
+    }
+    (status.to_string(), ok)
+}
+
+/// What a create's answer leads to: the operations on the created resource, its id taken from
+/// the answer (`$response.body#/data/_id`). For schemathesis' stateful phase and for readers.
+const LINKS: &[(&str, &str, &[&str])] = &[
+    ("projects-create", "/data/_id", &["projects-get", "projects-update", "projects-delete"]),
+    ("project-flows-create", "/data/_id", &["project-flows-get", "project-flows-update", "project-flows-delete"]),
+    (
+        "webhooks-create",
+        "/data/_id",
+        &["webhooks-get", "webhooks-update", "webhooks-delete", "webhooks-rotate-secret", "webhooks-deliveries"],
+    ),
+    ("registrations-create", "/data/appRegistration/_id", &["registrations-get", "registrations-events", "registrations-delete"]),
+];
+
+fn links(route: &Route) -> Map<String, Value> {
+    let mut out = Map::new();
+    let Some((_, pointer, targets)) = LINKS.iter().find(|(f, _, _)| *f == route.function) else { return out };
+    let version = route.path.split('/').nth(1).unwrap_or("v2");
+    for target in *targets {
+        // The operation of the same API version where the function has both.
+        let Some(to) = ROUTES.iter().filter(|r| r.function == *target).min_by_key(|r| !r.path.starts_with(&format!("/{version}/"))) else {
+            continue;
+        };
+        out.insert(
+            target.to_string(),
+            json!({"operationId": operation_id(to), "parameters": {"path.id": format!("$response.body#{pointer}")}}),
+        );
+    }
+    out
 }
 
 fn operation(route: &Route) -> Value {
@@ -107,7 +143,12 @@ fn operation(route: &Route) -> Value {
         .path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .map(|name| {
+            // Every id in a path is an ObjectId, except the evidence ticket (signed, opaque).
+            let schema =
+                if name == "ticket" { json!({"type": "string", "minLength": 1}) } else { json!({"$ref": "#/components/schemas/ObjectId"}) };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
         .collect();
     let mut op = json!({
         "operationId": operation_id(route),
@@ -119,11 +160,10 @@ fn operation(route: &Route) -> Value {
     if !parameters.is_empty() {
         op["parameters"] = json!(parameters);
     }
-    if matches!(route.method, "POST" | "PUT") {
-        op["requestBody"] = json!({
-            "required": false,
-            "content": {"application/json": {"schema": {"type": "object"}}}
-        });
+    if let Some(schema) = crate::schemas::request(route.function) {
+        // Bodies some endpoints take optionally (resend-link, rotate-secret) are still objects.
+        let optional = matches!(route.function, "registrations-resend-link" | "webhooks-rotate-secret");
+        op["requestBody"] = json!({"required": !optional, "content": {"application/json": {"schema": schema}}});
     }
     op
 }
@@ -156,18 +196,23 @@ fn document() -> Value {
                 "clientToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "An operator's client token (30 days; `POST /v2/auth/renew-and-revoke` revokes every earlier one)"},
                 "enrolleeToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "An enrollee's registration token, for that registration only"}
             },
-            "schemas": {
-                "Error": error_schema(),
-                "Success": {
-                    "description": "The reference's envelopes: `{data}`, lists `{data, total, limit, page, pages}`, updates `{data, status: \"completed\"}`, face APIs `{id, data, signature}`, tokens `{accessToken, tokenType}` or `{token}`",
-                    "type": "object"
-                },
+            "schemas": schemas(),
+        }
+    })
+}
+
+fn schemas() -> Value {
+    let mut out = crate::schemas::resources();
+    out.insert("Error".into(), error_schema());
+    let enums = json!({
                 "ProjectStatus": enum_schema(ProjectStatus::ALL.map(ProjectStatus::as_str), "A project's status"),
                 "RegistrationStatus": enum_schema(RegistrationStatus::ALL.map(RegistrationStatus::as_str), "An app registration's status"),
                 "RateLimitCategory": enum_schema(Category::ALL.map(Category::as_str), "What a rate limit counts (`SMARTENROLL_RATE_LIMITS`)")
-            }
-        }
-    })
+    });
+    if let Value::Object(enums) = enums {
+        out.extend(enums);
+    }
+    Value::Object(out)
 }
 
 /// The document as the committed file holds it: pretty-printed, keys sorted, a final newline.

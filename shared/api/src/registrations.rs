@@ -270,8 +270,14 @@ pub async fn resend_link(deps: &Deps, req: Request) -> Response<Body> {
         if body.get("recipientEmail").is_some() {
             return Err(ApiError::Forbidden("access_denied: recipientEmail is for the provider's staff only".into()));
         }
-        let send =
-            matches!(body.get("sendEmail"), Some(Value::Bool(true))) || body.get("sendEmail").and_then(Value::as_str) == Some("true");
+        let send = match body.get("sendEmail") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+            Some(_) => {
+                return Err(ApiError::Validation(vec![smartenroll_domain::error::FieldError::new("sendEmail", "must be true or false")]));
+            }
+        };
         let now = deps.clock.now();
         let token = deps.jwt.issue_enrollee_token(&reg, "continue", now, CONTINUATION_MINUTES * 60).map_err(|e| {
             tracing::error!(error = %e, "token signing failed");

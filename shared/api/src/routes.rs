@@ -120,7 +120,8 @@ routes! {
 
 pub enum Match {
     Found(&'static Route, HashMap<String, String>),
-    MethodNotAllowed,
+    /// The path exists with other methods: these, for the `Allow` header (RFC 9110).
+    MethodNotAllowed(Vec<&'static str>),
     NotFound,
 }
 
@@ -141,16 +142,21 @@ fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
 }
 
 pub fn find(method: &str, path: &str) -> Match {
-    let mut path_matched = false;
-    for route in ROUTES {
+    // A path some route spells out literally (`/v2/projects/email-login`) is that resource only,
+    // not also `{id}` = "email-login" of a parameterised one: its other methods are 405.
+    let literal = ROUTES.iter().any(|r| !r.path.contains('{') && match_path(r.path, path).is_some());
+    let mut allowed = Vec::new();
+    for route in ROUTES.iter().filter(|r| !literal || !r.path.contains('{')) {
         if let Some(params) = match_path(route.path, path) {
             if route.method.eq_ignore_ascii_case(method) {
                 return Match::Found(route, params);
             }
-            path_matched = true;
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method);
+            }
         }
     }
-    if path_matched { Match::MethodNotAllowed } else { Match::NotFound }
+    if allowed.is_empty() { Match::NotFound } else { Match::MethodNotAllowed(allowed) }
 }
 
 /// The first handler registered under a function name (one Lambda per function).
@@ -171,11 +177,16 @@ mod tests {
             }
             _ => panic!("expected a match"),
         }
-        assert!(matches!(find("PATCH", "/v3/projects/x"), Match::MethodNotAllowed));
+        assert!(matches!(find("PATCH", "/v3/projects/x"), Match::MethodNotAllowed(m) if m == ["GET", "PUT", "DELETE"]));
         assert!(matches!(find("GET", "/v3/nothing"), Match::NotFound));
         assert!(matches!(find("GET", "/v3/projects/"), Match::Found(r, _) if r.function == "projects-list"));
         assert!(matches!(find("GET", "/v3/projects/a/b"), Match::NotFound));
         assert!(matches!(find("GET", "/v2/projects/kyc"), Match::Found(r, _) if r.function == "projects-public"), "the static path wins");
+        assert!(matches!(find("GET", "/v2/projects/email-login"), Match::MethodNotAllowed(m) if m == ["POST"]), "and is only itself");
+        assert!(matches!(find("PUT", "/v2/email-validations/app-registration"), Match::MethodNotAllowed(m) if m == ["POST"]));
+        assert!(
+            matches!(find("PUT", "/v2/email-validations/65a1b2c3d4e5f60718293a4b"), Match::Found(r, _) if r.function == "email-validations-check")
+        );
     }
 
     #[test]

@@ -93,6 +93,17 @@ fn set_state(reg: &mut Registration, channel: Channel, state: OtpState) {
     }
 }
 
+/// The body's `phoneGateway` preference: `sms` or `whatsapp` (any case), absent or null for none;
+/// anything else is refused, whether or not the flow lets the enrollee choose.
+pub(crate) fn asked_gateway(body: &Map<String, Value>) -> Result<Option<&'static str>, ApiError> {
+    match body.get("phoneGateway") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("sms") => Ok(Some("sms")),
+        Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("whatsapp") => Ok(Some("whatsapp")),
+        Some(_) => Err(invalid("phoneGateway", "must be sms or whatsapp")),
+    }
+}
+
 /// How the flow delivers this channel's codes, given the body's `phoneGateway` preference.
 fn gateway(reg: &Registration, channel: Channel, body: &Map<String, Value>) -> Result<&'static str, ApiError> {
     let form = reg.flow_config.sign_up_form.as_ref();
@@ -106,8 +117,8 @@ fn gateway(reg: &Registration, channel: Channel, body: &Map<String, Value>) -> R
             _ => Err(off()),
         },
         Channel::Phone => {
-            let asked = body.get("phoneGateway").and_then(Value::as_str).map(str::to_ascii_lowercase);
-            match (form.map(|f| f.phone_gateway), asked.as_deref()) {
+            let asked = asked_gateway(body)?;
+            match (form.map(|f| f.phone_gateway), asked) {
                 (Some(PhoneGateway::Sms), _) => Ok("sms"),
                 (Some(PhoneGateway::Whatsapp), _) => Ok("whatsapp"),
                 (Some(PhoneGateway::Both), Some("sms")) => Ok("sms"),

@@ -15,6 +15,17 @@ use serde_json::{Map, Value, json};
 pub const NAME_MAX: usize = 60;
 /// The longest retention a project may set (ten years).
 pub const RETENTION_MAX_DAYS: u64 = 3650;
+/// The longest URL a configuration field takes.
+pub const URL_MAX: usize = 2048;
+/// The longest free-text branding value (`rightImagePosition`, `customDomain`).
+pub const BRANDING_TEXT_MAX: usize = 200;
+/// `projectFlow.liveness.minScore`'s range (reference table).
+pub const LIVENESS_MIN_SCORE: (f64, f64) = (0.52, 0.90);
+/// `searchMinScore`'s range, in a flow's liveness and in login settings.
+pub const SEARCH_MIN_SCORE: (f64, f64) = (0.70, 0.95);
+/// `loginSettings.livenessMinScore`'s range: the table gives 0.51–0.9; the create page's prose says
+/// "0–1, above 0.7 recommended", which is the score's domain rather than an accepted range.
+pub const LOGIN_LIVENESS_MIN_SCORE: (f64, f64) = (0.51, 0.90);
 
 /// A score bounded to a documented range; constructed only through [`Score::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
@@ -22,7 +33,9 @@ pub const RETENTION_MAX_DAYS: u64 = 3650;
 pub struct Score(f64);
 impl Score {
     pub fn parse(v: f64, min: f64, max: f64) -> Option<Score> {
-        (v.is_finite() && v >= min - 1e-9 && v <= max + 1e-9).then_some(Score(v))
+        // Exact bounds: a JSON number and the range's literal parse to the same f64, and the published
+        // schema's minimum/maximum mean exactly these (a value a hair below is refused by both).
+        (v.is_finite() && v >= min && v <= max).then_some(Score(v))
     }
     pub fn value(self) -> f64 {
         self.0
@@ -55,6 +68,8 @@ macro_rules! string_enum {
                 match self { $(Self::$variant => $text),+ }
             }
             pub const ALLOWED: &'static str = concat!($($text, "|"),+);
+            /// Every accepted spelling, aliases included (`a|b|alias`), for the published schema.
+            pub const ALLOWED_WITH_ALIASES: &'static str = concat!($($text, "|" $(, $alias, "|")*),+);
             pub fn allowed() -> &'static str {
                 Self::ALLOWED.trim_end_matches('|')
             }
@@ -498,9 +513,12 @@ impl Reader {
         }
     }
 
+    /// A string of at most `max` characters as sent (surrounding spaces count, as the published
+    /// schema's `maxLength` counts them), trimmed.
     fn bounded_string(&mut self, obj: &Map<String, Value>, path: &str, key: &str, required: bool, max: usize) -> Option<String> {
+        let raw = obj.get(key).and_then(Value::as_str).map_or(0, |s| s.chars().count());
         let s = self.string(obj, path, key, required)?;
-        if s.chars().count() > max {
+        if raw > max {
             self.err(join(path, key), format!("must be at most {max} characters"));
             return None;
         }
@@ -520,7 +538,7 @@ impl Reader {
     }
 
     fn url(&mut self, obj: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<String> {
-        let s = self.bounded_string(obj, path, key, required, 2048)?;
+        let s = self.bounded_string(obj, path, key, required, URL_MAX)?;
         match url::Url::parse(&s) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => Some(s),
             _ => {
@@ -754,7 +772,8 @@ fn read_branding(r: &mut Reader, b: &Map<String, Value>) -> Branding {
                     v.len() <= 700_000
                         && (v.starts_with("data:image/") || url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
                 }
-                ColourKind::Text => v.len() <= 200,
+                // Counted as sent, like every length (the value here is trimmed).
+                ColourKind::Text => b.get(key).and_then(Value::as_str).is_some_and(|raw| raw.chars().count() <= BRANDING_TEXT_MAX),
             };
             if !ok {
                 let msg = match kind {
@@ -850,7 +869,7 @@ fn read_sign_up_form(r: &mut Reader, s: &Map<String, Value>) -> SignUpForm {
             let path = format!("{p}.additionalFields[{i}]");
             match item {
                 // The TS model uses plain names; PU3's example uses objects. Names become objects.
-                Value::String(n) if !n.trim().is_empty() && n.len() <= 60 => additional_fields.push(AdditionalField {
+                Value::String(n) if !n.trim().is_empty() && n.chars().count() <= 60 => additional_fields.push(AdditionalField {
                     name: n.trim().to_string(),
                     label: n.trim().to_string(),
                     kind: "text".into(),
@@ -987,7 +1006,7 @@ fn read_document_type(r: &mut Reader, o: &Map<String, Value>, path: &str, target
                             continue;
                         };
                         let prompt = match t.get("promptTemplate") {
-                            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= 64 => Some(s.trim().to_string()),
+                            Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 64 => Some(s.trim().to_string()),
                             Some(Value::Object(pt)) => pt.get("_id").and_then(Value::as_str).map(str::to_string),
                             _ => None,
                         };
@@ -1023,11 +1042,10 @@ pub fn read_login_settings(l: &Map<String, Value>) -> Result<LoginSettings, Vec<
     let face_liveness = r.boolean(l, p, "faceLiveness", false);
     let email_gateway = r.choice(l, p, "emailGateway", EmailGateway::parse, EmailGateway::allowed());
     let phone_gateway = r.choice(l, p, "phoneGateway", PhoneGateway::parse, PhoneGateway::allowed());
-    // The table gives 0.51–0.9; the create page's prose says "0–1, above 0.7 recommended", which
-    // is the score's domain rather than an accepted range: the table's range is enforced.
-    let liveness_min_score = r.score(l, p, "livenessMinScore", 0.51, 0.90, 0.65);
+    let (lo, hi) = LOGIN_LIVENESS_MIN_SCORE;
+    let liveness_min_score = r.score(l, p, "livenessMinScore", lo, hi, 0.65);
     let search_mode = r.choice(l, p, "searchMode", SearchMode::parse, SearchMode::allowed()).unwrap_or(SearchMode::Fast);
-    let search_min_score = r.score(l, p, "searchMinScore", 0.70, 0.95, 0.80);
+    let search_min_score = r.score(l, p, "searchMinScore", SEARCH_MIN_SCORE.0, SEARCH_MIN_SCORE.1, 0.80);
     let mut steps = Vec::new();
     match r.array(l, p, "steps") {
         Some(items) => {
@@ -1097,8 +1115,8 @@ fn read_liveness(r: &mut Reader, l: &Map<String, Value>) -> Liveness {
     let p = "projectFlow.liveness";
     Liveness {
         attempt_limit: r.integer(l, p, "attemptLimit", 1, 5, 3) as u8,
-        min_score: r.score(l, p, "minScore", 0.52, 0.90, 0.65),
-        search_min_score: r.score(l, p, "searchMinScore", 0.70, 0.95, 0.80),
+        min_score: r.score(l, p, "minScore", LIVENESS_MIN_SCORE.0, LIVENESS_MIN_SCORE.1, 0.65),
+        search_min_score: r.score(l, p, "searchMinScore", SEARCH_MIN_SCORE.0, SEARCH_MIN_SCORE.1, 0.80),
         search_mode: r.choice(l, p, "searchMode", SearchMode::parse, SearchMode::allowed()).unwrap_or(SearchMode::Fast),
         mode: r.choice(l, p, "mode", LivenessMode::parse, LivenessMode::allowed()).unwrap_or(LivenessMode::Passive),
     }

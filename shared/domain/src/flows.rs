@@ -191,7 +191,7 @@ fn read_name(body: &Map<String, Value>) -> Result<Option<Option<String>>, Domain
     match body.get("name") {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) if !s.trim().is_empty() && s.trim().chars().count() <= NAME_MAX => Ok(Some(Some(s.trim().to_string()))),
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= NAME_MAX => Ok(Some(Some(s.trim().to_string()))),
         Some(_) => Err(DomainError::Invalid(vec![FieldError::new("name", format!("must be a text of 1 to {NAME_MAX} characters"))])),
     }
 }

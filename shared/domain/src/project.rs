@@ -18,6 +18,8 @@ pub enum ProjectStatus {
 
 impl ProjectStatus {
     pub const ALL: [Self; 3] = [Self::Draft, Self::Active, Self::Paused];
+    /// The accepted values (any case), as the published schema lists them.
+    pub const ALLOWED: &'static str = "draft|active|paused";
 
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {

@@ -268,7 +268,8 @@ fn text(body: &Map<String, Value>, key: &str, errors: &mut Vec<FieldError>, max:
     match body.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) if s.trim().chars().count() <= max => Some(s.trim().to_string()),
+        // Counted as sent, surrounding spaces included (as the published schema's maxLength).
+        Some(Value::String(s)) if s.chars().count() <= max => Some(s.trim().to_string()),
         Some(Value::String(_)) => {
             errors.push(FieldError::new(key, format!("must be at most {max} characters")));
             None

@@ -484,7 +484,8 @@ pub struct WebhookInput {
 fn text(body: &Map<String, Value>, key: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
     match body.get(key) {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.trim().is_empty() && s.trim().chars().count() <= max => Some(s.trim().to_string()),
+        // Counted as sent, surrounding spaces included (as the published schema's maxLength).
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max => Some(s.trim().to_string()),
         Some(_) => {
             errors.push(FieldError::new(key, format!("must be text of 1 to {max} characters")));
             None

@@ -1,0 +1,141 @@
+//! The published contract against the live server. schemathesis (PyPI; scripts/test installs it,
+//! pinned and hash-checked, into .cache/venv-st and names its `st` in `SMARTENROLL_SCHEMATHESIS`)
+//! reads the server's own `/openapi.json` and sends every operation at least 50 generated
+//! requests, valid and invalid, then walks the documented links statefully (create → read →
+//! update → delete). With every check on except one (below), the run must end with zero failures:
+//! no 5xx, no answer outside its schema, no schema-invalid body accepted, 405 with `Allow` for
+//! undeclared methods, no resource usable after its delete.
+//!
+//! `positive_data_acceptance` is off on purpose: the schemas are allowed to be looser than the
+//! readers (see shared/api/src/schemas.rs), and a generated valid body still meets state (an
+//! unknown id is 404, a project that is not active is 409, a selfie without faces is 422).
+//!
+//! The same test checks the other half of the drift guard: every events/ fixture answered 2xx
+//! validates against its operation's request schema (tests/schemathesis/fixtures.py).
+
+use crate::enrollment::{activate, demo_project};
+use crate::helpers::{Server, report};
+use reqwest::Method;
+use serde_json::{Value, json};
+use smartenroll_domain::ratelimit::Category;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Fixed, so a failure reproduces (`st replay` prints the case too).
+const SEED: u64 = 7;
+const EXAMPLES: u32 = 50;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+struct Run {
+    operations: u64,
+    cases: u64,
+}
+
+/// Runs `st` on the server's document with `filter` (which operations).
+fn schemathesis(st: &str, server: &Server, dir: &Path, name: &str, config: &str, filter: &[&str], tokens: &[(&str, &str)]) -> Run {
+    let config_path = dir.join(format!("{name}.toml"));
+    std::fs::write(&config_path, config).expect("write the schemathesis config");
+    let reports = dir.join(name);
+    let out = Command::new(st)
+        .arg("--config-file")
+        .arg(&config_path)
+        .args(["run", &format!("{}/openapi.json", server.base), "--checks", "all", "--exclude-checks", "positive_data_acceptance"])
+        .args(["--report", "json", "--report-dir"])
+        .arg(&reports)
+        .args(["--seed", &SEED.to_string(), "--max-examples", &EXAMPLES.to_string(), "--workers", "1"])
+        .args(filter)
+        // Its cache of found crashes goes to the temporary folder, not the working tree.
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .envs(tokens.iter().copied())
+        .output()
+        .expect("run schemathesis");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "schemathesis ({name}) found failures:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let report = std::fs::read_dir(&reports)
+        .expect("the report folder")
+        .filter_map(Result::ok)
+        .find(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .expect("a JSON report");
+    let report: Value = serde_json::from_slice(&std::fs::read(report.path()).expect("read the report")).expect("JSON");
+    assert_eq!(report["exit_code"], 0, "{report}");
+    Run {
+        operations: report["operations"]["tested"].as_u64().expect("operations tested"),
+        cases: report["test_cases"]["generated"].as_u64().expect("cases generated"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_live_server_keeps_its_published_contract_under_schemathesis() {
+    let st = std::env::var("SMARTENROLL_SCHEMATHESIS").expect("SMARTENROLL_SCHEMATHESIS: the schemathesis `st` (scripts/test installs it)");
+    // Limits high enough that generated traffic meets the handlers, not the limiter; the face and
+    // document engines on, so their endpoints answer 4xx for undecodable images, not 503.
+    let limits: Vec<String> = Category::ALL.iter().map(|c| format!("{}=1000000", c.as_str())).collect();
+    let models = std::env::var("SMARTENROLL_MODELS_DIR").unwrap_or_else(|_| repo().join(".cache/models").display().to_string());
+    let server = Server::start_env(&["--rate-limits", &limits.join(",")], &[("SMARTENROLL_MODELS_DIR", models.as_str())]);
+
+    // Something to find: an active project with its flow and one registration (the enrollee
+    // token's). schemathesis creates and deletes its own resources through the links.
+    let t = server.new_client("Contract");
+    let (project, flow) = demo_project(&server, &t).await;
+    activate(&server, &t, &project).await;
+    let body =
+        json!({"project": project, "projectFlow": flow, "email": "contract@example.com", "phone": "3001234567", "countryCode": "+57"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&t.token), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let enrollee = r.body["data"]["token"].as_str().expect("enrollee token").to_string();
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let auth = r#"
+[checks]
+# 413 is the documented answer to a body over an endpoint's size limit.
+negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
+[auth.openapi.clientToken]
+bearer = "${ST_CLIENT_TOKEN}"
+[auth.openapi.enrolleeToken]
+bearer = "${ST_ENROLLEE_TOKEN}"
+"#;
+    let tokens = [("ST_CLIENT_TOKEN", t.token.as_str()), ("ST_ENROLLEE_TOKEN", enrollee.as_str())];
+    // renew-and-revoke revokes the very token schemathesis sends: it runs last, on its own (and
+    // without the stateful phase, which has no link to follow from it).
+    let all = schemathesis(&st, &server, dir.path(), "all", auth, &["--exclude-operation-id", "auth-renew-and-revoke"], &tokens);
+    let renew = schemathesis(
+        &st,
+        &server,
+        dir.path(),
+        "renew",
+        auth,
+        &["--include-operation-id", "auth-renew-and-revoke", "--phases", "examples,coverage,fuzzing"],
+        &tokens,
+    );
+    let operations = all.operations + renew.operations;
+    let documented = smartenroll_api::routes::ROUTES.len() as u64;
+    assert_eq!(operations, documented, "every operation of the document is tested");
+    assert!(all.cases + renew.cases >= documented * u64::from(EXAMPLES), "{} cases", all.cases + renew.cases);
+
+    // The positive half: the committed fixtures the API accepts are valid by the schemas.
+    let doc = dir.path().join("openapi.json");
+    std::fs::write(&doc, smartenroll_api::openapi::pretty()).expect("write the document");
+    let python = Path::new(&st).with_file_name("python");
+    let out = Command::new(&python)
+        .arg(repo().join("tests/schemathesis/fixtures.py"))
+        .arg(&doc)
+        .arg(repo().join("events"))
+        .output()
+        .expect("run the fixture check");
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(out.status.success(), "events fixtures outside their request schema:\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let fixtures = stdout.split_whitespace().next().unwrap_or("0").to_string();
+    assert!(fixtures.parse::<u32>().is_ok_and(|n| n >= 10), "{stdout}");
+
+    report(
+        "schemathesis",
+        &format!(
+            "schemathesis (seed {SEED}, >= {EXAMPLES} examples/op, stateful): {operations} operations, {} cases, 0 failures; {fixtures} accepted events fixtures valid by their request schemas",
+            all.cases + renew.cases
+        ),
+    );
+}
