@@ -139,3 +139,47 @@ bearer = "${ST_ENROLLEE_TOKEN}"
         ),
     );
 }
+
+// What schemathesis found, each kept as its own regression test.
+
+#[tokio::test]
+async fn an_undeclared_method_is_405_with_the_allowed_methods_listed() {
+    let server = Server::start(&[]);
+    let t = server.new_client("Allow");
+    let r = server.call(Method::PATCH, "/v3/projects/65a1b2c3d4e5f60718293a4b", Some(&t.token), None).await;
+    r.assert_error(405, "MethodNotAllowed");
+    assert_eq!(r.header("allow"), Some("GET, PUT, DELETE"));
+    // A path spelled out in the routing table is only itself, not also an `{id}` of another route.
+    let r = server.call(Method::GET, "/v2/projects/email-login", Some(&t.token), None).await;
+    r.assert_error(405, "MethodNotAllowed");
+    assert_eq!(r.header("allow"), Some("POST"));
+    let r = server.call(Method::PUT, "/v2/email-validations/app-registration", None, Some(&json!({"otp": "123456"}))).await;
+    assert_eq!((r.status.as_u16(), r.header("allow")), (405, Some("POST")), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_field_of_the_wrong_type_is_refused_where_it_used_to_be_ignored() {
+    let server = Server::start(&[]);
+    let t = server.new_client("Types");
+    let (project, flow) = demo_project(&server, &t).await;
+    // A blocklist upload names one list: a second one (here of the wrong type) is not ignored.
+    let body = json!({"entries": [], "whiteList": {}});
+    let r = server.call(Method::PUT, &format!("/v2/project-flows/{flow}/blacklist"), Some(&t.token), Some(&body)).await;
+    r.assert_error(422, "UnprocessableEntity");
+    assert_eq!(r.detail_fields(), ["entries", "whiteList"]);
+    // The phone channel preference is sms or whatsapp, not any value.
+    let body = json!({"phone": "3001234567", "countryCode": "+57", "phoneGateway": 5});
+    let r = server.call(Method::POST, "/v2/projects/phone-login", None, Some(&body)).await;
+    r.assert_error(422, "UnprocessableEntity");
+    assert_eq!(r.detail_fields(), ["phoneGateway"]);
+    // Resending a link: sendEmail is true or false.
+    activate(&server, &t, &project).await;
+    let body = json!({"project": project, "projectFlow": flow, "email": "types@example.com"});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&t.token), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+    let r =
+        server.call(Method::POST, &format!("/v2/app-registrations/{id}/resend-link"), Some(&t.token), Some(&json!({"sendEmail": 1}))).await;
+    r.assert_error(422, "UnprocessableEntity");
+    assert_eq!(r.detail_fields(), ["sendEmail"]);
+}

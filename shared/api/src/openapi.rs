@@ -139,7 +139,7 @@ fn operation(route: &Route) -> Value {
         responses.insert(status.to_string(), json!({"$ref": format!("#/components/responses/{name}")}));
     }
     responses.insert("default".into(), json!({"$ref": "#/components/responses/Other"}));
-    let parameters: Vec<Value> = route
+    let mut parameters: Vec<Value> = route
         .path
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -150,6 +150,7 @@ fn operation(route: &Route) -> Value {
             json!({"name": name, "in": "path", "required": true, "schema": schema})
         })
         .collect();
+    parameters.extend(crate::schemas::query(route.function));
     let mut op = json!({
         "operationId": operation_id(route),
         "tags": [route.path.split('/').nth(2).unwrap_or("api")],
@@ -243,7 +244,7 @@ mod tests {
             let op = &doc["paths"][route.path][route.method.to_ascii_lowercase()];
             assert!(op.is_object(), "{} {} is missing", route.method, route.path);
             assert!(ids.insert(op["operationId"].as_str().unwrap_or_default().to_string()), "duplicate id for {}", route.path);
-            let params = op["parameters"].as_array().map_or(0, Vec::len);
+            let params = op["parameters"].as_array().map_or(0, |p| p.iter().filter(|p| p["in"] == "path").count());
             assert_eq!(params, route.path.matches('{').count(), "{}", route.path);
         }
         assert_eq!(ids.len(), ROUTES.len());

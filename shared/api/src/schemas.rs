@@ -23,6 +23,7 @@ use smartenroll_domain::config::{
     LivenessMode, LoginStep, PhoneGateway, Requiredness, SearchMode, Source, StepMode, Strategy, Target, VerificationMethod,
 };
 use smartenroll_domain::project::ProjectStatus;
+use smartenroll_domain::registration::RegistrationStatus;
 
 /// `^\s*(?:[aA][bB]|…)\s*$`: one of `allowed` (`a|b|c`), any case, surrounding spaces allowed.
 fn any_case(allowed: &str) -> String {
@@ -427,6 +428,99 @@ pub fn request(function: &str) -> Option<Value> {
         }}),
         _ => return None,
     })
+}
+
+/// A query parameter (`in: query`, optional).
+fn param(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+/// `page`, `limit` and `perPage` as every list reads them (shared/domain/src/query.rs).
+fn paging(max_page: i64, limit_name: &[&str]) -> Vec<Value> {
+    let count = || json!({"type": "integer", "minimum": 1, "maximum": smartenroll_domain::query::MAX_LIMIT});
+    let mut out = vec![param("page", json!({"type": "integer", "minimum": 1, "maximum": max_page}), "The page, from 1")];
+    out.extend(limit_name.iter().map(|n| param(n, count(), "Items per page")));
+    out
+}
+
+/// An id in a query (surrounding spaces are trimmed by the reader).
+fn query_id() -> Value {
+    json!({"type": "string", "pattern": "^\\s*[0-9a-fA-F]{24}\\s*$"})
+}
+
+/// The query parameters a function reads (unknown ones are ignored, as the reference does).
+pub fn query(function: &str) -> Vec<Value> {
+    let project_status = || json!({"type": "string", "pattern": any_case(ProjectStatus::ALLOWED)});
+    let registration_status =
+        json!({"type": "string", "pattern": any_case(&RegistrationStatus::ALL.map(RegistrationStatus::as_str).join("|"))});
+    match function {
+        "projects-list" => {
+            let mut out = paging(1_000_000, &["limit", "perPage"]);
+            out.extend([
+                param("where_status", project_status(), "Only projects in this status (also `status`)"),
+                param("status", project_status(), "Another name of where_status"),
+                param("in_status[]", json!({"type": "string"}), "Any of these statuses, comma-separated"),
+                param("like_name", json!({"type": "string"}), "Name contains (any case)"),
+                param("where_target", json!({"type": "string", "pattern": any_case(Target::allowed())}), "personal or business"),
+                param("where_createdAt", json!({"type": "string"}), "Created on this ISO-8601 date prefix (2024-05-01)"),
+                param("cursor", json!({"type": "string"}), "The nextCursor of an earlier page"),
+            ]);
+            out
+        }
+        "registrations-list" => {
+            let mut out = paging(1_000_000, &["limit", "perPage"]);
+            out.extend([
+                param("where_status", registration_status.clone(), "Only registrations in this status (also `status`)"),
+                param("status", registration_status, "Another name of where_status"),
+                param("in_status[]", json!({"type": "string"}), "Any of these statuses, comma-separated"),
+                param("where_project", query_id(), "Only this project's (also `project`)"),
+                param("where_projectFlow", query_id(), "Only this flow's (also `projectFlow`)"),
+            ]);
+            out
+        }
+        "project-flows-list" => {
+            let mut out = paging(1_000_000, &["limit", "perPage"]);
+            out.extend([
+                param("project", query_id(), "Only this project's flows (also `where_project`)"),
+                param(
+                    "type",
+                    json!({"type": "string", "pattern": any_case(FlowType::allowed())}),
+                    "onboarding or login (also `where_type`)",
+                ),
+                param("status", project_status(), "Only flows of projects in this status (also `where_status`)"),
+            ]);
+            out
+        }
+        "webhooks-list" => {
+            let mut out = paging(100_000, &["perPage"]);
+            out.extend([
+                param("like_name", json!({"type": "string"}), "Name contains (any case)"),
+                param("where_url", json!({"type": "string"}), "This exact URL"),
+            ]);
+            out
+        }
+        "webhooks-deliveries" => {
+            let mut out = paging(100_000, &["perPage"]);
+            out.push(param(
+                "status",
+                json!({"type": "string", "pattern": any_case("PENDING|SUCCEEDED|FAILED")}),
+                "Only deliveries in this state",
+            ));
+            out
+        }
+        "projects-public" => {
+            vec![param("id", query_id(), "The project (also `projectId`); required"), param("projectId", query_id(), "Another name of id")]
+        }
+        "auth-session" => vec![
+            param(
+                "expiresIn",
+                json!({"type": "integer", "minimum": 1, "maximum": 12}),
+                "The new token's lifetime in months (also `expireIn`); 1 month = 30 days",
+            ),
+            param("origin", json!({"type": "string"}), "`refresh` in the reference's examples; informational"),
+        ],
+        _ => vec![],
+    }
 }
 
 /// The resources the success bodies carry, by name in `components.schemas`.

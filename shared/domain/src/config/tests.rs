@@ -263,3 +263,26 @@ fn json_merge_patch_replaces_arrays_merges_objects_and_removes_nulls() {
     merge(&mut base, &json!({"a": {"c": 3}, "list": [9], "gone": null}));
     assert_eq!(base, json!({"a": {"b": 1, "c": 3}, "list": [9]}));
 }
+
+#[test]
+fn a_length_limit_counts_the_characters_as_sent_surrounding_spaces_included() {
+    // The published schema's maxLength counts them so; a reader trimming first would accept what
+    // the schema calls invalid.
+    let mut doc = step1();
+    doc["name"] = json!(format!("{} ", "a".repeat(NAME_MAX)));
+    let errors = read_config(doc.as_object().unwrap()).unwrap_err();
+    assert_eq!(errors[0].field, "name", "{errors:?}");
+    doc["name"] = json!(format!(" {} ", "a".repeat(NAME_MAX - 2)));
+    assert_eq!(read_config(doc.as_object().unwrap()).map(|c| c.name.len()), Ok(NAME_MAX - 2), "stored trimmed");
+}
+
+#[test]
+fn a_score_just_below_its_range_is_refused_exactly_at_the_published_minimum() {
+    let mut doc = full();
+    let below = f64::from_bits(LIVENESS_MIN_SCORE.0.to_bits() - 1);
+    doc["projectFlow"]["liveness"]["minScore"] = json!(below);
+    let errors = read_config(doc.as_object().unwrap()).unwrap_err();
+    assert_eq!(errors[0].field, "projectFlow.liveness.minScore", "{errors:?}");
+    doc["projectFlow"]["liveness"]["minScore"] = json!(LIVENESS_MIN_SCORE.0);
+    assert!(read_config(doc.as_object().unwrap()).is_ok());
+}
