@@ -78,6 +78,9 @@ fn destination(body: &Map<String, Value>, channel: Channel) -> Result<String, Ap
     match channel {
         Channel::Email => {
             let raw = text("email").ok_or_else(|| invalid("email", "is required"))?;
+            if raw.chars().count() > registration::EMAIL_MAX {
+                return Err(invalid("email", "must be at most 254 characters"));
+            }
             normalise_email(&raw).ok_or_else(|| invalid("email", "Invalid email format"))
         }
         Channel::Phone => {

@@ -208,7 +208,7 @@ fn project_body(creating: bool) -> Value {
             {"type": "string", "minLength": 1},
             {"type": "array", "minItems": 1, "items": {"type": "string"}}
         ], "description": "Country names, or \"All\""},
-        "contactEmail": text(254),
+        "contactEmail": text(smartenroll_domain::registration::EMAIL_MAX),
         "privacyUrl": url(),
         "termsAndConditionsUrl": url(),
         "dataProtection": {"anyOf": [{"type": "null"}, object(json!({
@@ -266,9 +266,18 @@ fn flow_body(creating: bool) -> Value {
     }
 }
 
-fn phone_fields(props: &mut Map<String, Value>) {
-    props.insert("phone".into(), json!({"type": "string", "minLength": 1, "description": "4 to 14 digits (spaces and dashes allowed)"}));
-    props.insert("countryCode".into(), json!({"type": "string", "minLength": 1, "description": "+ followed by 1 to 3 digits"}));
+/// `phone` and `countryCode`; the client login also takes them as numbers (its query-string form).
+fn phone_fields(props: &mut Map<String, Value>, numbers: bool) {
+    let kind = if numbers { json!(["string", "integer"]) } else { json!("string") };
+    props.insert(
+        "phone".into(),
+        json!({"type": kind, "minLength": 1, "minimum": 0, "description": "4 to 14 digits (spaces and dashes allowed)"}),
+    );
+    props.insert("countryCode".into(), json!({"type": kind, "minLength": 1, "minimum": 0, "description": "+ followed by 1 to 3 digits"}));
+}
+
+fn email() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": smartenroll_domain::registration::EMAIL_MAX, "description": "An email address"})
 }
 
 fn otp() -> Value {
@@ -304,15 +313,17 @@ pub fn request(function: &str) -> Option<Value> {
         "project-flows-create" => flow_body(true),
         "project-flows-update" => flow_body(false),
         "project-flows-blacklist" => {
-            let entry = object(json!({"email": text(254), "phone": text(32), "countryCode": text(8), "documentNumber": text(64)}), &[]);
+            let fields: Map<String, Value> =
+                smartenroll_domain::blocklist::ENTRY_FIELDS.iter().map(|(k, max)| (k.to_string(), text(*max))).collect();
+            let entry = object(Value::Object(fields), &[]);
             let entries = json!({"type": "array", "maxItems": smartenroll_domain::blocklist::MAX_ENTRIES, "items": entry});
             json!({"type": "object", "description": "The whole list, one of: `csv` (the CSV text; `text/csv` bodies are taken too) or `entries` (also named `whiteList`/`blackList`)", "properties": {"csv": {"type": "string"}, "entries": entries, "whiteList": entries, "blackList": entries}})
         }
-        "auth-email-login" => object(json!({"email": required_text(254)}), &["email"]),
-        "auth-email-login-confirm" => object(json!({"email": required_text(254), "otp": otp()}), &["email", "otp"]),
+        "auth-email-login" => object(json!({"email": email()}), &["email"]),
+        "auth-email-login-confirm" => object(json!({"email": email(), "otp": otp()}), &["email", "otp"]),
         "auth-phone-login" | "phone-validations-send" => {
             let mut props = Map::new();
-            phone_fields(&mut props);
+            phone_fields(&mut props, function == "auth-phone-login");
             props.insert("phoneGateway".into(), gateway());
             if function == "phone-validations-send" {
                 props.insert("project".into(), object_id());
@@ -321,17 +332,17 @@ pub fn request(function: &str) -> Option<Value> {
         }
         "auth-phone-login-confirm" | "phone-validations-check" => {
             let mut props = Map::new();
-            phone_fields(&mut props);
+            phone_fields(&mut props, function == "auth-phone-login-confirm");
             props.insert("otp".into(), otp());
             object(Value::Object(props), &["phone", "countryCode", "otp"])
         }
-        "email-validations-send" => object(json!({"email": required_text(254), "project": object_id()}), &["email"]),
-        "email-validations-check" => object(json!({"email": required_text(254), "otp": otp()}), &["email", "otp"]),
+        "email-validations-send" => object(json!({"email": email(), "project": object_id()}), &["email"]),
+        "email-validations-check" => object(json!({"email": email(), "otp": otp()}), &["email", "otp"]),
         "registrations-create" => object(
             json!({
                 "project": object_id(),
                 "projectFlow": object_id(),
-                "email": text(254),
+                "email": text(smartenroll_domain::registration::EMAIL_MAX),
                 "phone": text(32),
                 "countryCode": text(8),
                 "fullName": text(200),
@@ -409,7 +420,7 @@ pub fn request(function: &str) -> Option<Value> {
             let creating = function == "webhooks-create";
             let mut props = json!({
                 "name": if creating { required_text(100) } else { json!({"type": ["string", "null"], "minLength": 1, "maxLength": 100}) },
-                "url": if creating { json!({"type": "string", "minLength": 1}) } else { json!({"type": ["string", "null"]}) },
+                "url": if creating { json!({"type": "string", "minLength": 1, "maxLength": smartenroll_domain::webhook::URL_MAX}) } else { json!({"type": ["string", "null"], "maxLength": smartenroll_domain::webhook::URL_MAX}) },
                 "description": {"type": ["string", "null"], "minLength": 1, "maxLength": 500},
                 "isActive": flag(),
                 "link": ids,

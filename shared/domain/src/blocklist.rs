@@ -166,6 +166,10 @@ pub fn parse_csv(text: &str) -> Result<Vec<Listed>, Vec<FieldError>> {
     finish(out, errors)
 }
 
+/// The identifier fields of a JSON entry and their longest accepted length.
+pub const ENTRY_FIELDS: [(&str, usize); 4] =
+    [("email", crate::registration::EMAIL_MAX), ("phone", 32), ("countryCode", 8), ("documentNumber", 64)];
+
 /// The reference's JSON form: `[{name, email, countryCode, phone}]` (its `whiteList[]`), with
 /// `documentNumber` accepted too.
 pub fn parse_entries(entries: &[Value]) -> Result<Vec<Listed>, Vec<FieldError>> {
@@ -176,8 +180,20 @@ pub fn parse_entries(entries: &[Value]) -> Result<Vec<Listed>, Vec<FieldError>> 
             errors.push(FieldError::new(at, "must be an object {email, phone, countryCode, documentNumber}"));
             continue;
         };
-        let get = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-        read_row(get, &at, &mut out, &mut errors);
+        // Each identifier is text (or null) of a bounded length, counted as sent; a number or an
+        // object where text belongs is refused, not skipped.
+        let before = errors.len();
+        for (key, max) in ENTRY_FIELDS {
+            match obj.get(key) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(v)) if v.chars().count() <= max => {}
+                Some(_) => errors.push(FieldError::new(format!("{at}.{key}"), format!("must be text of at most {max} characters"))),
+            }
+        }
+        if errors.len() == before {
+            let get = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+            read_row(get, &at, &mut out, &mut errors);
+        }
         if errors.len() > MAX_REPORTED {
             break;
         }
@@ -188,6 +204,15 @@ pub fn parse_entries(entries: &[Value]) -> Result<Vec<Listed>, Vec<FieldError>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_field_that_is_not_text_or_is_too_long_is_refused_not_skipped() {
+        let entries =
+            [serde_json::json!({"email": 5, "phone": "+573001234567"}), serde_json::json!({"documentNumber": "-".repeat(61) + "1234"})];
+        let errors = parse_entries(&entries).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["entries[0].email", "entries[1].documentNumber"]);
+    }
 
     fn kinds(list: &[Listed]) -> Vec<(&str, &str)> {
         list.iter().map(|l| (l.kind.as_str(), l.value.as_str())).collect()

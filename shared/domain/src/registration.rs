@@ -244,6 +244,9 @@ impl Event {
 }
 
 /// Normalises an email the way the reference does (lower-cased, spaces removed) and checks it.
+/// The longest email address taken anywhere (RFC 5321's path limit), counted as sent.
+pub const EMAIL_MAX: usize = 254;
+
 pub fn normalise_email(raw: &str) -> Option<String> {
     let e: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
     let ok = email_address::EmailAddress::parse_with_options(&e, email_address::Options::default().without_display_text()).is_ok();
@@ -327,7 +330,7 @@ pub fn start(
         return Err(DomainError::Conflict { message: "project_flow_not_onboarding".into(), details: vec![] });
     }
     let mut errors = Vec::new();
-    let email = text(body, "email", &mut errors, 254).and_then(|raw| {
+    let email = text(body, "email", &mut errors, EMAIL_MAX).and_then(|raw| {
         normalise_email(&raw).or_else(|| {
             errors.push(FieldError::new("email", "Invalid email format"));
             None

@@ -25,6 +25,8 @@ pub const SECRET_PREFIX: &str = "whsec_";
 pub const SECRET_BYTES: usize = 32;
 /// How long a replaced secret keeps signing after a rotation, unless the operator says otherwise.
 pub const DEFAULT_ROTATION_OVERLAP_SECONDS: i64 = 24 * 3600;
+/// The longest receiver URL.
+pub const URL_MAX: usize = 2048;
 pub const MAX_ROTATION_OVERLAP_SECONDS: i64 = 7 * 24 * 3600;
 /// A receiver should refuse timestamps further than this from its clock (replay protection).
 pub const VERIFY_TOLERANCE_SECONDS: i64 = 300;
@@ -520,8 +522,12 @@ fn id_list(body: &Map<String, Value>, key: &str, errors: &mut Vec<FieldError>) -
 /// An http(s) URL without credentials, at most 2048 characters (where it may point is the
 /// outbound guard's question, asked at save time and at every send).
 pub fn check_url(raw: &str) -> Result<String, String> {
+    // Counted as sent, like every length limit (the published schema's maxLength).
+    if raw.chars().count() > URL_MAX {
+        return Err("must be at most 2048 characters".into());
+    }
     let raw = raw.trim();
-    if raw.len() > 2048 {
+    if raw.len() > URL_MAX {
         return Err("must be at most 2048 characters".into());
     }
     let url = url::Url::parse(raw).map_err(|_| "must be an absolute http or https URL".to_string())?;
