@@ -204,6 +204,7 @@ fn document() -> Value {
 
 fn schemas() -> Value {
     let mut out = crate::schemas::resources();
+    out.extend(crate::schemas::enums());
     out.insert("Error".into(), error_schema());
     let enums = json!({
                 "ProjectStatus": enum_schema(ProjectStatus::ALL.map(ProjectStatus::as_str), "A project's status"),
@@ -248,5 +249,30 @@ mod tests {
             assert_eq!(params, route.path.matches('{').count(), "{}", route.path);
         }
         assert_eq!(ids.len(), ROUTES.len());
+    }
+
+    #[test]
+    fn every_enum_of_the_reference_is_a_named_schema_with_its_values() {
+        let schemas = &DOCUMENT["components"]["schemas"];
+        for name in [
+            "ProjectStatus",
+            "RegistrationStatus",
+            "RateLimitCategory",
+            "Target",
+            "FlowType",
+            "StepMode",
+            "VerificationMethod",
+            "DocumentCategory",
+            "SearchMode",
+            "LivenessMode",
+            "Source",
+            "Strategy",
+            "DeliveryStatus",
+            "ValidationStatus",
+            "SyncStep",
+        ] {
+            assert!(schemas[name]["enum"].as_array().is_some_and(|v| v.len() >= 2), "{name}: {}", schemas[name]);
+        }
+        assert!(schemas["StepMode"]["description"].as_str().is_some_and(|d| d.contains("disabled")), "aliases are named");
     }
 }

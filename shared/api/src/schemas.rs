@@ -534,6 +534,51 @@ pub fn query(function: &str) -> Vec<Value> {
     }
 }
 
+/// A named enum of the reference: the canonical values (`enum`, as answers carry them) and the
+/// other spellings accepted on input.
+fn named_enum(values: &[&str], aliases: &[&str], description: &str) -> Value {
+    let mut d = format!("{description}. Any case on input");
+    if !aliases.is_empty() {
+        d.push_str(&format!("; also accepted: {}", aliases.join(", ")));
+    }
+    json!({"type": "string", "enum": values, "description": d})
+}
+
+/// Every enum of the reference's configuration and resources, by name in `components.schemas`.
+pub fn enums() -> Map<String, Value> {
+    macro_rules! config_enums {
+        ($($name:ident: $description:literal),+ $(,)?) => {
+            [$((stringify!($name), named_enum($name::VALUES, $name::ALIASES, $description))),+]
+        };
+    }
+    let mut out: Map<String, Value> = config_enums!(
+        Target: "Who enrolls: people (KYC) or businesses (KYB)",
+        FlowType: "A flow's type",
+        FullNameStyle: "One full-name field or first + last",
+        EmailGateway: "How email codes are sent",
+        PhoneGateway: "How phone codes are sent",
+        StepMode: "A step's requirement",
+        VerificationMethod: "How documents are captured and read",
+        DocumentCategory: "What a document is",
+        Requiredness: "Whether a document page must be sent",
+        SearchMode: "Face search mode",
+        LivenessMode: "passive: one selfie; active: a challenge sequence",
+        Source: "Where a blacklist comes from",
+        Strategy: "What a list is used for",
+        ApiTestType: "What the blacklist API's test call sends",
+        LoginStep: "A login flow's steps",
+        FailMode: "What the blacklist check does when the operator's API cannot be reached",
+    )
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    use smartenroll_domain::{otp::OtpStatus, verification::SyncStep, webhook::DeliveryStatus};
+    out.insert("DeliveryStatus".into(), named_enum(&DeliveryStatus::ALL.map(DeliveryStatus::as_str), &[], "A webhook delivery's state"));
+    out.insert("ValidationStatus".into(), named_enum(&OtpStatus::ALL.map(OtpStatus::as_str), &[], "An email or phone validation's state"));
+    out.insert("SyncStep".into(), named_enum(&SyncStep::ALL.map(|(_, name)| name), &[], "A step an enrollee's client reports"));
+    out
+}
+
 /// The resources the success bodies carry, by name in `components.schemas`.
 pub fn resources() -> Map<String, Value> {
     let id = object_id();
@@ -545,7 +590,7 @@ pub fn resources() -> Map<String, Value> {
             "allowedCountries": {"type": "array", "items": {"type": "string"}}, "createdAt": when, "updatedAt": when
         }},
         "ProjectFlow": {"type": "object", "required": ["_id", "type"], "properties": {
-            "_id": id, "type": {"type": "string", "enum": [FlowType::Onboarding.as_str(), FlowType::Login.as_str()]}
+            "_id": id, "type": {"$ref": "#/components/schemas/FlowType"}
         }},
         "AppRegistration": {"type": "object", "required": ["_id", "status"], "properties": {
             "_id": id, "status": {"$ref": "#/components/schemas/RegistrationStatus"}, "createdAt": when, "updatedAt": when
@@ -555,9 +600,9 @@ pub fn resources() -> Map<String, Value> {
             "events": {"type": ["array", "null"], "items": {"type": "string"}}
         }},
         "Delivery": {"type": "object", "required": ["_id", "webhook", "type", "status", "attempts"], "properties": {
-            "_id": id, "webhook": {"type": "string"}, "type": {"type": "string"}, "status": {"type": "string"}, "attempts": {"type": "integer", "minimum": 0}
+            "_id": id, "webhook": {"type": "string"}, "type": {"type": "string"}, "status": {"$ref": "#/components/schemas/DeliveryStatus"}, "attempts": {"type": "integer", "minimum": 0}
         }},
-        "Validation": {"type": "object", "required": ["_id", "status"], "properties": {"_id": id, "status": {"type": "string"}}},
+        "Validation": {"type": "object", "required": ["_id", "status"], "properties": {"_id": id, "status": {"$ref": "#/components/schemas/ValidationStatus"}}},
         "FaceResult": {"type": "object", "required": ["id", "data", "signature"], "properties": {
             "id": {"type": "string"}, "data": {"type": "object"},
             "signature": {"type": "object", "required": ["message", "dateTime"], "properties": {"message": {"type": "string"}, "dateTime": {"type": "string"}}}

@@ -68,6 +68,10 @@ macro_rules! string_enum {
                 match self { $(Self::$variant => $text),+ }
             }
             pub const ALLOWED: &'static str = concat!($($text, "|"),+);
+            /// The canonical values, as answers carry them.
+            pub const VALUES: &'static [&'static str] = &[$($text),+];
+            /// Other spellings accepted on input (the reference's variants).
+            pub const ALIASES: &'static [&'static str] = &[$($($alias,)*)+];
             /// Every accepted spelling, aliases included (`a|b|alias`), for the published schema.
             pub const ALLOWED_WITH_ALIASES: &'static str = concat!($($text, "|" $(, $alias, "|")*),+);
             pub fn allowed() -> &'static str {

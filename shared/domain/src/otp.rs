@@ -62,6 +62,7 @@ pub enum OtpStatus {
 }
 
 impl OtpStatus {
+    pub const ALL: [Self; 4] = [Self::Sent, Self::Validated, Self::Locked, Self::Expired];
     pub fn as_str(self) -> &'static str {
         match self {
             OtpStatus::Sent => "sent",

@@ -304,7 +304,7 @@ pub enum SyncStep {
 }
 
 impl SyncStep {
-    const ALL: [(SyncStep, &'static str); 8] = [
+    pub const ALL: [(SyncStep, &'static str); 8] = [
         (SyncStep::SkipKyc, "skipKYC"),
         (SyncStep::Instructions, "instructions"),
         (SyncStep::SignUpForm, "signUpForm"),

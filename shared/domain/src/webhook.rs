@@ -246,6 +246,7 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    pub const ALL: [Self; 3] = [Self::Pending, Self::Succeeded, Self::Failed];
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryStatus::Pending => "PENDING",
