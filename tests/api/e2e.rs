@@ -417,3 +417,34 @@ async fn the_server_publishes_the_openapi_document_of_its_routing_table() {
         &format!("openapi: {operations} operations, generated from the routing table, committed copy current"),
     );
 }
+
+#[tokio::test]
+async fn branding_colours_below_wcag_contrast_are_kept_and_warned_about_when_saved() {
+    let server = Server::start(&[]);
+    let t = server.new_client("Contrast");
+    let mut one = step_one("Contrast KYC");
+    one["branding"] = json!({"buttonColor": "#FFFF00", "buttonTextColor": "#FFFFFF"});
+    let r = server.call(Method::POST, "/v3/projects", Some(&t.token), Some(&one)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let warnings = r.body["warnings"].as_array().cloned().unwrap_or_default();
+    assert_eq!(warnings.len(), 1, "{}", r.body);
+    assert!(warnings[0].as_str().is_some_and(|w| w.contains("buttonTextColor #FFFFFF on buttonColor #FFFF00 is 1.07:1")), "{warnings:?}");
+    assert_eq!(r.body["data"]["branding"]["buttonColor"], "#FFFF00", "the save stands");
+    let id = r.body["data"]["_id"].as_str().expect("id").to_string();
+
+    // A fix clears the warning; a save that does not touch branding says nothing about it.
+    let r = server
+        .call(Method::PUT, &format!("/v3/projects/{id}"), Some(&t.token), Some(&json!({"branding": {"buttonTextColor": "#000000"}})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.get("warnings").is_none(), "{}", r.body);
+    let r =
+        server.call(Method::PUT, &format!("/v3/projects/{id}"), Some(&t.token), Some(&json!({"branding": {"textColor": "#DDDDDD"}}))).await;
+    assert!(
+        r.body["warnings"][0].as_str().is_some_and(|w| w.starts_with("contrast: textColor #DDDDDD on the page's white card")),
+        "{}",
+        r.body
+    );
+    let r = server.call(Method::PUT, &format!("/v3/projects/{id}"), Some(&t.token), Some(&json!({"name": "Renamed"}))).await;
+    assert!(r.body.get("warnings").is_none(), "{}", r.body);
+}

@@ -36,10 +36,16 @@ struct Updated<'a> {
     status: &'static str,
     /// Things the operator should know about the change (product addition; absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<&'static str>,
+    warnings: Vec<String>,
     /// The blocklist API called with `apiTestType`/`apiTestValue` when the integration was saved.
     #[serde(rename = "integrationTest", skip_serializing_if = "Option::is_none")]
     integration_test: Option<serde_json::Value>,
+}
+
+/// A save that touches branding (step 6) is told which text colours fall below WCAG AA contrast
+/// on their surface; the save stands (shared/domain/src/contrast.rs).
+fn branding_warnings(body: &serde_json::Map<String, serde_json::Value>, project: &Project) -> Vec<String> {
+    if body.contains_key("branding") { smartenroll_domain::contrast::warnings(&project.config.branding) } else { Vec::new() }
 }
 
 /// When an update saves a blocklist API integration, it is called once with the configured test
@@ -125,7 +131,12 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
         let project = lifecycle::create(&auth.client.id, &body, &ctx(deps))?;
         deps.projects.insert(&project).await?;
         tracing::info!(client = %project.client, project = %project.id, last_step = project.last_step, "project created");
-        Reply::data(StatusCode::CREATED, &project.api_view(Reveal::DemoOtp))
+        let mut out = serde_json::json!({"data": project.api_view(Reveal::DemoOtp)});
+        let warnings = branding_warnings(&body, &project);
+        if !warnings.is_empty() {
+            out["warnings"] = serde_json::json!(warnings);
+        }
+        Reply::json(StatusCode::CREATED, &out)
     };
     auth.respond(outcome.await)
 }
@@ -180,8 +191,9 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
         let reveal = if body.contains_key("demoOTP") || body.contains_key("demoMode") { Reveal::DemoOtp } else { Reveal::Hidden };
         let mut warnings = Vec::new();
         if next.status == ProjectStatus::Active && current.status != ProjectStatus::Active && next.config.demo_mode {
-            warnings.push(DEMO_ACTIVE_WARNING);
+            warnings.push(DEMO_ACTIVE_WARNING.to_string());
         }
+        warnings.extend(branding_warnings(&body, &next));
         let integration_test = test_integration(deps, &body, &next).await;
         Reply::json(StatusCode::OK, &Updated { data: next.api_view(reveal), status: "completed", warnings, integration_test })
     };

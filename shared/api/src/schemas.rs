@@ -200,8 +200,7 @@ fn branding() -> Value {
 
 /// A project create (`creating`) or partial update body (steps 1–6 and status).
 fn project_body(creating: bool) -> Value {
-    let mut flow = flow_sections();
-    flow.remove("redirectUrl");
+    let flow = flow_sections();
     let props = json!({
         "name": if creating { required_text(config::NAME_MAX) } else { json!({"type": "string", "minLength": 1, "maxLength": config::NAME_MAX}) },
         "allowedCountries": {"anyOf": [
@@ -642,7 +641,11 @@ pub fn response(function: &str) -> Value {
         )
     };
     match function {
-        "projects-create" | "projects-get" => data(reference("Project")),
+        "projects-create" => json!({"type": "object", "required": ["data"], "properties": {
+            "data": reference("Project"),
+            "warnings": {"type": "array", "items": {"type": "string"}, "description": "What the operator should know about the save (e.g. branding colours below WCAG AA contrast)"}
+        }}),
+        "projects-get" => data(reference("Project")),
         "projects-update" => json!({"type": "object", "required": ["data", "status"], "properties": {
             "data": reference("Project"), "status": {"type": "string", "enum": ["completed"]},
             "warnings": {"type": "array", "items": {"type": "string"}}, "integrationTest": {"type": "object"}

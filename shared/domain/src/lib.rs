@@ -8,6 +8,7 @@ pub mod blocklist;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod contrast;
 pub mod country;
 pub mod error;
 pub mod flows;
