@@ -11,7 +11,9 @@
 //! unknown id is 404, a project that is not active is 409, a selfie without faces is 422).
 //!
 //! The same test checks the other half of the drift guard: every events/ fixture answered 2xx
-//! validates against its operation's request schema (tests/schemathesis/fixtures.py).
+//! validates against its operation's request schema, and the answers of the success paths
+//! schemathesis cannot reach by itself against their documented responses
+//! (tests/schemathesis/fixtures.py).
 
 use crate::enrollment::{activate, demo_project};
 use crate::helpers::{Server, report};
@@ -87,8 +89,12 @@ async fn the_live_server_keeps_its_published_contract_under_schemathesis() {
     let r = server.call(Method::POST, "/v2/app-registrations", Some(&t.token), Some(&body)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let enrollee = r.body["data"]["token"].as_str().expect("enrollee token").to_string();
+    let registration = r.body["data"]["appRegistration"]["_id"].as_str().expect("registration id").to_string();
 
     let dir = tempfile::tempdir().expect("temp dir");
+    let answers = success_paths(&server, &t.token, &project, &flow, (&registration, &enrollee)).await;
+    let answers_path = dir.path().join("answers.json");
+    std::fs::write(&answers_path, serde_json::to_vec(&answers).expect("JSON")).expect("write the answers");
     let auth = r#"
 [checks]
 # 413 is the documented answer to a body over an endpoint's size limit.
@@ -124,20 +130,127 @@ bearer = "${ST_ENROLLEE_TOKEN}"
         .arg(repo().join("tests/schemathesis/fixtures.py"))
         .arg(&doc)
         .arg(repo().join("events"))
+        .arg(&answers_path)
         .output()
         .expect("run the fixture check");
     let stdout = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(out.status.success(), "events fixtures outside their request schema:\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    let fixtures = stdout.split_whitespace().next().unwrap_or("0").to_string();
+    let counts: Vec<&str> = stdout.split_whitespace().collect();
+    let (fixtures, checked_answers) = (counts.first().copied().unwrap_or("0"), counts.get(2).copied().unwrap_or("0"));
     assert!(fixtures.parse::<u32>().is_ok_and(|n| n >= 10), "{stdout}");
+    assert_eq!(checked_answers, answers.len().to_string(), "{stdout}");
 
     report(
         "schemathesis",
         &format!(
-            "schemathesis (seed {SEED}, >= {EXAMPLES} examples/op, stateful): {operations} operations, {} cases, 0 failures; {fixtures} accepted events fixtures valid by their request schemas",
+            "schemathesis (seed {SEED}, >= {EXAMPLES} examples/op, stateful): {operations} operations, {} cases, 0 failures; {fixtures} accepted events fixtures valid by their request schemas; {checked_answers} success answers schemathesis cannot reach valid by their response schemas",
             all.cases + renew.cases
         ),
     );
+}
+
+/// Walks the success paths schemathesis cannot reach by itself (they need a registration, an
+/// enrollee's codes, a webhook delivery) and records each answer: `{method, path, status, body}`
+/// with `path` the route's pattern, for the response-schema check.
+async fn success_paths(server: &Server, client: &str, project: &str, flow: &str, (reg, enrollee): (&str, &str)) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut call = async |method: Method, pattern: &str, path: String, token: Option<&str>, body: Option<Value>, expected: u16| {
+        let r = server.call(method.clone(), &path, token, body.as_ref()).await;
+        assert_eq!(r.status.as_u16(), expected, "{method} {path}: {}", r.body);
+        out.push(json!({"method": method.as_str(), "path": pattern, "status": expected, "body": r.body.clone()}));
+        r.body
+    };
+    let (c, e) = (Some(client), Some(enrollee));
+    let body =
+        json!({"project": project, "projectFlow": flow, "email": "answers@example.com", "phone": "3007654321", "countryCode": "+57"});
+    let created = call(Method::POST, "/v2/app-registrations", "/v2/app-registrations".into(), c, Some(body), 200).await;
+    let other = created["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+    call(Method::GET, "/v2/app-registrations", "/v2/app-registrations".into(), c, None, 200).await;
+    call(Method::GET, "/v2/app-registrations/{id}", format!("/v2/app-registrations/{reg}"), c, None, 200).await;
+    call(Method::GET, "/v2/app-registrations/{id}", format!("/v2/app-registrations/{reg}"), e, None, 200).await;
+    call(Method::GET, "/v2/app-registrations/{id}/events", format!("/v2/app-registrations/{reg}/events"), c, None, 200).await;
+    call(Method::GET, "/v2/app-registrations/{id}/evidence", format!("/v2/app-registrations/{reg}/evidence"), c, None, 200).await;
+    let v = call(
+        Method::POST,
+        "/v2/email-validations/app-registration",
+        "/v2/email-validations/app-registration".into(),
+        e,
+        Some(json!({"email": "contract@example.com"})),
+        200,
+    )
+    .await;
+    let validation = v["data"]["_id"].as_str().expect("validation id").to_string();
+    call(
+        Method::PUT,
+        "/v2/email-validations/{id}",
+        format!("/v2/email-validations/{validation}"),
+        e,
+        Some(json!({"email": "contract@example.com", "otp": "424242"})),
+        200,
+    )
+    .await;
+    let phone = json!({"phone": "3001234567", "countryCode": "+57"});
+    call(
+        Method::POST,
+        "/v2/phone-validations/app-registration",
+        "/v2/phone-validations/app-registration".into(),
+        e,
+        Some(phone.clone()),
+        200,
+    )
+    .await;
+    call(
+        Method::PUT,
+        "/v2/phone-validations",
+        "/v2/phone-validations".into(),
+        e,
+        Some(json!({"phone": "3001234567", "countryCode": "+57", "otp": "424242"})),
+        200,
+    )
+    .await;
+    call(
+        Method::PUT,
+        "/v2/app-registrations/{id}/sync",
+        format!("/v2/app-registrations/{reg}/sync"),
+        e,
+        Some(json!({"step": "signUpForm", "status": "ONGOING"})),
+        200,
+    )
+    .await;
+    call(Method::POST, "/v2/face-recognition/liveness/challenge", "/v2/face-recognition/liveness/challenge".into(), e, None, 200).await;
+    call(Method::POST, "/v2/app-registrations/{id}/resend-link", format!("/v2/app-registrations/{reg}/resend-link"), c, None, 200).await;
+    call(Method::DELETE, "/v2/app-registrations/{id}", format!("/v2/app-registrations/{other}"), c, None, 200).await;
+    call(Method::GET, "/v2/projects/kyc", format!("/v2/projects/kyc?id={project}"), None, None, 200).await;
+    call(Method::GET, "/v2/auth/session", "/v2/auth/session".into(), c, None, 200).await;
+    // A webhook whose receiver is not listening: the test delivery is still being retried, so a
+    // replay of it is refused (409, in the error shape); replay-failed finds none to replay.
+    let hook = call(
+        Method::POST,
+        "/v2/webhooks",
+        "/v2/webhooks".into(),
+        c,
+        Some(json!({"name": "contract", "url": "http://127.0.0.1:9/hook"})),
+        201,
+    )
+    .await;
+    let hook = hook["data"]["_id"].as_str().expect("webhook id").to_string();
+    let d = call(Method::POST, "/v2/webhooks/{id}/test", format!("/v2/webhooks/{hook}/test"), c, None, 202).await;
+    let delivery = d["data"]["_id"].as_str().expect("delivery id").to_string();
+    call(Method::GET, "/v2/webhooks/{id}/deliveries", format!("/v2/webhooks/{hook}/deliveries"), c, None, 200).await;
+    call(Method::GET, "/v2/webhooks/{id}/deliveries/{deliveryId}", format!("/v2/webhooks/{hook}/deliveries/{delivery}"), c, None, 200)
+        .await;
+    call(
+        Method::POST,
+        "/v2/webhooks/{id}/deliveries/{deliveryId}/replay",
+        format!("/v2/webhooks/{hook}/deliveries/{delivery}/replay"),
+        c,
+        None,
+        409,
+    )
+    .await;
+    call(Method::POST, "/v2/webhooks/{id}/replay-failed", format!("/v2/webhooks/{hook}/replay-failed"), c, None, 202).await;
+    call(Method::POST, "/v2/webhooks/{id}/rotate-secret", format!("/v2/webhooks/{hook}/rotate-secret"), c, None, 200).await;
+    out
 }
 
 // What schemathesis found, each kept as its own regression test.

@@ -4,8 +4,13 @@ hand-written readers and the schemas (schemathesis, run beside this, checks the 
 against the live server). Run by tests/api/contract.rs with the schemathesis venv's Python
 (jsonschema-rs is one of schemathesis' own pinned dependencies).
 
-Usage: fixtures.py OPENAPI_JSON EVENTS_DIR -> prints "<checked> <skipped>" or exits 1 naming each
-fixture that does not validate.
+With a third argument, a JSON list of recorded answers `[{method, path, status, body}]` (`path` the
+route's pattern), each body must also be valid by its operation's documented response for that
+status: the success paths schemathesis cannot reach on its own (a registration's validations,
+its deletion, webhook deliveries) are recorded by the contract test and checked here.
+
+Usage: fixtures.py OPENAPI_JSON EVENTS_DIR [ANSWERS_JSON] -> prints "<checked> <skipped> <answers>"
+or exits 1 naming each fixture or answer that does not validate.
 """
 
 import base64
@@ -49,10 +54,23 @@ def main() -> int:
         for e in jsonschema_rs.Draft202012Validator(root).iter_errors(body):
             problems.append(f"{fixture.relative_to(events)}: {'/'.join(map(str, e.instance_path)) or 'body'}: {e.message[:200]}")
         checked += 1
+    answers = json.loads(pathlib.Path(sys.argv[3]).read_text()) if len(sys.argv) > 3 else []
+    for a in answers:
+        op = by_route.get((a["method"], a["path"]))
+        response = op and (op["responses"].get(str(a["status"])) or op["responses"].get("default"))
+        if response and "$ref" in response:
+            response = doc["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+        schema = response and response.get("content", {}).get("application/json", {}).get("schema")
+        if not schema:
+            problems.append(f"{a['method']} {a['path']} {a['status']}: not documented")
+            continue
+        root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "components": doc["components"], "allOf": [schema]}
+        for e in jsonschema_rs.Draft202012Validator(root).iter_errors(a["body"]):
+            problems.append(f"{a['method']} {a['path']} {a['status']}: {'/'.join(map(str, e.instance_path)) or 'body'}: {e.message[:200]}")
     if problems:
         print("\n".join(problems))
         return 1
-    print(checked, skipped)
+    print(checked, skipped, len(answers))
     return 0
 
 

@@ -599,7 +599,7 @@ pub fn resources() -> Map<String, Value> {
             "events": {"type": ["array", "null"], "items": {"type": "string"}}
         }},
         "Delivery": {"type": "object", "required": ["_id", "webhook", "type", "status", "attempts"], "properties": {
-            "_id": id, "webhook": {"type": "string"}, "type": {"type": "string"}, "status": {"$ref": "#/components/schemas/DeliveryStatus"}, "attempts": {"type": "integer", "minimum": 0}
+            "_id": id, "webhook": {"type": "string"}, "type": {"type": "string"}, "status": {"$ref": "#/components/schemas/DeliveryStatus"}, "attempts": {"type": "array", "items": {"type": "object", "required": ["at"], "properties": {"at": {"type": "string"}, "statusCode": {"type": ["integer", "null"]}, "latencyMs": {"type": "integer", "minimum": 0}}}}
         }},
         "Validation": {"type": "object", "required": ["_id", "status"], "properties": {"_id": id, "status": {"$ref": "#/components/schemas/ValidationStatus"}}},
         "FaceResult": {"type": "object", "required": ["id", "data", "signature"], "properties": {
@@ -652,7 +652,9 @@ pub fn response(function: &str) -> Value {
         }}),
         "projects-list" => list(reference("Project")),
         "projects-delete" => deleted(),
-        "projects-public" => data(json!({"type": "object"})),
+        "projects-public" => data(json!({"type": "object", "required": ["_id", "name", "status"], "properties": {
+            "_id": object_id(), "name": {"type": "string"}, "status": {"$ref": "#/components/schemas/ProjectStatus"}
+        }})),
         "project-flows-create" | "project-flows-get" | "project-flows-update" => {
             json!({"type": "object", "required": ["data"], "properties": {
                 "data": reference("ProjectFlow"), "warnings": {"type": "array", "items": {"type": "string"}}, "integrationTest": {"type": "object"}
@@ -686,13 +688,36 @@ pub fn response(function: &str) -> Value {
             json!({"type": "object", "required": ["data", "total"], "properties": {"data": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer", "minimum": 0}}})
         }
         "registrations-evidence" => data(json!({"type": "array", "items": {"type": "object"}})),
-        "registrations-delete"
-        | "registrations-resend-link"
-        | "document-validations-submit"
-        | "biometric-validations-submit"
-        | "face-liveness-challenge"
-        | "face-compare-app-registration"
-        | "webhooks-replay-failed" => data(json!({"type": "object"})),
+        "registrations-delete" => {
+            data(json!({"type": "object", "required": ["_id", "status", "receiptId", "erasedAt", "erased"], "properties": {
+                "_id": object_id(), "project": object_id(), "status": {"type": "string", "enum": ["deleted"]}, "receiptId": object_id(),
+                "erasedAt": {"type": "string"},
+                "erased": {"type": "object", "required": ["images", "events"], "properties": {"images": {"type": "integer", "minimum": 0}, "events": {"type": "integer", "minimum": 0}}}
+            }}))
+        }
+        "registrations-resend-link" => {
+            data(json!({"type": "object", "required": ["token", "link", "appRegistrationId", "status", "emailSent"], "properties": {
+                "token": {"type": "string", "minLength": 1}, "link": {"type": ["string", "null"]}, "appRegistrationId": object_id(),
+                "status": {"$ref": "#/components/schemas/RegistrationStatus"}, "emailSent": {"type": ["boolean", "null"], "description": "Whether the link was emailed (null: not asked)"}
+            }}))
+        }
+        "document-validations-submit" => {
+            data(json!({"type": "object", "required": ["documentValidation"], "properties": {"documentValidation": {"type": "object"}}}))
+        }
+        "biometric-validations-submit" => {
+            data(json!({"type": "object", "required": ["_id", "status", "biometricValidation"], "properties": {
+                "_id": object_id(), "status": {"$ref": "#/components/schemas/RegistrationStatus"}, "biometricValidation": {"type": "object"}
+            }}))
+        }
+        "face-liveness-challenge" => json!({"allOf": [reference("FaceResult"), {"type": "object", "properties": {"data": {
+            "type": "object", "required": ["challenge", "turns", "expiresAt"], "properties": {
+                "challenge": {"type": "string", "minLength": 1}, "turns": {"type": "array", "items": {"type": "string"}}, "expiresAt": {"type": "string"}
+            }
+        }}}]}),
+        "face-compare-app-registration" => reference("FaceResult"),
+        "webhooks-replay-failed" => {
+            data(json!({"type": "object", "required": ["replayed"], "properties": {"replayed": {"type": "integer", "minimum": 0}}}))
+        }
         "registrations-sync" => {
             data(json!({"type": "object", "required": ["token", "step", "status", "appRegistrationId"], "properties": {
                 "token": {"type": "string"}, "step": {"type": "string"}, "appRegistrationId": object_id(),
