@@ -94,6 +94,7 @@ pub const GRANTS: &[(&str, Grants)] = &[
         ],
     ),
     ("projects-public", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("hosted-page", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     (
         "project-flows-blacklist",
         &[("table", &["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET],

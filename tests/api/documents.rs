@@ -31,15 +31,25 @@ fn mrz_parse_prints_the_fields_and_fails_on_a_bad_check_digit_or_an_expired_docu
 /// A synthetic passport page (OCR-B, a real face photo) as base64 JPEG.
 fn passport_page(surname: &str, given: &str, number: &str, expiry: &str) -> String {
     use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(passport_jpeg(surname, given, number, expiry))
+}
+
+/// The same page as JPEG bytes.
+fn passport_jpeg(surname: &str, given: &str, number: &str, expiry: &str) -> Vec<u8> {
+    let cache = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.cache");
+    let face = image::open(cache.join("test-images/obama2.jpg")).expect("photo (run scripts/fetch-models)").to_rgb8();
+    passport_jpeg_of(&face, surname, given, number, expiry)
+}
+
+/// A passport page with `face` as its portrait, as JPEG bytes.
+pub fn passport_jpeg_of(face: &image::RgbImage, surname: &str, given: &str, number: &str, expiry: &str) -> Vec<u8> {
     let cache = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.cache");
     let font = std::fs::read(cache.join("fonts/OCRB.otf")).expect("OCR-B font (run scripts/fetch-models)");
-    let face = image::open(cache.join("test-images/obama2.jpg")).expect("photo (run scripts/fetch-models)").to_rgb8();
     let fields = smartenroll_documents::synthetic::Td3 { surname, given, number, nationality: "COL", birth: "690521", sex: 'M', expiry };
-    let page =
-        smartenroll_documents::synthetic::passport_page(&font, &face, &smartenroll_documents::synthetic::td3(&fields)).expect("page");
+    let page = smartenroll_documents::synthetic::passport_page(&font, face, &smartenroll_documents::synthetic::td3(&fields)).expect("page");
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&page).expect("encode");
-    base64::engine::general_purpose::STANDARD.encode(out)
+    out
 }
 
 use crate::helpers::{Server, Tenant};

@@ -69,7 +69,7 @@ async fn registrations(server: &Server) {
     assert_eq!(r.body["data"]["informationValidation"]["fullName"], "Ana Pérez");
     let token = r.body["data"]["token"].as_str().expect("enrollee token").to_string();
     let link = r.body["data"]["link"].as_str().expect("link");
-    assert!(link.starts_with(&format!("{PUBLIC_URL}/enroll/{id}#token=")), "the link comes from the configured base URL: {link}");
+    assert!(link.starts_with(&format!("{PUBLIC_URL}/sign-up/{project}#token=")), "the link comes from the configured base URL: {link}");
 
     // The same email, or the same phone, again in this flow is the documented conflict.
     let again = json!({"project": project, "projectFlow": flow, "email": "ANA.PEREZ@example.com"});
@@ -846,7 +846,7 @@ async fn links_are_resent_while_unfinished_and_an_abandoned_registration_expires
     let r = server.call(Method::POST, &resend, Some(&acme.token), Some(&json!({"sendEmail": "true"}))).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let link = r.body["data"]["link"].as_str().expect("link").to_string();
-    assert!(link.starts_with(&format!("{PUBLIC_URL}/enroll/{id}#token=")), "{link}");
+    assert!(link.starts_with(&format!("{PUBLIC_URL}/sign-up/{project}#token=")), "{link}");
     assert_eq!(
         (r.body["data"]["emailSent"]["sent"].as_bool(), r.body["data"]["accessType"].as_str()),
         (Some(true), Some("app_registration_initiated"))

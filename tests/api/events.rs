@@ -96,6 +96,15 @@ async fn every_event_fixture_runs_through_its_handler_with_the_expected_status()
                 _ => String::new(),
             };
             assert_eq!(response.status().as_u16(), expected, "{function}/{name}: {body}");
+            let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if expected < 400 && !content_type.starts_with("application/json") {
+                // The hosted page and its files: text, in a type the document lists.
+                let listed = &documented[expected.to_string()]["content"];
+                let essence = content_type.split(';').next().unwrap_or_default();
+                assert!(listed.get(essence).is_some() && !body.is_empty(), "{function}/{name}: {content_type} is not documented");
+                ran += 1;
+                continue;
+            }
             let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{function}/{name}: body is not JSON"));
             if expected >= 400 {
                 assert!(json["message"].is_string() && json["code"].is_string(), "{function}/{name}: {json}");

@@ -13,6 +13,7 @@ mod fuzz;
 mod helpers;
 mod infra;
 mod lambda;
+mod page;
 mod retention;
 mod security;
 mod webhooks;

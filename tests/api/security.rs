@@ -80,6 +80,8 @@ impl Victim {
                 ("webhooks", "id") => "webhook",
                 ("deliveries", "deliveryId") => "delivery",
                 ("evidence", "ticket") => "ticket",
+                ("sign-up", "projectId") => "project",
+                ("assets", "file") => "asset",
                 (parent, name) => {
                     panic!("no resource of tenant A for the parameter {{{name}}} after /{parent}/: add one to the auth matrix")
                 }
@@ -220,6 +222,8 @@ async fn auth_matrix(server: &Server, secret: &str, backend: &str) {
         ("webhook", webhook.clone()),
         ("delivery", delivery.clone()),
         ("ticket", ticket),
+        // The hosted page's files are the same for everyone; one of them.
+        ("asset", "app.js".to_string()),
     ]);
     let victim = Victim {
         tenant: a,

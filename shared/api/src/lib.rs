@@ -21,6 +21,7 @@ pub mod images;
 pub mod jobs;
 pub mod login;
 pub mod openapi;
+pub mod page;
 pub mod projects;
 pub mod public;
 pub mod registrations;

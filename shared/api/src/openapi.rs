@@ -62,6 +62,12 @@ fn operation_id(route: &Route) -> String {
     let shared = ROUTES.iter().filter(|r| r.function == route.function).count() > 1;
     if shared {
         let version = route.path.split('/').nth(1).unwrap_or("v2");
+        let same_version = ROUTES.iter().filter(|r| r.function == route.function && r.path.split('/').nth(1) == Some(version)).count() > 1;
+        if same_version {
+            // Not versioned (the hosted page and its files): named by the last literal segment.
+            let last = route.path.split('/').rfind(|s| !s.starts_with('{')).unwrap_or(version);
+            return format!("{}-{last}", route.function);
+        }
         format!("{}-{version}", route.function)
     } else {
         route.function.to_string()
@@ -87,7 +93,12 @@ fn success(route: &Route) -> (String, Value) {
     } else {
         "200"
     };
-    let content = if route.function == "evidence-download" {
+    let text = |types: &[&str]| -> Value { types.iter().map(|t| (t.to_string(), json!({"schema": {"type": "string"}}))).collect() };
+    let content = if route.function == "hosted-page" && route.path.contains("{file}") {
+        text(&["text/javascript", "text/css"])
+    } else if route.function == "hosted-page" {
+        text(&["text/html"])
+    } else if route.function == "evidence-download" {
         json!({"image/jpeg": {"schema": {"type": "string", "contentEncoding": "binary"}}, "image/png": {"schema": {"type": "string", "contentEncoding": "binary"}}})
     } else {
         json!({"application/json": {"schema": crate::schemas::response(route.function)}})
@@ -144,16 +155,20 @@ fn operation(route: &Route) -> Value {
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
-            // Every id in a path is an ObjectId, except the evidence ticket (signed, opaque).
-            let schema =
-                if name == "ticket" { json!({"type": "string", "minLength": 1}) } else { json!({"$ref": "#/components/schemas/ObjectId"}) };
+            // Every id in a path is an ObjectId, except the evidence ticket (signed, opaque) and
+            // the hosted page's file names.
+            let schema = match name {
+                "ticket" => json!({"type": "string", "minLength": 1}),
+                "file" => json!({"type": "string", "enum": crate::page::ASSETS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>()}),
+                _ => json!({"$ref": "#/components/schemas/ObjectId"}),
+            };
             json!({"name": name, "in": "path", "required": true, "schema": schema})
         })
         .collect();
     parameters.extend(crate::schemas::query(route.function));
     let mut op = json!({
         "operationId": operation_id(route),
-        "tags": [route.path.split('/').nth(2).unwrap_or("api")],
+        "tags": [if route.path.starts_with("/v") { route.path.split('/').nth(2).unwrap_or("api") } else { "hosted-page" }],
         "security": security(route.access),
         "responses": responses,
         "x-function": route.function,

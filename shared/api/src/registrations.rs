@@ -28,7 +28,7 @@ pub(crate) async fn load(deps: &Deps, client: &ClientId, id: &RegistrationId) ->
 /// The hosted page's link for a registration and token, from the configured public base URL.
 /// The token travels in the fragment, which browsers never send to servers (no token in access logs).
 pub(crate) fn hosted_link(deps: &Deps, registration: &Registration, token: &str) -> Option<String> {
-    deps.enrollment.public_url.as_ref().map(|base| format!("{base}/enroll/{}#token={token}", registration.id))
+    deps.enrollment.public_url.as_ref().map(|base| format!("{base}/sign-up/{}#token={token}", registration.project))
 }
 
 /// `POST /v2/app-registrations`: starts a registration on an active project's onboarding flow.

@@ -116,6 +116,8 @@ routes! {
     "GET" "/v2/webhooks/{id}/deliveries/{deliveryId}" => "webhooks-delivery" Client crate::webhooks::delivery,
     "POST" "/v2/webhooks/{id}/deliveries/{deliveryId}/replay" => "webhooks-replay" Client crate::webhooks::replay,
     "POST" "/v2/webhooks/{id}/replay-failed" => "webhooks-replay-failed" Client crate::webhooks::replay_failed,
+    "GET" "/sign-up/{projectId}" => "hosted-page" Public crate::page::serve,
+    "GET" "/sign-up/assets/{file}" => "hosted-page" Public crate::page::serve,
 }
 
 pub enum Match {

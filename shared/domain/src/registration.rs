@@ -480,6 +480,7 @@ impl Registration {
         v["biometricValidation"] = json!(latest(crate::verification::CheckKind::Liveness));
         v["emailValidation"] = json!(self.email_validation.as_ref().map(|s| &s.id));
         v["phoneValidation"] = json!(self.phone_validation.as_ref().map(|s| &s.id));
+        v["progress"] = crate::verification::progress(self);
         if view == View::Operator {
             v["checks"] = self.checks.iter().map(|c| c.api_json(self)).collect();
             v["origin"] = json!(self.origin);

@@ -241,6 +241,46 @@ pub fn sign_up_missing(reg: &Registration) -> Option<&'static str> {
     None
 }
 
+/// Where an enrollee stands, for a page that resumes after a reload or on another device: which
+/// one-time codes the flow still needs (`needed`, `validated`, or `notNeeded`), whether the
+/// notice and terms were accepted, and per verification step its mode, the latest attempt's
+/// state (`null` before any; `pending`, `passed`, `failed`, `review`) and the attempts left.
+/// Coarse on purpose: scores and reasons stay in the operator's view.
+pub fn progress(reg: &Registration) -> Value {
+    use crate::config::{EmailGateway, PhoneGateway};
+    let form = reg.flow_config.sign_up_form.as_ref();
+    let passed = |v: &Option<crate::otp::OtpState>| v.as_ref().is_some_and(|s| s.status == crate::otp::OtpStatus::Validated);
+    let code = |wanted: bool, done: bool| match (wanted, done) {
+        (false, _) => "notNeeded",
+        (true, true) => "validated",
+        (true, false) => "needed",
+    };
+    let email_wanted = form.is_some_and(|f| f.email && f.email_gateway != EmailGateway::None) && reg.person.email.is_some();
+    let phone_wanted = form.is_some_and(|f| f.phone && f.phone_gateway != PhoneGateway::None) && reg.person.phone.is_some();
+    let step = |kind: CheckKind| {
+        let attempts = reg.checks.iter().filter(|c| c.kind == kind).count();
+        let latest = reg.checks.iter().rev().find(|c| c.kind == kind).map(|c| match &c.outcome {
+            Outcome::Pending => "pending",
+            Outcome::Passed { .. } => "passed",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Inconclusive { .. } => "review",
+        });
+        json!({
+            "mode": step_mode(reg, kind).as_str(),
+            "latest": latest,
+            "attemptsLeft": usize::from(attempt_limit(reg, kind)).saturating_sub(attempts),
+        })
+    };
+    json!({
+        "emailCode": code(email_wanted, passed(&reg.email_validation)),
+        "phoneCode": code(phone_wanted, passed(&reg.phone_validation)),
+        "consentAccepted": reg.consent.accepted_at.is_some() || reg.current_step != "signUpForm",
+        "document": step(CheckKind::Document),
+        "liveness": step(CheckKind::Liveness),
+        "endRequested": reg.end_requested_at.is_some(),
+    })
+}
+
 /// The final status from the flow's requirements and the recorded checks (the latest attempt of
 /// each kind counts): a mandatory step never submitted → incomplete; a check still running →
 /// pending; a failed mandatory check → `FAILED`; an inconclusive mandatory one →

@@ -1,0 +1,201 @@
+// Every word the hosted page shows, in one place per language. The page picks the registration's
+// `language` (or, before there is one, the project's `defaultLanguage`, then the browser's), and
+// falls back to English for a language it does not have. `{name}` marks a value filled in.
+
+export const STRINGS = {
+  en: {
+    title: "Identity verification",
+    loading: "Loading…",
+    closedTitle: "Enrollment is closed",
+    closedText: "This project is not taking new enrollments right now. Please try again later.",
+    notFoundTitle: "Page not found",
+    notFoundText: "This enrollment link is not valid.",
+    invitationTitle: "You need an invitation",
+    invitationText: "This enrollment starts from a link sent to you. Please open the link from your email or message.",
+    expiredTitle: "This link has expired",
+    expiredText: "Please ask for a new enrollment link.",
+    signUpTitle: "Create your profile",
+    signUpText: "We will ask for an ID document and a selfie to confirm it is you.",
+    fullName: "Full name",
+    firstName: "First name",
+    lastName: "Last name",
+    email: "Email",
+    phone: "Mobile phone",
+    countryCode: "Country code",
+    required: "Required",
+    consentText: "I have read and accept the privacy notice and the terms and conditions.",
+    consentPrivacyOnly: "I have read and accept the privacy notice.",
+    consentTermsOnly: "I have read and accept the terms and conditions.",
+    privacyLink: "Privacy notice",
+    termsLink: "Terms and conditions",
+    consentNeeded: "Please accept to continue.",
+    continue: "Continue",
+    start: "Start",
+    welcomeTitle: "Before you start",
+    welcomeText: "You will confirm your contact details, photograph an ID document and take a selfie.",
+    emailCodeTitle: "Check your email",
+    phoneCodeTitle: "Check your phone",
+    codeSentTo: "We sent a 6-digit code to {to}.",
+    codeLabel: "Verification code",
+    codeExpires: "The code expires at {time}.",
+    verify: "Verify",
+    resend: "Send a new code",
+    resent: "A new code is on its way.",
+    codeWrong: "That code is not right. Please check it and try again.",
+    documentTitle: "Your ID document",
+    documentText: "Choose the document you will photograph.",
+    documentFrontTitle: "Front of your document",
+    documentBackTitle: "Back of your document",
+    documentHint: "Place the document inside the frame, on a flat surface with good light.",
+    selfieTitle: "Take a selfie",
+    selfieHint: "Look at the camera with your face inside the oval, in good light, without glasses or a hat.",
+    takePhoto: "Take photo",
+    upload: "Upload a photo instead",
+    uploadOnly: "Choose a photo",
+    cameraUnavailable: "The camera is not available, so please upload a photo.",
+    cameraStarting: "Starting the camera…",
+    usePhoto: "Use this photo",
+    retake: "Take another",
+    previewAlt: "The photo you took",
+    cameraAlt: "Camera view",
+    sending: "Sending…",
+    skip: "Skip this step",
+    challengeIntro: "Follow the instructions: keep your face in the oval.",
+    turn_left: "Turn your head slowly to the left",
+    turn_right: "Turn your head slowly to the right",
+    turn_up: "Tilt your head slowly up",
+    turn_down: "Tilt your head slowly down",
+    waitingTitle: "Checking your information",
+    waitingText: "This usually takes less than a minute. You can keep this page open.",
+    handoffText: "Want to continue on your phone? Open this page there with the same link.",
+    COMPLETED: "You are verified. Thank you!",
+    COMPLETED_WITHOUT_KYC: "You are all set. Thank you!",
+    NEEDS_MANUAL_VERIFICATION: "Thank you! A person will review your information and you will hear from us.",
+    FAILED: "We could not verify your identity.",
+    EXPIRED: "This enrollment has expired.",
+    doneTitle: "All done",
+    redirecting: "Taking you back…",
+    backToSite: "Continue",
+    errorTitle: "Something went wrong",
+    errorRetry: "Try again",
+    tooMany: "Too many attempts. Please wait a moment and try again.",
+    photoTooLarge: "That photo is too large. Please choose another one.",
+    photoUnreadable: "That file could not be read as a photo. Please choose a JPEG or PNG photo.",
+    step: "Step {n} of {total}",
+    language: "Language",
+  },
+  es: {
+    title: "Verificación de identidad",
+    loading: "Cargando…",
+    closedTitle: "La inscripción está cerrada",
+    closedText: "Este proyecto no está recibiendo inscripciones en este momento. Inténtalo más tarde.",
+    notFoundTitle: "Página no encontrada",
+    notFoundText: "Este enlace de inscripción no es válido.",
+    invitationTitle: "Necesitas una invitación",
+    invitationText: "Esta inscripción empieza desde un enlace que te enviaron. Abre el enlace de tu correo o mensaje.",
+    expiredTitle: "Este enlace ha caducado",
+    expiredText: "Pide un nuevo enlace de inscripción.",
+    signUpTitle: "Crea tu perfil",
+    signUpText: "Te pediremos un documento de identidad y una selfie para confirmar que eres tú.",
+    fullName: "Nombre completo",
+    firstName: "Nombre",
+    lastName: "Apellido",
+    email: "Correo electrónico",
+    phone: "Teléfono móvil",
+    countryCode: "Código de país",
+    required: "Obligatorio",
+    consentText: "He leído y acepto el aviso de privacidad y los términos y condiciones.",
+    consentPrivacyOnly: "He leído y acepto el aviso de privacidad.",
+    consentTermsOnly: "He leído y acepto los términos y condiciones.",
+    privacyLink: "Aviso de privacidad",
+    termsLink: "Términos y condiciones",
+    consentNeeded: "Acepta para continuar.",
+    continue: "Continuar",
+    start: "Empezar",
+    welcomeTitle: "Antes de empezar",
+    welcomeText: "Confirmarás tus datos de contacto, fotografiarás un documento de identidad y te tomarás una selfie.",
+    emailCodeTitle: "Revisa tu correo",
+    phoneCodeTitle: "Revisa tu teléfono",
+    codeSentTo: "Enviamos un código de 6 dígitos a {to}.",
+    codeLabel: "Código de verificación",
+    codeExpires: "El código caduca a las {time}.",
+    verify: "Verificar",
+    resend: "Enviar un código nuevo",
+    resent: "Un código nuevo va en camino.",
+    codeWrong: "Ese código no es correcto. Revísalo e inténtalo de nuevo.",
+    documentTitle: "Tu documento de identidad",
+    documentText: "Elige el documento que vas a fotografiar.",
+    documentFrontTitle: "Frente de tu documento",
+    documentBackTitle: "Reverso de tu documento",
+    documentHint: "Coloca el documento dentro del marco, sobre una superficie plana y con buena luz.",
+    selfieTitle: "Tómate una selfie",
+    selfieHint: "Mira a la cámara con la cara dentro del óvalo, con buena luz, sin gafas ni gorra.",
+    takePhoto: "Tomar foto",
+    upload: "Subir una foto",
+    uploadOnly: "Elegir una foto",
+    cameraUnavailable: "La cámara no está disponible; sube una foto.",
+    cameraStarting: "Iniciando la cámara…",
+    usePhoto: "Usar esta foto",
+    retake: "Tomar otra",
+    previewAlt: "La foto que tomaste",
+    cameraAlt: "Vista de la cámara",
+    sending: "Enviando…",
+    skip: "Omitir este paso",
+    challengeIntro: "Sigue las instrucciones: mantén la cara dentro del óvalo.",
+    turn_left: "Gira la cabeza despacio hacia la izquierda",
+    turn_right: "Gira la cabeza despacio hacia la derecha",
+    turn_up: "Inclina la cabeza despacio hacia arriba",
+    turn_down: "Inclina la cabeza despacio hacia abajo",
+    waitingTitle: "Estamos revisando tu información",
+    waitingText: "Suele tardar menos de un minuto. Puedes dejar esta página abierta.",
+    handoffText: "¿Quieres continuar en tu teléfono? Abre esta página allí con el mismo enlace.",
+    COMPLETED: "Tu identidad está verificada. ¡Gracias!",
+    COMPLETED_WITHOUT_KYC: "Todo listo. ¡Gracias!",
+    NEEDS_MANUAL_VERIFICATION: "¡Gracias! Una persona revisará tu información y te contactaremos.",
+    FAILED: "No pudimos verificar tu identidad.",
+    EXPIRED: "Esta inscripción ha caducado.",
+    doneTitle: "Listo",
+    redirecting: "Te estamos llevando de vuelta…",
+    backToSite: "Continuar",
+    errorTitle: "Algo salió mal",
+    errorRetry: "Intentar de nuevo",
+    tooMany: "Demasiados intentos. Espera un momento e inténtalo de nuevo.",
+    photoTooLarge: "Esa foto es demasiado grande. Elige otra.",
+    photoUnreadable: "Ese archivo no se pudo leer como foto. Elige una foto JPEG o PNG.",
+    step: "Paso {n} de {total}",
+    language: "Idioma",
+  },
+};
+
+/** Document categories, as the enrollee reads them. */
+export const CATEGORIES = {
+  en: { passport: "Passport", government_id: "National ID card", license: "Driver's licence" },
+  es: { passport: "Pasaporte", government_id: "Cédula de identidad", license: "Licencia de conducción" },
+};
+
+let current = "en";
+
+/** Whether the page has strings for `lang` (`es-CO` counts as `es`). */
+export function supported(lang) {
+  return Boolean(STRINGS[String(lang || "").toLowerCase().slice(0, 2)]);
+}
+
+export function setLanguage(lang) {
+  const base = String(lang || "").toLowerCase().slice(0, 2);
+  current = STRINGS[base] ? base : "en";
+  return current;
+}
+
+export function language() {
+  return current;
+}
+
+/** The string `key` in the current language, with `{name}` filled from `vars`. */
+export function t(key, vars = {}) {
+  const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+export function category(name) {
+  return CATEGORIES[current][name] ?? CATEGORIES.en[name] ?? name;
+}
