@@ -132,6 +132,7 @@ pub const GRANTS: &[(&str, Grants)] = &[
         &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
     ),
     ("registrations-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("registrations-handoff", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     ("registrations-events", &[("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
     (
         "email-validations-send",

@@ -9,14 +9,15 @@
 //   the page is reloaded after the document and must resume at the selfie.
 // - denied: camera permission refused; every photo is an upload, the page never dead-ends.
 // - iframe: the page inside an iframe of another local origin, camera delegated with
-//   allow="camera".
+//   allow="camera", opened from the operator's link; the selfie is handed off to another device
+//   (a second browser context) through the page's hand-off link and QR code.
 // Each step is screenshotted at phone and desktop width and checked with axe-core (no serious or
 // critical violation). Any Content-Security-Policy report or page error fails the run. Prints one
 // line `RESULT <json>`.
 
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
 import { STRINGS } from "../../shared/api/page/strings.js";
 
@@ -36,8 +37,19 @@ const problems = [];
 const axeReport = [];
 let shot = 0;
 
-const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--use-fake-device-for-media-stream"];
-if (config.run !== "denied") args.push(`--use-file-for-fake-video-capture=${config.files.video}`);
+// The vendored QR encoder is the npm package's file, unchanged.
+const vendored = readFileSync(new URL("../../shared/api/page/qrcode.js", import.meta.url));
+if (!vendored.equals(readFileSync(join(dirname(require.resolve("qrcode-generator")), "qrcode.mjs")))) problems.push("shared/api/page/qrcode.js differs from qrcode-generator's dist/qrcode.mjs");
+
+// The denied run refuses the permission in its context; the device itself is the same.
+const args = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--use-fake-device-for-media-stream",
+  `--use-file-for-fake-video-capture=${config.files.video}`,
+];
 
 const browser = await chromium.launch({ executablePath: config.chromium, headless: true, args, timeout: 60_000 });
 try {
@@ -152,11 +164,35 @@ try {
     });
     if (!live) problems.push("the selfie step shows no live camera");
     await step("selfie");
+  }
+  if (config.run === "iframe") {
+    // Hand-off: the selfie is taken on another device (a phone, its own browser context) from
+    // the link and QR code this page shows; this page follows by itself.
+    await frame.click("#handoff");
+    await at(S.handoffTitle);
+    await frame.waitForFunction(() => document.querySelector("#handoff-qr")?.naturalWidth > 0);
+    await step("handoff");
+    const link = await frame.inputValue("#handoff-link");
+    if (!/\/sign-up\/[0-9a-f]{24}#token=/.test(link)) problems.push("the hand-off link is not a page link with a token");
+    const phone = await browser.newContext({ viewport: PHONE, locale: config.locale, permissions: ["camera"], hasTouch: true });
+    const other = await phone.newPage();
+    other.on("pageerror", (e) => problems.push(`page error (other device): ${e.message}`));
+    await other.goto(link);
+    await other.waitForFunction((t) => document.querySelector("#screen-title")?.textContent === t, S.selfieTitle, { timeout: TIMEOUT });
+    if (other.url().includes("token")) problems.push("the token stayed in the other device's address");
+    await other.waitForSelector("button.primary:not([disabled])");
+    await other.click("button.primary");
+    await other.waitForSelector("img.preview");
+    await other.screenshot({ path: join(outDir, "handoff-other-device-phone.png"), fullPage: true });
+    await other.click("button.primary");
+    await other.waitForFunction((titles) => titles.includes(document.querySelector("#screen-title")?.textContent), [S.waitingTitle, S.doneTitle], { timeout: TIMEOUT });
+    await phone.close();
+  } else {
+    if (config.run !== "denied") await frame.click("button.primary");
+    await frame.waitForSelector("img.preview");
+    await step("selfie-preview");
     await frame.click("button.primary");
   }
-  await frame.waitForSelector("img.preview");
-  await step("selfie-preview");
-  await frame.click("button.primary");
 
   // The checks run; the page waits, then the decision and the way back to the operator's site.
   await frame.waitForFunction(

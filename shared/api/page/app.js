@@ -10,6 +10,7 @@
 
 import { ApiError, call, claims, setToken } from "./api.js";
 import { DOCUMENT_SIDE, SELFIE_SIDE, fromFile, grab, openCamera, os, ready, stopCamera } from "./camera.js";
+import qrcode from "./qrcode.js";
 import { category, language, setLanguage, supported, t } from "./strings.js";
 
 const projectId = location.pathname.split("/").filter(Boolean)[1] || "";
@@ -444,7 +445,7 @@ async function code(reg, kind) {
  * browser has one and permission is given, and always a file upload beside it. Resolves to
  * `{image, inputMethod}` once the enrollee confirms the photo.
  */
-function capture({ title, hint, facing, guide, maxSide, skip }) {
+function capture({ title, hint, facing, guide, maxSide, skip, handoff }) {
   return new Promise((resolve) => {
     const box = alertBox();
     const status = h("p", { role: "status", class: "hint" }, t("cameraStarting"));
@@ -453,13 +454,21 @@ function capture({ title, hint, facing, guide, maxSide, skip }) {
     const shoot = button(t("takePhoto"), null, { disabled: true });
     const fileInput = h("input", { type: "file", id: "f-upload", accept: "image/jpeg,image/png,image/webp", class: "visually-hidden" });
     const uploadLabel = h("label", { for: "f-upload", class: "secondary upload" }, t("upload"));
-    const actions = h("div", { class: "actions" }, shoot, uploadLabel, fileInput, skip ? h("button", { type: "button", class: "link", onclick: skip }, t("skip")) : null);
+    const actions = h(
+      "div",
+      { class: "actions" },
+      shoot,
+      uploadLabel,
+      fileInput,
+      skip ? h("button", { type: "button", class: "link", onclick: skip }, t("skip")) : null,
+      handoff ? h("button", { type: "button", class: "link", id: "handoff", onclick: handoff }, t("handoffButton")) : null,
+    );
 
     const confirm = (image, inputMethod) => {
       stopCamera(camera);
       camera = null;
       const use = button(t("usePhoto"), () => resolve({ image, inputMethod }));
-      const again = h("button", { type: "button", class: "secondary", onclick: () => capture({ title, hint, facing, guide, maxSide, skip }).then(resolve) }, t("retake"));
+      const again = h("button", { type: "button", class: "secondary", onclick: () => capture({ title, hint, facing, guide, maxSide, skip, handoff }).then(resolve) }, t("retake"));
       screen(title, h("img", { src: image, alt: t("previewAlt"), class: `preview ${guide}` }), h("div", { class: "actions" }, use, again));
     };
 
@@ -528,7 +537,7 @@ async function documentStep(reg, doc) {
       screen(t("documentTitle"), group, h("div", { class: "actions" }, go, skip ? h("button", { type: "button", class: "link", onclick: skip }, t("skip")) : null));
     });
   }
-  const options = { facing: "environment", guide: "document", maxSide: DOCUMENT_SIDE, hint: t("documentHint"), skip };
+  const options = { facing: "environment", guide: "document", maxSide: DOCUMENT_SIDE, hint: t("documentHint"), skip, handoff: () => handoff(reg) };
   const front = await capture({ ...options, title: t("documentFrontTitle") });
   const back = chosen && chosen !== "passport" ? await capture({ ...options, title: t("documentBackTitle"), skip: null }) : null;
   const body = { image: front.image, inputMethod: front.inputMethod };
@@ -555,7 +564,7 @@ async function selfieStep(reg, live) {
   const skip = live.mode === "optional" ? () => { state.skipLiveness = true; save(); next(); } : null;
   const active = flow().liveness && flow().liveness.mode === "active";
   if (active) return activeSelfie(reg, skip);
-  const shot = await capture({ title: t("selfieTitle"), hint: t("selfieHint"), facing: "user", guide: "face", maxSide: SELFIE_SIDE, skip });
+  const shot = await capture({ title: t("selfieTitle"), hint: t("selfieHint"), facing: "user", guide: "face", maxSide: SELFIE_SIDE, skip, handoff: () => handoff(reg) });
   await submit("/v2/biometric-validations/app-registration", { image: shot.image, os: os() }, reg);
 }
 
@@ -599,11 +608,72 @@ async function activeSelfie(reg, skip) {
   });
 }
 
+// ---------------------------------------------------------------- hand-off
+
+/** What a screen on this device depends on; when another device changes it, this one moves on. */
+function stage(reg) {
+  const p = reg.progress || {};
+  return JSON.stringify([reg.status, p.emailCode, p.phoneCode, p.document && p.document.latest, p.liveness && p.liveness.latest, p.endRequested]);
+}
+
+/** A 15-minute token for another device, shown as a QR code and a link; this page keeps polling
+ * and follows whatever the other device does. */
+async function handoff(reg) {
+  const box = alertBox();
+  let answer;
+  try {
+    answer = (await call("POST", `/v2/app-registrations/${reg._id}/handoff`)).data;
+  } catch (e) {
+    return failure(e);
+  }
+  const link = answer.link || `${location.origin}/sign-up/${projectId}#token=${answer.token}`;
+  const qr = qrcode(0, "M");
+  qr.addData(link);
+  qr.make();
+  const copy = h("button", { type: "button", class: "secondary" }, t("copyLink"));
+  const input = h("input", { id: "handoff-link", readonly: true, value: link });
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      copy.textContent = t("copied");
+    } catch {
+      input.select();
+    }
+  });
+  screen(
+    t("handoffTitle"),
+    paragraph(t("handoffText")),
+    h("img", { src: qr.createDataURL(5, 4), alt: t("handoffQr"), class: "qr", id: "handoff-qr" }),
+    h("div", { class: "field" }, h("label", { for: "handoff-link" }, t("handoffLink")), input),
+    copy,
+    h("p", { role: "status", class: "hint" }, t("handoffWaiting")),
+    box,
+    h("button", { type: "button", class: "link", onclick: () => next() }, t("continueHere")),
+  );
+  const root = document.getElementById("screen");
+  const before = stage(reg);
+  while (root.contains(input)) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    if (!root.contains(input)) return;
+    try {
+      const current = (await call("GET", `/v2/app-registrations/${reg._id}`)).data;
+      if (stage(current) !== before) return next();
+    } catch (e) {
+      explain(e, box);
+    }
+  }
+}
+
 // ---------------------------------------------------------------- decision
 
 async function waiting(reg) {
   const status = h("p", { role: "status" }, t("waitingText"));
-  screen(t("waitingTitle"), h("div", { class: "spinner", "aria-hidden": "true" }), status, paragraph(t("handoffText"), { class: "hint" }));
+  screen(
+    t("waitingTitle"),
+    h("div", { class: "spinner", "aria-hidden": "true" }),
+    status,
+    h("button", { type: "button", class: "link", id: "handoff", onclick: () => handoff(reg) }, t("handoffButton")),
+  );
   if (!(reg.progress && reg.progress.endRequested)) {
     try {
       const answer = (await call("PUT", `/v2/app-registrations/${reg._id}/sync`, { step: "end", status: "COMPLETED" })).data || {};

@@ -252,6 +252,44 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
     auth.respond(outcome.await)
 }
 
+/// The hand-off token's lifetime: long enough to pick up a phone and scan a code, short enough that
+/// a photographed or forwarded code soon opens nothing.
+pub const HANDOFF_MINUTES: i64 = 15;
+
+/// `POST /v2/app-registrations/{id}/handoff` (enrollee token, their own registration): a fresh
+/// 15-minute enrollee token to continue on another device; the hosted page shows it as a link and
+/// a QR code (`<page>#token=<token>`). `link` is that link when a public URL is configured.
+/// Finished registrations: 409 `cannot_hand_off_for_this_status`. The hand-off does not end the
+/// first device's session: both may go on, and each screen follows the registration's state.
+pub async fn handoff(deps: &Deps, req: Request) -> Response<Body> {
+    let auth = crate::enrollee!(deps, req);
+    let outcome = async {
+        let id = registration_id(&req)?;
+        if id != auth.registration {
+            return Err(ApiError::NotFound("AppRegistration"));
+        }
+        let reg = load(deps, &auth.client, &id).await?;
+        if reg.status.is_finished() {
+            return Err(ApiError::Conflict { message: "cannot_hand_off_for_this_status".into(), details: vec![] });
+        }
+        let now = deps.clock.now();
+        let token = deps.jwt.issue_enrollee_token(&reg, "handoff", now, HANDOFF_MINUTES * 60).map_err(|e| {
+            tracing::error!(error = %e, "token signing failed");
+            ApiError::Internal
+        })?;
+        tracing::info!(registration = %reg.id, "hand-off token issued");
+        Reply::data(
+            StatusCode::OK,
+            &json!({
+                "token": token,
+                "expiresAt": now.plus_seconds(HANDOFF_MINUTES * 60),
+                "link": hosted_link(deps, &reg, &token),
+            }),
+        )
+    };
+    auth.respond(outcome.await)
+}
+
 /// The continuation token's lifetime (reference 6.6).
 const CONTINUATION_MINUTES: i64 = 30;
 

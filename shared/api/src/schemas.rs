@@ -695,6 +695,11 @@ pub fn response(function: &str) -> Value {
                 "erased": {"type": "object", "required": ["images", "events"], "properties": {"images": {"type": "integer", "minimum": 0}, "events": {"type": "integer", "minimum": 0}}}
             }}))
         }
+        "registrations-handoff" => data(json!({"type": "object", "required": ["token", "expiresAt", "link"], "properties": {
+            "token": {"type": "string", "minLength": 1, "description": "A 15-minute enrollee token for another device"},
+            "expiresAt": {"type": "string"},
+            "link": {"type": ["string", "null"], "description": "The hosted page with the token, when a public URL is configured"}
+        }})),
         "registrations-resend-link" => {
             data(json!({"type": "object", "required": ["token", "link", "appRegistrationId", "status", "emailSent"], "properties": {
                 "token": {"type": "string", "minLength": 1}, "link": {"type": ["string", "null"]}, "appRegistrationId": object_id(),
@@ -748,8 +753,9 @@ mod tests {
     #[test]
     fn every_route_that_takes_a_body_is_described_or_named_as_taking_none() {
         // Bodies these functions ignore (an action on the resource in the path).
-        const NONE: [&str; 6] = [
+        const NONE: [&str; 7] = [
             "auth-renew-and-revoke",
+            "registrations-handoff",
             "webhooks-test",
             "webhooks-replay",
             "webhooks-replay-failed",
