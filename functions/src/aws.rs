@@ -55,18 +55,23 @@ const WEBHOOKS_QUEUE: (&str, &[&str]) = ("webhooks-queue", &["sqs:SendMessage"])
 /// Every POST function keeps `Idempotency-Key` claims and first answers in the table
 /// (`smartenroll_api::idempotency`): claim (PutItem), read a held key (GetItem), store the answer
 /// (UpdateItem), release (DeleteItem).
+/// The project saves store the step-6 logo and image for the hosted page (and delete replaced ones).
+const BRANDING_FILES: (&str, &[&str]) = ("objects", &["s3:DeleteObject", "s3:PutObject"]);
 const IDEMPOTENT: (&str, &[&str]) = ("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
 
 /// Every function's permissions, from what its handler does. The SAM template grants exactly
 /// these and nothing else; a test compares the two.
 pub const GRANTS: &[(&str, Grants)] = &[
-    ("projects-create", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("projects-create", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), BRANDING_FILES, SECRET]),
     (
         "projects-list",
         &[("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]), ("index", &["dynamodb:Query"]), SECRET],
     ),
     ("projects-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("projects-update", &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
+    (
+        "projects-update",
+        &[("table", &["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), BRANDING_FILES, SECRET],
+    ),
     ("project-flows-create", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]), SECRET]),
     (
         "project-flows-list",
@@ -94,7 +99,7 @@ pub const GRANTS: &[(&str, Grants)] = &[
         ],
     ),
     ("projects-public", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
-    ("hosted-page", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    ("hosted-page", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), ("objects", &["s3:GetObject"]), SECRET]),
     (
         "project-flows-blacklist",
         &[("table", &["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET],
@@ -400,6 +405,11 @@ pub fn image_urls_only() -> Faces {
 /// The face models, planned once per cold start, from the folder the function's package ships
 /// (`SMARTENROLL_MODELS_DIR`; the template's models layer puts them in /opt), and image URLs over
 /// HTTPS through the outbound guard.
+/// Images fetched by URL, without the face engine (the branding images).
+pub fn images_only() -> Faces {
+    (None, http_images())
+}
+
 pub fn face_engine() -> Faces {
     let engine = env(crate::bootstrap::MODELS_DIR_ENV).and_then(|dir| crate::bootstrap::load_biometrics(std::path::Path::new(&dir)));
     (engine, http_images())
@@ -431,6 +441,12 @@ pub type Gateways = (Option<smartenroll_gateways::MailgunConfig>, Option<smarten
 /// The API functions that touch neither files nor queues nor message providers.
 pub const TABLE_ONLY: Wiring =
     Wiring { blobs: no_blobs, jobs: no_jobs, messenger: None, blacklist: None, webhooks: None, inline_relay: None, faces: None };
+/// The project saves: the branding images, stored once from a data URI or fetched through the
+/// outbound guard; the update also tests the blocklist integration.
+pub const PROJECT_CREATE: Wiring = Wiring { blobs: s3_from_env, faces: Some(images_only), ..TABLE_ONLY };
+pub const PROJECT_UPDATE: Wiring = Wiring { blacklist: Some(http_blacklist), ..PROJECT_CREATE };
+/// The hosted page serves the stored branding images.
+pub const PAGE: Wiring = Wiring { blobs: s3_from_env, ..TABLE_ONLY };
 /// The functions that store files (their jobs go through the table's outbox, not SQS).
 pub const WITH_BLOBS: Wiring = Wiring { blobs: s3_from_env, ..TABLE_ONLY };
 /// The face APIs that take images in the request.

@@ -111,7 +111,9 @@ async fn enrol(server: &Server, acme: &Tenant, project: &str, flow: &str, full_n
 
 /// The document check of attempt `attempt` once the worker recorded it.
 async fn finished(server: &Server, acme: &Tenant, id: &str, attempt: u64) -> Value {
-    for _ in 0..300 {
+    // Up to two minutes: the visual-zone read takes seconds alone, and much longer on a machine
+    // busy with other builds and tests (a 30-second wait once ran out that way).
+    for _ in 0..1200 {
         let r = server.call(Method::GET, &format!("/v2/app-registrations/{id}"), Some(&acme.token), None).await;
         let done = r.body["data"]["checks"].as_array().and_then(|c| {
             c.iter().find(|c| c["attempt"] == attempt && c["inputMethod"] == "CAMERA" && c["status"] != "ASSESSING").cloned()

@@ -62,18 +62,28 @@ async fn operator_site() -> String {
              <h1>Acme Bank</h1><iframe title=\"Identity verification\" src=\"{src}\" allow=\"camera\" width=\"420\" height=\"860\"></iframe></body></html>"
         ))
     }
-    let app = axum::Router::new().route("/embed", axum::routing::get(embed)).route(
-        "/done",
-        axum::routing::get(|| async {
-            axum::response::Html(
-                "<!doctype html><html lang=\"en\"><head><title>Done</title></head><body><h1>Welcome back</h1></body></html>",
-            )
-        }),
-    );
+    let banner = png(&image::RgbaImage::from_fn(600, 900, |x, y| image::Rgba([20, 60 + (y / 8) as u8, 140 + (x / 8) as u8, 255])));
+    let app = axum::Router::new()
+        .route("/embed", axum::routing::get(embed))
+        .route("/banner.png", axum::routing::get(move || async move { ([(axum::http::header::CONTENT_TYPE, "image/png")], banner) }))
+        .route(
+            "/done",
+            axum::routing::get(|| async {
+                axum::response::Html(
+                    "<!doctype html><html lang=\"en\"><head><title>Done</title></head><body><h1>Welcome back</h1></body></html>",
+                )
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
+}
+
+fn png(img: &image::RgbaImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+    out.into_inner()
 }
 
 /// Runs the browser script for one run and returns its result line.
@@ -110,11 +120,48 @@ async fn the_hosted_page_takes_an_enrollee_from_sign_up_to_the_redirect_in_chrom
         "configurations": [{"active": true, "documentCategory": "passport", "documentTemplates": []},
             {"active": true, "documentCategory": "government_id", "documentTemplates": []}]}],
         "screening": false, "informationVerification": false, "criminalHistoryVerification": false});
-    let update = json!({"publicSignUp": true, "projectFlow": {"documents": documents,
+    // Branding images: the logo as a data URI, the side image by URL from the operator's site;
+    // both stored at save time and served by the product.
+    let logo = png(&image::RgbaImage::from_fn(360, 120, |x, y| {
+        if (20..340).contains(&x) && (20..100).contains(&y) { image::Rgba([0, 35, 109, 255]) } else { image::Rgba([0, 0, 0, 0]) }
+    }));
+    let logo_uri = {
+        use base64::Engine;
+        format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&logo))
+    };
+    let update = json!({"publicSignUp": true, "branding": {"logo": logo_uri, "image": format!("{site}/banner.png")}, "projectFlow": {"documents": documents,
         "integrations": {"redirectUrl": format!("{site}/done"), "webhook": null, "source": "NONE", "strategy": "none"}}});
     let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&acme.token), Some(&update)).await;
     assert_eq!(r.status, 200, "{}", r.body);
+    assert!(!r.body["warnings"].to_string().contains("branding."), "both images stored: {}", r.body["warnings"]);
     crate::enrollment::activate(&server, &acme, &project).await;
+    for (slot, size) in [("logo", (360, 120)), ("image", (600, 900))] {
+        let r = server.http.get(format!("{}/sign-up/{project}/branding/{slot}", server.base)).send().await.expect("image");
+        assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().ok()), (200, Some("image/png")), "{slot}");
+        let stored = image::load_from_memory(&r.bytes().await.expect("bytes")).expect("a PNG");
+        assert_eq!((stored.width(), stored.height()), size, "{slot}");
+    }
+    // Not an image: the save stands, says so, and the page falls back to the name.
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/v3/projects/{project}"),
+            Some(&acme.token),
+            Some(&json!({"branding": {"image": "data:image/png;base64,aGVsbG8="}})),
+        )
+        .await;
+    assert!(r.body["warnings"].to_string().contains("branding.image: not stored"), "{}", r.body);
+    let r = server.http.get(format!("{}/sign-up/{project}/branding/image", server.base)).send().await.expect("image");
+    assert_eq!(r.status(), 404, "the replaced image is gone");
+    let r = server
+        .call(
+            Method::PUT,
+            &format!("/v3/projects/{project}"),
+            Some(&acme.token),
+            Some(&json!({"branding": {"image": format!("{site}/banner.png")}})),
+        )
+        .await;
+    assert!(!r.body["warnings"].to_string().contains("branding."), "{}", r.body);
 
     // The files the browser uses: a synthetic passport page with a real face photo, that person's
     // selfie, and the same selfie as the fake camera's video.

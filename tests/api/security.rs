@@ -82,6 +82,7 @@ impl Victim {
                 ("evidence", "ticket") => "ticket",
                 ("sign-up", "projectId") => "project",
                 ("assets", "file") => "asset",
+                ("branding", "image") => "branding-image",
                 (parent, name) => {
                     panic!("no resource of tenant A for the parameter {{{name}}} after /{parent}/: add one to the auth matrix")
                 }
@@ -224,6 +225,7 @@ async fn auth_matrix(server: &Server, secret: &str, backend: &str) {
         ("ticket", ticket),
         // The hosted page's files are the same for everyone; one of them.
         ("asset", "app.js".to_string()),
+        ("branding-image", "logo".to_string()),
     ]);
     let victim = Victim {
         tenant: a,

@@ -100,6 +100,13 @@ try {
     for (const v of bad) problems.push(`axe ${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   }
 
+  // The operator's logo, stored at save time, from the product's own origin.
+  await frame.waitForFunction(() => {
+    const logo = document.querySelector("#logo");
+    return logo && logo.complete && logo.naturalWidth > 0;
+  });
+  if (!new URL(await frame.getAttribute("#logo", "src"), frame.url()).href.startsWith(config.base)) problems.push("the logo is not served by the product");
+
   if (config.link) {
     // From the operator's link: the notice and terms first; the token is gone from the address.
     await at(S.welcomeTitle);

@@ -193,7 +193,7 @@ async function main() {
   setLanguage(supported(navigator.language) ? navigator.language : project.defaultLanguage);
   applyBranding(project.branding || {});
   document.documentElement.lang = language();
-  document.getElementById("project-name").textContent = project.name;
+  showBrand();
   if (project.status !== "active" && !state.token) return screen(t("closedTitle"), paragraph(t("closedText")));
   if (state.token) setToken(state.token);
   await next();
@@ -203,6 +203,26 @@ function failure(e) {
   const box = alertBox();
   explain(e, box);
   screen(t("errorTitle"), box, button(t("errorRetry"), () => next()));
+}
+
+/** The project's name, and its logo when the product holds one (the name stays for screen
+ * readers and comes back if the logo fails to load). */
+function showBrand() {
+  const name = document.getElementById("project-name");
+  name.textContent = project.name;
+  const images = project.hostedImages || {};
+  if (images.logo) {
+    const logo = h("img", { src: images.logo, alt: project.name, class: "logo", id: "logo" });
+    logo.addEventListener("error", () => {
+      logo.remove();
+      name.hidden = false;
+    });
+    name.hidden = true;
+    name.before(logo);
+  }
+  if (images.image) {
+    document.querySelector(".backdrop").prepend(h("img", { src: images.image, alt: "", class: "side-image", id: "side-image" }));
+  }
 }
 
 const flow = () => project.projectFlow || {};

@@ -49,6 +49,13 @@ pub fn rgb_from_bytes(bytes: &[u8]) -> Result<image::RgbImage, String> {
     reader.decode().map(|i| i.to_rgb8()).map_err(|e| e.to_string())
 }
 
+/// Stored or fetched image bytes decoded under the same limits, keeping transparency (logos).
+pub fn dynamic_from_bytes(bytes: &[u8]) -> Result<image::DynamicImage, String> {
+    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    reader.limits(limits());
+    reader.decode().map_err(|e| e.to_string())
+}
+
 fn limits() -> image::Limits {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);

@@ -96,6 +96,8 @@ fn success(route: &Route) -> (String, Value) {
     let text = |types: &[&str]| -> Value { types.iter().map(|t| (t.to_string(), json!({"schema": {"type": "string"}}))).collect() };
     let content = if route.function == "hosted-page" && route.path.contains("{file}") {
         text(&["text/javascript", "text/css"])
+    } else if route.function == "hosted-page" && route.path.contains("{image}") {
+        json!({"image/png": {"schema": {"type": "string", "contentEncoding": "binary"}}})
     } else if route.function == "hosted-page" {
         text(&["text/html"])
     } else if route.function == "evidence-download" {
@@ -160,6 +162,7 @@ fn operation(route: &Route) -> Value {
             let schema = match name {
                 "ticket" => json!({"type": "string", "minLength": 1}),
                 "file" => json!({"type": "string", "enum": crate::page::ASSETS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>()}),
+                "image" => json!({"type": "string", "enum": crate::page::BRANDING_IMAGES}),
                 _ => json!({"$ref": "#/components/schemas/ObjectId"}),
             };
             json!({"name": name, "in": "path", "required": true, "schema": schema})

@@ -21,7 +21,9 @@ use crate::error::ApiError;
 use crate::http::{path_param, set_header, set_rate_headers};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
+use smartenroll_domain::blob::{Blob, BlobKey};
 use smartenroll_domain::ids::ProjectId;
+use smartenroll_domain::project::Project;
 use smartenroll_domain::ratelimit::Category;
 
 /// The page's files, by the name they are served under.
@@ -48,7 +50,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub const PERMISSIONS_POLICY: &str =
     "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), display-capture=()";
 
-/// `GET /sign-up/{projectId}` and `GET /sign-up/assets/{file}` (no token; the page counted per
+/// `GET /sign-up/{projectId}`, `GET /sign-up/assets/{file}` and
+/// `GET /sign-up/{projectId}/branding/{image}` (no token; the page and the images counted per
 /// source address like the public project view).
 pub async fn serve(deps: &Deps, req: Request) -> Response<Body> {
     if let Some(file) = path_param(&req, "file") {
@@ -65,6 +68,11 @@ pub async fn serve(deps: &Deps, req: Request) -> Response<Body> {
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
+    if let Some(slot) = path_param(&req, "image") {
+        let mut resp = branding_image(deps, &req, slot).await.unwrap_or_else(ApiError::into_response);
+        set_rate_headers(&mut resp, &rate);
+        return resp;
+    }
     let outcome = async {
         let id = path_param(&req, "projectId")
             .and_then(|v| ProjectId::parse(v).ok())
@@ -94,6 +102,103 @@ fn contained(text: &str, content_type: &'static str) -> Response<Body> {
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
+}
+
+/// The step-6 images the page shows (`branding.logo`, `branding.image`), by slot.
+pub const BRANDING_IMAGES: [&str; 2] = ["logo", "image"];
+
+/// The largest logo or image taken (fetched or in a data URI), before it is normalised.
+const BRANDING_MAX_BYTES: usize = 2_000_000;
+
+/// The longest side a stored branding image keeps.
+const BRANDING_MAX_SIDE: u32 = 1200;
+
+fn branding_key(p: &Project, slot: &str) -> Option<BlobKey> {
+    // Under the project's folder: deleting the project purges it with everything else.
+    BlobKey::new(&p.client, &format!("projects/{}/branding/{slot}.png", p.id))
+}
+
+/// The paths the page loads the project's branding images from (own origin: the page's CSP allows
+/// no other host), for the slots the operator set.
+pub fn hosted_images(p: &Project) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for slot in BRANDING_IMAGES {
+        let set = p.config.branding.values.get(slot).is_some_and(Option::is_some);
+        out.insert(slot.into(), if set { format!("/sign-up/{}/branding/{slot}", p.id).into() } else { serde_json::Value::Null });
+    }
+    out.into()
+}
+
+/// At save time: the logo and image a create or update set or changed are read once (a data URI,
+/// or fetched through the outbound guard like every server-side fetch), decoded under the image
+/// limits, re-encoded as PNG (no metadata, no polyglot survives) at most 1200 px on a side, and
+/// stored in the project's folder; a removed one is deleted. One that cannot be stored is a
+/// warning and the save stands (the page then shows the project's name). Racing saves of two
+/// different logos may leave the later record with the earlier file until the next save.
+pub async fn host_branding_images(deps: &Deps, before: Option<&Project>, after: &Project) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for slot in BRANDING_IMAGES {
+        let value = |p: &Project| p.config.branding.values.get(slot).cloned().flatten();
+        let wanted = value(after);
+        if before.is_some_and(|b| value(b) == wanted) {
+            continue;
+        }
+        let Some(key) = branding_key(after, slot) else { continue };
+        let stored = match wanted.as_deref() {
+            Some(source) => match branding_png(deps, source).await {
+                Ok(png) => deps.blobs.put(&key, Blob { content_type: "image/png".into(), bytes: png }).await.map_err(|e| {
+                    tracing::warn!(project = %after.id, slot, error = %e, "a branding image could not be stored");
+                    "the file store refused it".to_string()
+                }),
+                Err(why) => Err(why),
+            },
+            None => Err(String::new()),
+        };
+        if let Err(why) = stored {
+            if !why.is_empty() {
+                warnings
+                    .push(format!("branding.{slot}: not stored for the hosted page ({why}); the page shows the project's name instead"));
+            }
+            if let Err(e) = deps.blobs.delete(&key).await {
+                tracing::warn!(project = %after.id, slot, error = %e, "an old branding image could not be deleted");
+            }
+        }
+    }
+    warnings
+}
+
+async fn branding_png(deps: &Deps, source: &str) -> Result<Vec<u8>, String> {
+    let bytes = if source.starts_with("data:") {
+        crate::images::decode("branding", source).map_err(|e| e.message())?.bytes
+    } else {
+        deps.remote_images.fetch(source, BRANDING_MAX_BYTES).await.map_err(|e| format!("could not fetch it: {e}"))?
+    };
+    if bytes.len() > BRANDING_MAX_BYTES {
+        return Err(format!("larger than {BRANDING_MAX_BYTES} bytes"));
+    }
+    let png = tokio::task::spawn_blocking(move || {
+        let img = crate::images::dynamic_from_bytes(&bytes).map_err(|e| format!("not a PNG, JPEG or WebP image: {e}"))?;
+        let img = if img.width().max(img.height()) > BRANDING_MAX_SIDE { img.thumbnail(BRANDING_MAX_SIDE, BRANDING_MAX_SIDE) } else { img };
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.to_rgba8().write_to(&mut out, image::ImageFormat::Png).map_err(|e| format!("could not be re-encoded: {e}"))?;
+        Ok::<_, String>(out.into_inner())
+    });
+    png.await.map_err(|_| "the decoder stopped".to_string())?
+}
+
+/// `GET /sign-up/{projectId}/branding/{image}`: a stored branding image of a published project.
+async fn branding_image(deps: &Deps, req: &Request, slot: &str) -> Result<Response<Body>, ApiError> {
+    let id = path_param(req, "projectId").and_then(|v| ProjectId::parse(v).ok()).ok_or(ApiError::NotFound("Image"))?;
+    let project = crate::public::published_project(deps, &id).await?;
+    let key = BRANDING_IMAGES.contains(&slot).then(|| branding_key(&project, slot)).flatten().ok_or(ApiError::NotFound("Image"))?;
+    let blob = deps.blobs.get(&key).await?.ok_or(ApiError::NotFound("Image"))?;
+    let mut resp = Response::new(Body::Binary(blob.bytes));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    Ok(resp)
 }
 
 #[cfg(test)]

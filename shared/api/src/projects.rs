@@ -132,7 +132,8 @@ pub async fn create(deps: &Deps, req: Request) -> Response<Body> {
         deps.projects.insert(&project).await?;
         tracing::info!(client = %project.client, project = %project.id, last_step = project.last_step, "project created");
         let mut out = serde_json::json!({"data": project.api_view(Reveal::DemoOtp)});
-        let warnings = branding_warnings(&body, &project);
+        let mut warnings = branding_warnings(&body, &project);
+        warnings.extend(crate::page::host_branding_images(deps, None, &project).await);
         if !warnings.is_empty() {
             out["warnings"] = serde_json::json!(warnings);
         }
@@ -194,6 +195,7 @@ pub async fn update(deps: &Deps, req: Request) -> Response<Body> {
             warnings.push(DEMO_ACTIVE_WARNING.to_string());
         }
         warnings.extend(branding_warnings(&body, &next));
+        warnings.extend(crate::page::host_branding_images(deps, Some(&current), &next).await);
         let integration_test = test_integration(deps, &body, &next).await;
         Reply::json(StatusCode::OK, &Updated { data: next.api_view(reveal), status: "completed", warnings, integration_test })
     };

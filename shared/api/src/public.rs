@@ -91,6 +91,8 @@ pub fn enrollee_view(p: &Project) -> Value {
         "demoMode": c.demo_mode,
         "publicSignUp": c.public_sign_up,
         "branding": c.branding.full(),
+        // The logo and image as the product serves them (the hosted page loads these).
+        "hostedImages": crate::page::hosted_images(p),
         "projectFlow": flow,
     })
 }

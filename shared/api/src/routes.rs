@@ -119,6 +119,7 @@ routes! {
     "POST" "/v2/webhooks/{id}/replay-failed" => "webhooks-replay-failed" Client crate::webhooks::replay_failed,
     "GET" "/sign-up/{projectId}" => "hosted-page" Public crate::page::serve,
     "GET" "/sign-up/assets/{file}" => "hosted-page" Public crate::page::serve,
+    "GET" "/sign-up/{projectId}/branding/{image}" => "hosted-page" Public crate::page::serve,
 }
 
 pub enum Match {

@@ -7,5 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("hosted-page", smartenroll_api::handler!(smartenroll_api::page::serve), aws::TABLE_ONLY).await
+    aws::run_lambda("hosted-page", smartenroll_api::handler!(smartenroll_api::page::serve), aws::PAGE).await
 }

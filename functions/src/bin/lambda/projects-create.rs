@@ -7,5 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("projects-create", smartenroll_api::handler!(smartenroll_api::projects::create), aws::TABLE_ONLY).await
+    aws::run_lambda("projects-create", smartenroll_api::handler!(smartenroll_api::projects::create), aws::PROJECT_CREATE).await
 }

@@ -7,5 +7,5 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    aws::run_lambda("projects-update", smartenroll_api::handler!(smartenroll_api::projects::update), aws::WITH_BLACKLIST).await
+    aws::run_lambda("projects-update", smartenroll_api::handler!(smartenroll_api::projects::update), aws::PROJECT_UPDATE).await
 }
