@@ -129,7 +129,10 @@ async fn the_hosted_page_takes_an_enrollee_from_sign_up_to_the_redirect_in_chrom
         use base64::Engine;
         format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&logo))
     };
-    let update = json!({"publicSignUp": true, "branding": {"logo": logo_uri, "image": format!("{site}/banner.png")}, "projectFlow": {"documents": documents,
+    let form = json!({"fullName": true, "fullNameStyle": "together", "email": true, "emailGateway": "mailgun", "phone": true, "phoneGateway": "sms",
+        "allowAdditionalFields": true, "additionalFields": [{"name": "occupation", "label": "Occupation", "type": "text", "required": true}],
+        "showPrivacyNotice": true, "showTermsAndConditions": true});
+    let update = json!({"publicSignUp": true, "branding": {"logo": logo_uri, "image": format!("{site}/banner.png")}, "projectFlow": {"signUpForm": form, "documents": documents,
         "integrations": {"redirectUrl": format!("{site}/done"), "webhook": null, "source": "NONE", "strategy": "none"}}});
     let r = server.call(Method::PUT, &format!("/v3/projects/{project}"), Some(&acme.token), Some(&update)).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -184,7 +187,15 @@ async fn the_hosted_page_takes_an_enrollee_from_sign_up_to_the_redirect_in_chrom
 
     // The iframe run starts from the operator's link, with the token in the query as the
     // reference writes it (`?token=`); the page must drop it from the address at once.
-    let body = json!({"project": project, "projectFlow": flow, "email": "iris@example.com", "phone": "3007770003", "countryCode": "+57", "fullName": "Dana Gómez"});
+    let body = json!({"project": project, "projectFlow": flow, "email": "iris@example.com", "phone": "3007770003", "countryCode": "+57", "fullName": "Dana Gómez", "additionalFields": {"occupation": "Engineer"}});
+    // Only the form's own additional fields, and its required ones, are taken.
+    for (extra, field) in [(json!({"nickname": "Dee"}), "additionalFields.nickname"), (json!({}), "additionalFields.occupation")] {
+        let mut wrong = body.clone();
+        wrong["additionalFields"] = extra;
+        let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&wrong)).await;
+        r.assert_error(422, "UnprocessableEntity");
+        assert!(r.detail_fields().contains(&field.to_string()), "{}", r.body);
+    }
     let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&body)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let invited_token = r.body["data"]["token"].as_str().expect("token").to_string();
@@ -226,6 +237,7 @@ async fn the_hosted_page_takes_an_enrollee_from_sign_up_to_the_redirect_in_chrom
         let document = full["checks"].as_array().expect("checks").iter().find(|c| c["inputMethod"].is_string()).cloned().expect("document");
         assert_eq!(document["inputMethod"], "FILE_UPLOAD", "{run}");
         assert!(full["consent"]["acceptedAt"].is_string(), "{run}: consent recorded: {}", full["consent"]);
+        assert_eq!(full["additionalFields"], json!({"occupation": "Engineer"}), "{run}: the form's additional field");
         let serious: u64 = result["axe"].as_array().expect("axe").iter().map(|a| a["seriousOrCritical"].as_u64().unwrap_or(0)).sum();
         let minor: u64 =
             result["axe"].as_array().expect("axe").iter().map(|a| a["violations"].as_u64().unwrap_or(0)).sum::<u64>() - serious;

@@ -122,7 +122,11 @@ try {
     await frame.fill("#f-email", config.email);
     await frame.fill("#f-countryCode", "+57");
     await frame.fill("#f-phone", config.phone);
+    // The form's additional field (required): first refused without it, with the field named.
     await frame.check("#consent");
+    await frame.click("button[type=submit]");
+    await frame.waitForSelector('[name="additionalFields.occupation"][aria-invalid="true"]');
+    await frame.fill('[name="additionalFields.occupation"]', "Engineer");
     await frame.click("button[type=submit]");
   }
 

@@ -331,6 +331,13 @@ function signUp() {
       ),
     );
   }
+  if (f.allowAdditionalFields) {
+    const types = ["text", "email", "number", "date", "tel", "url"];
+    (f.additionalFields || []).forEach((a, i) => {
+      const label = a.required ? a.label : `${a.label} (${t("optional")})`;
+      fields.push(field(`add-${i}`, label, { name: `additionalFields.${a.name}`, type: types.includes(a.type) ? a.type : "text", required: a.required, maxlength: 500 }));
+    });
+  }
   const submit = h("button", { type: "submit", class: "primary" }, t("continue"));
   const el = h("form", { novalidate: true }, fields, consentBlock(), box, submit);
   el.addEventListener("submit", async (event) => {
@@ -346,7 +353,14 @@ function signUp() {
     }
     const body = { project: projectId, projectFlow: flow()._id, language: language() };
     for (const input of el.querySelectorAll("input[name]")) {
-      if (input.name !== "consent" && input.value.trim()) body[input.name] = input.value.trim();
+      const value = input.value.trim();
+      if (input.name === "consent" || !value) continue;
+      if (input.name.startsWith("additionalFields.")) {
+        body.additionalFields = body.additionalFields || {};
+        body.additionalFields[input.name.slice("additionalFields.".length)] = value;
+      } else {
+        body[input.name] = value;
+      }
     }
     busy(submit, true);
     try {

@@ -221,7 +221,7 @@ pub async fn erase_registration(deps: &Deps, reg: &Registration) -> Result<Value
         "status": "deleted",
         "receiptId": deps.ids.object_id(),
         "erasedAt": now,
-        "erased": {"images": images, "events": events, "personalFields": ["email", "phone", "countryCode", "fullName", "firstName", "lastName"], "deliveryLogs": 0},
+        "erased": {"images": images, "events": events, "personalFields": ["email", "phone", "countryCode", "fullName", "firstName", "lastName", "additionalFields"], "deliveryLogs": 0},
     }))
 }
 

@@ -348,6 +348,11 @@ pub fn request(function: &str) -> Option<Value> {
                 "firstName": text(100),
                 "lastName": text(100),
                 "language": {"type": ["string", "null"], "maxLength": 8, "pattern": "^\\s*[A-Za-z-]*\\s*$"},
+                "additionalFields": {
+                    "type": ["object", "null"],
+                    "description": "Values of the sign-up form's additionalFields, by name (only names the form lists; required ones must be there)",
+                    "additionalProperties": {"type": ["string", "null"], "maxLength": smartenroll_domain::registration::ADDITIONAL_FIELD_MAX}
+                },
             }),
             &["project", "projectFlow"],
         ),

@@ -11,6 +11,7 @@ use crate::ids::{ClientId, FlowId, ProjectId, RegistrationId};
 use crate::project::{Project, ProjectStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// The reference's enrollee-token lifetime.
 pub const ENROLLEE_TOKEN_MINUTES: i64 = 120;
@@ -93,6 +94,9 @@ pub struct Person {
     pub full_name: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// The sign-up form's additional fields (`signUpForm.additionalFields`), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub additional: BTreeMap<String, String>,
 }
 
 impl Person {
@@ -284,6 +288,55 @@ fn text(body: &Map<String, Value>, key: &str, errors: &mut Vec<FieldError>, max:
     }
 }
 
+/// The longest value an additional sign-up field takes, counted as sent.
+pub const ADDITIONAL_FIELD_MAX: usize = 500;
+
+/// `additionalFields: {name: value}`: only the names the flow's form lists (when it allows
+/// additional fields), each a string of at most [`ADDITIONAL_FIELD_MAX`] characters; the ones the
+/// form marks `required` must be there.
+fn additional_fields(
+    body: &Map<String, Value>,
+    form: Option<&crate::config::SignUpForm>,
+    errors: &mut Vec<FieldError>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let fields: &[crate::config::AdditionalField] = match form {
+        Some(f) if f.allow_additional_fields => &f.additional_fields,
+        _ => &[],
+    };
+    match body.get("additionalFields") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(given)) => {
+            for (name, value) in given {
+                let field = format!("additionalFields.{name}");
+                if !fields.iter().any(|f| &f.name == name) {
+                    errors.push(FieldError::new(field, "is not an additional field of this sign-up form"));
+                    continue;
+                }
+                match value {
+                    Value::Null => {}
+                    Value::String(s) if s.chars().count() > ADDITIONAL_FIELD_MAX => {
+                        errors.push(FieldError::new(field, format!("must be at most {ADDITIONAL_FIELD_MAX} characters")));
+                    }
+                    Value::String(s) if !s.trim().is_empty() => {
+                        out.insert(name.clone(), s.trim().to_string());
+                    }
+                    Value::String(_) => {}
+                    _ => errors.push(FieldError::new(field, "must be a string")),
+                }
+            }
+        }
+        Some(_) => errors.push(FieldError::new("additionalFields", "must be an object of field name to value")),
+    }
+    for f in fields.iter().filter(|f| f.required) {
+        let field = format!("additionalFields.{}", f.name);
+        if !out.contains_key(&f.name) && !errors.iter().any(|e| e.field == field) {
+            errors.push(FieldError::new(field, "is required"));
+        }
+    }
+    out
+}
+
 /// What starting a registration needs besides the request body.
 pub struct StartCtx<'a> {
     pub id: RegistrationId,
@@ -357,6 +410,7 @@ pub fn start(
     let full_name = text(body, "fullName", &mut errors, 200);
     let first_name = text(body, "firstName", &mut errors, 100);
     let last_name = text(body, "lastName", &mut errors, 100);
+    let additional = additional_fields(body, flow_config.sign_up_form.as_ref(), &mut errors);
     let language = text(body, "language", &mut errors, 8).unwrap_or_else(|| project.config.default_language.clone());
     if !language.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
         errors.push(FieldError::new("language", "must be a language code such as en or es"));
@@ -369,7 +423,7 @@ pub fn start(
         _ => None,
     });
     let now = ctx.now;
-    let person = Person { email, phone, country_code, full_name, first_name, last_name };
+    let person = Person { email, phone, country_code, full_name, first_name, last_name, additional };
     let registration = Registration {
         id: ctx.id.clone(),
         client: project.client.clone(),
@@ -468,6 +522,7 @@ impl Registration {
             "fullName": p.full_name,
             "firstName": p.first_name,
             "lastName": p.last_name,
+            "additionalFields": p.additional,
             "currentStep": self.current_step,
             "language": self.language,
             "demo": self.demo,
