@@ -176,6 +176,8 @@ async fn the_hosted_page_takes_an_enrollee_from_sign_up_to_the_redirect_in_chrom
     let (w, h) = full.dimensions();
     let portrait = image::imageops::crop_imm(&full, w * 15 / 100, h * 8 / 100, w * 70 / 100, h * 47 / 100).to_image();
     std::fs::write(&passport, crate::documents::passport_jpeg_of(&portrait, "GOMEZ", "DANA", "PA0071234", "340930")).expect("passport");
+    let expired = files.path().join("expired-passport.jpg");
+    std::fs::write(&expired, crate::documents::passport_jpeg_of(&portrait, "GOMEZ", "DANA", "PA0071234", "240930")).expect("passport");
     let selfie = repo().join(".cache/test-images/obama.jpg");
     let video = files.path().join("face.y4m");
     let face = image::open(&selfie).expect("photo (run scripts/fetch-models)").to_rgb8();
@@ -210,7 +212,7 @@ async fn the_hosted_page_takes_an_enrollee_from_sign_up_to_the_redirect_in_chrom
         let config = json!({
             "chromium": chromium, "base": server.base, "embedBase": site, "projectId": project, "otp": "424242",
             "run": run, "locale": locale, "email": email, "phone": phone, "fullName": "Dana Gómez", "link": link,
-            "files": {"passport": passport, "selfie": selfie, "video": video}, "screenshots": screenshots,
+            "files": {"passport": passport, "expiredPassport": expired, "selfie": selfie, "video": video}, "screenshots": screenshots,
         });
         // Off the test's runtime, which must keep serving the operator's site meanwhile.
         let result = tokio::task::spawn_blocking(move || browse(&config)).await.expect("browser run");
@@ -236,6 +238,14 @@ async fn the_hosted_page_takes_an_enrollee_from_sign_up_to_the_redirect_in_chrom
         assert_eq!(full["language"], &locale[..2], "{run}: the page signed up in the browser's language");
         let document = full["checks"].as_array().expect("checks").iter().find(|c| c["inputMethod"].is_string()).cloned().expect("document");
         assert_eq!(document["inputMethod"], "FILE_UPLOAD", "{run}");
+        let documents: Vec<&Value> = full["checks"].as_array().expect("checks").iter().filter(|c| c["inputMethod"].is_string()).collect();
+        if run == "denied" {
+            // The expired passport failed, the page offered another try, the second passed.
+            let outcomes: Vec<_> = documents.iter().map(|c| (c["result"]["outcome"].as_str(), c["result"]["reason"].as_str())).collect();
+            assert_eq!(outcomes, [(Some("failed"), Some("document_expired")), (Some("passed"), None)], "{run}");
+        } else {
+            assert_eq!(documents.len(), 1, "{run}");
+        }
         assert!(full["consent"]["acceptedAt"].is_string(), "{run}: consent recorded: {}", full["consent"]);
         assert_eq!(full["additionalFields"], json!({"occupation": "Engineer"}), "{run}: the form's additional field");
         let serious: u64 = result["axe"].as_array().expect("axe").iter().map(|a| a["seriousOrCritical"].as_u64().unwrap_or(0)).sum();

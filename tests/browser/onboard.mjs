@@ -151,7 +151,8 @@ try {
     await frame.waitForSelector("button.primary:not([disabled])");
   }
   await step("document-front");
-  await frame.setInputFiles("#f-upload", config.files.passport);
+  // Without a camera, the first passport uploaded has expired: the page must offer another try.
+  await frame.setInputFiles("#f-upload", config.run === "denied" ? config.files.expiredPassport : config.files.passport);
   await frame.waitForSelector("img.preview");
   await step("document-preview");
   await frame.click("button.primary");
@@ -202,6 +203,20 @@ try {
     if (config.run !== "denied") await frame.click("button.primary");
     await frame.waitForSelector("img.preview");
     await step("selfie-preview");
+    await frame.click("button.primary");
+  }
+
+  if (config.run === "denied") {
+    await at(S.retryDocumentTitle);
+    await step("retry-document");
+    await frame.click("button.primary");
+    await at(S.documentTitle);
+    await frame.check("#c-passport");
+    await frame.click("button.primary");
+    await at(S.documentFrontTitle);
+    await frame.waitForFunction((t) => document.querySelector("p[role=status]")?.textContent === t, S.cameraUnavailable);
+    await frame.setInputFiles("#f-upload", config.files.passport);
+    await frame.waitForSelector("img.preview");
     await frame.click("button.primary");
   }
 

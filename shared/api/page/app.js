@@ -553,7 +553,7 @@ function documentChoices() {
   return [...seen];
 }
 
-async function documentStep(reg, doc) {
+async function documentStep(reg, doc, force = false) {
   const skip = doc.mode === "optional" ? () => { state.skipDocument = true; save(); next(); } : null;
   const choices = documentChoices();
   let chosen = choices.length === 1 ? choices[0] : null;
@@ -576,6 +576,7 @@ async function documentStep(reg, doc) {
   const back = chosen && chosen !== "passport" ? await capture({ ...options, title: t("documentBackTitle"), skip: null }) : null;
   const body = { image: front.image, inputMethod: front.inputMethod };
   if (back) body.backImage = back.image;
+  if (force) body.force = true;
   await submit(`/v2/document-validations/app-registration`, body, reg);
 }
 
@@ -594,17 +595,17 @@ async function submit(path, body, reg) {
 
 // ---------------------------------------------------------------- selfie
 
-async function selfieStep(reg, live) {
+async function selfieStep(reg, live, force = false) {
   const skip = live.mode === "optional" ? () => { state.skipLiveness = true; save(); next(); } : null;
   const active = flow().liveness && flow().liveness.mode === "active";
-  if (active) return activeSelfie(reg, skip);
+  if (active) return activeSelfie(reg, skip, force);
   const shot = await capture({ title: t("selfieTitle"), hint: t("selfieHint"), facing: "user", guide: "face", maxSide: SELFIE_SIDE, skip, handoff: () => handoff(reg) });
-  await submit("/v2/biometric-validations/app-registration", { image: shot.image, os: os() }, reg);
+  await submit("/v2/biometric-validations/app-registration", { image: shot.image, os: os(), ...(force ? { force: true } : {}) }, reg);
 }
 
 /** The active challenge: a signed list of head turns; a burst of frames while the enrollee
  * follows them. Needs a live camera (a photo cannot turn its head), so no upload here. */
-async function activeSelfie(reg, skip) {
+async function activeSelfie(reg, skip, force = false) {
   const box = alertBox();
   const video = h("video", { autoplay: true, muted: true, playsinline: true, "aria-label": t("cameraAlt") });
   const instruction = h("p", { role: "status", class: "instruction" }, t("cameraStarting"));
@@ -634,7 +635,7 @@ async function activeSelfie(reg, skip) {
           frames.push(grab(video, 640, 400_000));
         }
       }
-      await submit("/v2/biometric-validations/app-registration", { image: selfie, os: os(), challenge: challenge.challenge, frames }, reg);
+      await submit("/v2/biometric-validations/app-registration", { image: selfie, os: os(), challenge: challenge.challenge, frames, ...(force ? { force: true } : {}) }, reg);
     } catch (e) {
       explain(e, box);
       go.disabled = false;
@@ -709,6 +710,22 @@ async function waiting(reg) {
     h("button", { type: "button", class: "link", id: "handoff", onclick: () => handoff(reg) }, t("handoffButton")),
   );
   if (!(reg.progress && reg.progress.endRequested)) {
+    // The checks' own results first: a failed one with attempts left can be taken again before
+    // the decision (which counts the latest attempt of each).
+    let current = reg;
+    const running = (p) => ["document", "liveness"].some((k) => p[k] && p[k].latest === "pending");
+    while (running(current.progress || {})) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      try {
+        current = (await call("GET", `/v2/app-registrations/${reg._id}`)).data;
+      } catch (e) {
+        return failure(e);
+      }
+      if (SETTLED.includes(current.status)) return finished(current);
+    }
+    const p = current.progress || {};
+    const again = ["document", "liveness"].find((k) => p[k] && p[k].latest === "failed" && p[k].attemptsLeft > 0 && p[k].mode !== "skip");
+    if (again && !state.declinedRetry) return retry(current, again);
     try {
       const answer = (await call("PUT", `/v2/app-registrations/${reg._id}/sync`, { step: "end", status: "COMPLETED" })).data || {};
       if (answer.redirectUrl) state.redirectUrl = answer.redirectUrl;
@@ -729,6 +746,19 @@ async function waiting(reg) {
     if (!(current.progress && current.progress.endRequested)) return next();
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+/** A check failed and the flow allows another attempt: take it again, or go on to the decision. */
+function retry(reg, kind) {
+  const p = reg.progress[kind];
+  const again = button(t("tryAgain"), () => (kind === "document" ? documentStep(reg, p, true) : selfieStep(reg, p, true)));
+  const decline = h("button", { type: "button", class: "link", onclick: () => { state.declinedRetry = true; save(); waiting(reg); } }, t("finishAnyway"));
+  screen(
+    t(kind === "document" ? "retryDocumentTitle" : "retrySelfieTitle"),
+    paragraph(t(kind === "document" ? "retryDocumentText" : "retrySelfieText")),
+    paragraph(t("attemptsLeft", { n: p.attemptsLeft }), { class: "hint" }),
+    h("div", { class: "actions" }, again, decline),
+  );
 }
 
 function finished(reg) {

@@ -140,7 +140,8 @@ pub async fn host_branding_images(deps: &Deps, before: Option<&Project>, after: 
     for slot in BRANDING_IMAGES {
         let value = |p: &Project| p.config.branding.values.get(slot).cloned().flatten();
         let wanted = value(after);
-        if before.is_some_and(|b| value(b) == wanted) {
+        // Unchanged, or never set (a create without it): nothing to store or delete.
+        if before.map_or(wanted.is_none(), |b| value(b) == wanted) {
             continue;
         }
         let Some(key) = branding_key(after, slot) else { continue };
