@@ -229,16 +229,29 @@ pub enum Decision {
 
 /// The sign-up requirements: the email and phone the flow validates must be validated.
 pub fn sign_up_missing(reg: &Registration) -> Option<&'static str> {
-    use crate::config::{EmailGateway, PhoneGateway};
-    let form = reg.flow_config.sign_up_form.as_ref()?;
-    let passed = |v: &Option<crate::otp::OtpState>| v.as_ref().is_some_and(|s| s.status == crate::otp::OtpStatus::Validated);
-    if form.email && form.email_gateway != EmailGateway::None && reg.person.email.is_some() && !passed(&reg.email_validation) {
+    let (email, phone) = codes_wanted(reg);
+    if email && !passed(&reg.email_validation) {
         return Some("email");
     }
-    if form.phone && form.phone_gateway != PhoneGateway::None && reg.person.phone.is_some() && !passed(&reg.phone_validation) {
+    if phone && !passed(&reg.phone_validation) {
         return Some("phone");
     }
     None
+}
+
+/// Whether the flow's form asks for an email code and a phone code for this registration: the
+/// channel is on, has a gateway, and the enrollee gave that contact.
+fn codes_wanted(reg: &Registration) -> (bool, bool) {
+    use crate::config::{EmailGateway, PhoneGateway};
+    let form = reg.flow_config.sign_up_form.as_ref();
+    (
+        form.is_some_and(|f| f.email && f.email_gateway != EmailGateway::None) && reg.person.email.is_some(),
+        form.is_some_and(|f| f.phone && f.phone_gateway != PhoneGateway::None) && reg.person.phone.is_some(),
+    )
+}
+
+fn passed(v: &Option<crate::otp::OtpState>) -> bool {
+    v.as_ref().is_some_and(|s| s.status == crate::otp::OtpStatus::Validated)
 }
 
 /// Where an enrollee stands, for a page that resumes after a reload or on another device: which
@@ -247,16 +260,12 @@ pub fn sign_up_missing(reg: &Registration) -> Option<&'static str> {
 /// state (`null` before any; `pending`, `passed`, `failed`, `review`) and the attempts left.
 /// Coarse on purpose: scores and reasons stay in the operator's view.
 pub fn progress(reg: &Registration) -> Value {
-    use crate::config::{EmailGateway, PhoneGateway};
-    let form = reg.flow_config.sign_up_form.as_ref();
-    let passed = |v: &Option<crate::otp::OtpState>| v.as_ref().is_some_and(|s| s.status == crate::otp::OtpStatus::Validated);
     let code = |wanted: bool, done: bool| match (wanted, done) {
         (false, _) => "notNeeded",
         (true, true) => "validated",
         (true, false) => "needed",
     };
-    let email_wanted = form.is_some_and(|f| f.email && f.email_gateway != EmailGateway::None) && reg.person.email.is_some();
-    let phone_wanted = form.is_some_and(|f| f.phone && f.phone_gateway != PhoneGateway::None) && reg.person.phone.is_some();
+    let (email_wanted, phone_wanted) = codes_wanted(reg);
     let step = |kind: CheckKind| {
         let attempts = reg.checks.iter().filter(|c| c.kind == kind).count();
         let latest = reg.checks.iter().rev().find(|c| c.kind == kind).map(|c| match &c.outcome {
