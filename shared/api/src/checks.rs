@@ -18,7 +18,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value, json};
 use smartenroll_domain::blob::{Blob, BlobKey};
-use smartenroll_domain::config::LivenessMode;
+use smartenroll_domain::config::{DocumentCategory, LivenessMode};
 use smartenroll_domain::error::{FieldError, StoreError};
 use smartenroll_domain::ids::{ClientId, RegistrationId};
 use smartenroll_domain::jobs::Job;
@@ -75,10 +75,20 @@ async fn submit(
         other => other,
     };
     let body = json_object_up_to(req, MAX_IMAGE_REQUEST)?;
+    // On a business registration the document route takes the company's documents (one route for
+    // both, as the reference has one; the registration says which).
+    let kind = match (&first, kind) {
+        (Ok(reg), CheckKind::Document) if reg.company.is_some() => CheckKind::Company,
+        _ => kind,
+    };
+    let category = match (&first, kind) {
+        (Ok(reg), CheckKind::Company) => Some(company_category(reg, &body)?),
+        _ => None,
+    };
     // An active challenge's answer: the challenge the enrollee was issued and the burst of frames.
     let challenge = match kind {
         CheckKind::Liveness => active_answer(deps, auth, &body)?,
-        CheckKind::Document => None,
+        CheckKind::Document | CheckKind::Company => None,
     };
     let image = match body.get("image").and_then(Value::as_str).filter(|s| !s.trim().is_empty()) {
         Some(v) => images::decode("image", v)?,
@@ -90,7 +100,7 @@ async fn submit(
     };
     let mut files = vec![("front".to_string(), image)];
     let (os, input_method) = match kind {
-        CheckKind::Document => {
+        CheckKind::Document | CheckKind::Company => {
             match body.get("backImage") {
                 None | Some(Value::Null) => {}
                 Some(Value::String(v)) if v.trim().is_empty() => {}
@@ -164,6 +174,7 @@ async fn submit(
             os: os.clone(),
             input_method: input_method.clone(),
             challenge: challenge.as_ref().map(|(turns, _)| turns.clone()),
+            category,
             outcome: Outcome::Pending,
             created_at: now,
             finished_at: None,
@@ -189,6 +200,7 @@ async fn submit(
         tracing::info!(registration = %next.id, check = %check_id, kind = kind.as_str(), attempt = number, "check submitted");
         let data = match kind {
             CheckKind::Document => json!({"documentValidation": check.api_json(&next)}),
+            CheckKind::Company => json!({"companyDocumentValidation": check.api_json(&next)}),
             CheckKind::Liveness => {
                 let mut v = next.api_json(View::Enrollee);
                 v["biometricValidation"] = check.api_json(&next);
@@ -198,6 +210,36 @@ async fn submit(
         return Reply::data(StatusCode::OK, &data);
     }
     Err(StoreError::Conflict.into())
+}
+
+/// A company document's `documentCategory` (required) and `country` (default: the country of
+/// incorporation): an active configuration of the business flow's `business.documentTypes`.
+fn company_category(reg: &Registration, body: &Map<String, Value>) -> Result<DocumentCategory, ApiError> {
+    use smartenroll_domain::country::Country;
+    let company = reg.company.as_ref().ok_or(ApiError::Internal)?;
+    let country = match body.get("country") {
+        None | Some(Value::Null) => company.country_of_incorporation,
+        Some(Value::String(c)) => Country::parse(c)
+            .or_else(|| Country::all().find(|k| k.alpha2().eq_ignore_ascii_case(c.trim())))
+            .ok_or_else(|| invalid("country", "country not supported"))?,
+        Some(_) => return Err(invalid("country", "must be a country name or code")),
+    };
+    let active: Vec<DocumentCategory> = reg
+        .flow_config
+        .business
+        .iter()
+        .flat_map(|b| b.document_types.iter())
+        .filter(|t| t.country == country)
+        .flat_map(|t| t.configurations.iter().filter(|c| c.active).map(|c| c.category))
+        .collect();
+    if active.is_empty() {
+        return Err(invalid("country", &format!("this flow accepts no company documents from {}", country.display_name())));
+    }
+    let names = active.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("|");
+    match body.get("documentCategory").and_then(Value::as_str).and_then(DocumentCategory::parse) {
+        Some(c) if active.contains(&c) => Ok(c),
+        _ => Err(invalid("documentCategory", &format!("is required: one of {names} for {}", country.display_name()))),
+    }
 }
 
 /// Whether the registration (as first read) pins a flow whose liveness is active.

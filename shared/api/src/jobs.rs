@@ -50,7 +50,7 @@ pub struct CheckSources {
 /// models are configured).
 pub fn no_engine(kind: CheckKind) -> Outcome {
     let what = match kind {
-        CheckKind::Document => {
+        CheckKind::Document | CheckKind::Company => {
             "the document engine's models are not loaded in this process (run scripts/fetch-models and set SMARTENROLL_MODELS_DIR)"
         }
         CheckKind::Liveness => {

@@ -122,39 +122,55 @@ fn flow_sections() -> Map<String, Value> {
         &["country", "configurations"],
     );
     let (live_min, search_min) = (config::LIVENESS_MIN_SCORE, config::SEARCH_MIN_SCORE);
+    let sign_up_form = nullable_object(json!({
+        "fullName": flag(),
+        "fullNameStyle": choice(FullNameStyle::allowed(), "One name field or first + last"),
+        "email": flag(),
+        "emailGateway": choice(EmailGateway::allowed(), "How email codes are sent"),
+        "phone": flag(),
+        "phoneGateway": choice(PhoneGateway::allowed(), "How phone codes are sent"),
+        "countryCode": {"type": ["string", "boolean", "null"], "pattern": "^\\s*(?:[A-Za-z]{2})?\\s*$", "description": "A supported country's ISO alpha-2 code (a boolean is accepted and ignored)"},
+        "allowAdditionalFields": flag(),
+        "additionalFields": {"type": ["array", "null"], "items": additional_field},
+        "showPrivacyNotice": flag(),
+        "showTermsAndConditions": flag(),
+    }));
+    let documents = nullable_object(json!({
+        "attemptLimit": whole(1, 5),
+        "verificationMethods": {"type": ["array", "null"], "items": {"type": "string", "pattern": any_case(VerificationMethod::ALLOWED_WITH_ALIASES.trim_end_matches('|'))}},
+        "documentTypes": {"type": ["array", "null"], "items": document_type},
+        "informationVerification": flag(),
+        "screening": flag(),
+        "criminalHistoryVerification": flag(),
+    }));
+    let liveness = nullable_object(json!({
+        "attemptLimit": whole(1, 5),
+        "minScore": number(live_min),
+        "searchMinScore": number(search_min),
+        "searchMode": choice(SearchMode::allowed(), "Face search mode"),
+        "mode": choice(LivenessMode::allowed(), "passive: one selfie; active: a challenge sequence"),
+    }));
     let sections = json!({
         "type": choice(FlowType::allowed(), "The flow's type"),
         "target": choice(Target::allowed(), "Who enrolls"),
         "status": choice(ProjectStatus::ALLOWED, "The project's status (changes together with the project's)"),
-        "signUpForm": nullable_object(json!({
-            "fullName": flag(),
-            "fullNameStyle": choice(FullNameStyle::allowed(), "One name field or first + last"),
-            "email": flag(),
-            "emailGateway": choice(EmailGateway::allowed(), "How email codes are sent"),
-            "phone": flag(),
-            "phoneGateway": choice(PhoneGateway::allowed(), "How phone codes are sent"),
-            "countryCode": {"type": ["string", "boolean", "null"], "pattern": "^\\s*(?:[A-Za-z]{2})?\\s*$", "description": "A supported country's ISO alpha-2 code (a boolean is accepted and ignored)"},
-            "allowAdditionalFields": flag(),
-            "additionalFields": {"type": ["array", "null"], "items": additional_field},
-            "showPrivacyNotice": flag(),
-            "showTermsAndConditions": flag(),
+        "signUpForm": sign_up_form,
+        "steps": nullable_object(json!({
+            "document": step(),
+            "liveness": step(),
+            "businessVerification": {"type": ["boolean", "null"], "description": "Business flows: whether the company's data and documents are verified"},
+            "legalRepresentative": step(),
         })),
-        "steps": nullable_object(json!({"document": step(), "liveness": step()})),
-        "documents": nullable_object(json!({
+        "documents": documents,
+        "liveness": liveness,
+        "business": nullable_object(json!({
             "attemptLimit": whole(1, 5),
-            "verificationMethods": {"type": ["array", "null"], "items": {"type": "string", "pattern": any_case(VerificationMethod::ALLOWED_WITH_ALIASES.trim_end_matches('|'))}},
+            "criminalHistoryVerification": flag(),
             "documentTypes": {"type": ["array", "null"], "items": document_type},
             "informationVerification": flag(),
             "screening": flag(),
-            "criminalHistoryVerification": flag(),
         })),
-        "liveness": nullable_object(json!({
-            "attemptLimit": whole(1, 5),
-            "minScore": number(live_min),
-            "searchMinScore": number(search_min),
-            "searchMode": choice(SearchMode::allowed(), "Face search mode"),
-            "mode": choice(LivenessMode::allowed(), "passive: one selfie; active: a challenge sequence"),
-        })),
+        "representatives": nullable_object(json!({"information": sign_up_form, "documents": documents, "liveness": liveness})),
         "integrations": nullable_object(json!({
             "redirectUrl": url(),
             "webhook": {"type": ["string", "null"], "pattern": "^(?:[0-9a-fA-F]{24})?$", "description": "A webhook's id (empty or null: none)"},

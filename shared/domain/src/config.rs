@@ -80,6 +80,7 @@ macro_rules! string_enum {
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// Who enrolls: people (KYC) or businesses (KYB).
@@ -248,6 +249,12 @@ pub struct Steps {
     pub document: Option<StepMode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness: Option<StepMode>,
+    /// Business flows only: whether the company itself (its data and documents) is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_verification: Option<bool>,
+    /// Business flows only: whether legal representatives must be invited and verified as people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_representative: Option<StepMode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,6 +314,27 @@ pub struct Integrations {
     pub fail_mode: FailMode,
 }
 
+/// A business flow's company part (reference 5.7, `business`): the company documents accepted per
+/// country (business categories only) and which company checks run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessSection {
+    pub attempt_limit: u8,
+    pub criminal_history_verification: bool,
+    pub document_types: Vec<DocumentType>,
+    pub information_verification: bool,
+    pub screening: bool,
+}
+
+/// A business flow's representative part (reference 5.7, `representatives`): what each invited
+/// person goes through, which is a personal flow of its own (see [`FlowConfig::representative_flow`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Representatives {
+    pub information: SignUpForm,
+    pub documents: Documents,
+    pub liveness: Liveness,
+}
+
 /// The enrollee-facing flow configured in steps 2–5.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowConfig {
@@ -317,6 +345,11 @@ pub struct FlowConfig {
     pub documents: Option<Documents>,
     pub liveness: Option<Liveness>,
     pub integrations: Option<Integrations>,
+    /// Business flows only (`target: business`).
+    #[serde(default)]
+    pub business: Option<BusinessSection>,
+    #[serde(default)]
+    pub representatives: Option<Representatives>,
 }
 
 /// A login flow's settings (`loginSettings`, reference 5.4): how a returning enrollee proves who
@@ -388,7 +421,8 @@ const WRITABLE: [&str; 16] = [
     "projectFlowType",
 ];
 
-const FLOW_WRITABLE: [&str; 8] = ["target", "type", "signUpForm", "steps", "documents", "liveness", "integrations", "redirectUrl"];
+const FLOW_WRITABLE: [&str; 10] =
+    ["target", "type", "signUpForm", "steps", "documents", "liveness", "integrations", "redirectUrl", "business", "representatives"];
 
 /// Keeps the writable keys of a request body and rewrites documented variants into the one form the
 /// reader and the responses use: legacy branding names, `settings.defaultLanguage` (generic page),
@@ -815,17 +849,19 @@ fn read_flow(r: &mut Reader, doc: &Map<String, Value>, project_target: Target) -
         r.err("projectFlowType", "a project's projectFlow is its onboarding flow; create a login flow with POST /v2/project-flows");
     }
     let target = r.choice(flow, p, "target", Target::parse, Target::allowed()).unwrap_or(project_target);
-    let sign_up_form = r.object(flow, p, "signUpForm").map(|s| read_sign_up_form(r, s));
-    let steps = r
-        .object(flow, p, "steps")
-        .map(|s| Steps {
-            document: r.choice(s, "projectFlow.steps", "document", StepMode::parse, StepMode::allowed()),
-            liveness: r.choice(s, "projectFlow.steps", "liveness", StepMode::parse, StepMode::allowed()),
-        })
-        .unwrap_or_default();
+    if target != project_target {
+        // One project, one kind of enrollee: the flow's target follows the project's (step 1).
+        r.err("projectFlow.target", format!("must match the project's target ({})", project_target.as_str()));
+    }
+    let sign_up_form = r.object(flow, p, "signUpForm").map(|s| read_sign_up_form(r, s, "projectFlow.signUpForm"));
+    let steps = r.object(flow, p, "steps").map(|s| read_steps(r, s, target)).unwrap_or_default();
+    let integrations = r.object(flow, p, "integrations").map(|i| read_integrations(r, i));
+    if target == Target::Business {
+        return Some(read_business_flow(r, flow, flow_type, sign_up_form, steps, integrations));
+    }
     let document_step = steps.document.unwrap_or(StepMode::Skip);
     let documents = match r.object(flow, p, "documents") {
-        Some(d) => read_documents(r, d, document_step, target),
+        Some(d) => read_documents(r, d, "projectFlow.documents", document_step != StepMode::Skip, target, "steps.document is not skip"),
         None => {
             if document_step != StepMode::Skip {
                 r.err("projectFlow.documents", "is required when steps.document is not skip");
@@ -833,16 +869,147 @@ fn read_flow(r: &mut Reader, doc: &Map<String, Value>, project_target: Target) -
             None
         }
     };
-    let liveness = r.object(flow, p, "liveness").map(|l| read_liveness(r, l)).or_else(|| {
+    let liveness = r.object(flow, p, "liveness").map(|l| read_liveness(r, l, "projectFlow.liveness")).or_else(|| {
         // A liveness step without settings runs on the documented recommended values.
-        (steps.liveness.is_some_and(|m| m != StepMode::Skip)).then(|| read_liveness(r, &Map::new()))
+        (steps.liveness.is_some_and(|m| m != StepMode::Skip)).then(|| read_liveness(r, &Map::new(), "projectFlow.liveness"))
     });
-    let integrations = r.object(flow, p, "integrations").map(|i| read_integrations(r, i));
-    Some(FlowConfig { flow_type, target, sign_up_form, steps, documents, liveness, integrations })
+    for business_only in ["business", "representatives"] {
+        if flow.get(business_only).is_some_and(|v| !v.is_null()) {
+            r.err(join(p, business_only), "belongs to a business flow (target: business)");
+        }
+    }
+    Some(FlowConfig { flow_type, target, sign_up_form, steps, documents, liveness, integrations, business: None, representatives: None })
 }
 
-fn read_sign_up_form(r: &mut Reader, s: &Map<String, Value>) -> SignUpForm {
-    let p = "projectFlow.signUpForm";
+/// Personal flows have the steps `document` and `liveness`; business flows (reference 5.7, TS)
+/// `businessVerification`, `legalRepresentative` and `liveness` (the representatives' selfie).
+fn read_steps(r: &mut Reader, s: &Map<String, Value>, target: Target) -> Steps {
+    let p = "projectFlow.steps";
+    let (own, foreign): (&[&str], &[&str]) = match target {
+        Target::Personal => (&["document", "liveness"], &["businessVerification", "legalRepresentative"]),
+        Target::Business => (&["businessVerification", "legalRepresentative", "liveness"], &["document"]),
+    };
+    for key in foreign {
+        if s.get(*key).is_some_and(|v| !v.is_null()) {
+            r.err(join(p, key), format!("is not a step of a {} flow (its steps: {})", target.as_str(), own.join(", ")));
+        }
+    }
+    let business = target == Target::Business;
+    Steps {
+        document: if business { None } else { r.choice(s, p, "document", StepMode::parse, StepMode::allowed()) },
+        liveness: r.choice(s, p, "liveness", StepMode::parse, StepMode::allowed()),
+        business_verification: match s.get("businessVerification") {
+            _ if !business => None,
+            None | Some(Value::Null) => None,
+            Some(_) => Some(r.boolean(s, p, "businessVerification", false)),
+        },
+        legal_representative: if business { r.choice(s, p, "legalRepresentative", StepMode::parse, StepMode::allowed()) } else { None },
+    }
+}
+
+/// A business flow: the applicant's sign-up form, the company part (`business`) and the
+/// representatives' part (`representatives`), each required when its step runs. The personal
+/// sections `documents` and `liveness` have their business places (`business.documentTypes`,
+/// `representatives.documents`, `representatives.liveness`) and are refused at the top level
+/// rather than silently ignored.
+fn read_business_flow(
+    r: &mut Reader,
+    flow: &Map<String, Value>,
+    flow_type: FlowType,
+    sign_up_form: Option<SignUpForm>,
+    steps: Steps,
+    integrations: Option<Integrations>,
+) -> FlowConfig {
+    let p = "projectFlow";
+    for (personal, place) in
+        [("documents", "business.documentTypes and representatives.documents"), ("liveness", "representatives.liveness")]
+    {
+        if flow.get(personal).is_some_and(|v| !v.is_null()) {
+            r.err(join(p, personal), format!("is not used by a business flow; configure {place}"));
+        }
+    }
+    let verify_company = steps.business_verification.unwrap_or(false);
+    let business = match r.object(flow, p, "business") {
+        Some(b) => Some(read_business_section(r, b, verify_company)),
+        None => {
+            if verify_company {
+                r.err("projectFlow.business", "is required when steps.businessVerification is true");
+            }
+            None
+        }
+    };
+    let representative_step = steps.legal_representative.unwrap_or(StepMode::Skip);
+    let liveness_step = steps.liveness.unwrap_or(StepMode::Skip);
+    if representative_step == StepMode::Skip && liveness_step != StepMode::Skip {
+        r.err(
+            "projectFlow.steps.liveness",
+            "must be skip when steps.legalRepresentative is skip (liveness is the representatives' selfie)",
+        );
+    }
+    let representatives = match r.object(flow, p, "representatives") {
+        Some(o) => read_representatives(r, o, representative_step != StepMode::Skip),
+        None => {
+            if representative_step != StepMode::Skip {
+                r.err("projectFlow.representatives", "is required when steps.legalRepresentative is not skip");
+            }
+            None
+        }
+    };
+    FlowConfig {
+        flow_type,
+        target: Target::Business,
+        sign_up_form,
+        steps,
+        documents: None,
+        liveness: None,
+        integrations,
+        business,
+        representatives,
+    }
+}
+
+fn read_business_section(r: &mut Reader, b: &Map<String, Value>, needed: bool) -> BusinessSection {
+    let p = "projectFlow.business";
+    BusinessSection {
+        attempt_limit: r.integer(b, p, "attemptLimit", 1, 5, 3) as u8,
+        criminal_history_verification: r.boolean(b, p, "criminalHistoryVerification", false),
+        document_types: read_document_types(r, b, p, needed, Target::Business, "steps.businessVerification is true"),
+        information_verification: r.boolean(b, p, "informationVerification", false),
+        screening: r.boolean(b, p, "screening", false),
+    }
+}
+
+/// `representatives{information, documents, liveness}`: the personal sign-up form, identity
+/// documents and liveness settings each representative goes through.
+fn read_representatives(r: &mut Reader, o: &Map<String, Value>, needed: bool) -> Option<Representatives> {
+    let p = "projectFlow.representatives";
+    let information = match r.object(o, p, "information") {
+        Some(s) => Some(read_sign_up_form(r, s, "projectFlow.representatives.information")),
+        None => {
+            if needed {
+                r.err(join(p, "information"), "is required: the sign-up form each representative fills in");
+            }
+            None
+        }
+    };
+    let documents = match r.object(o, p, "documents") {
+        Some(d) => {
+            read_documents(r, d, "projectFlow.representatives.documents", needed, Target::Personal, "steps.legalRepresentative is not skip")
+        }
+        None => {
+            if needed {
+                r.err(join(p, "documents"), "is required: the identity documents each representative shows");
+            }
+            None
+        }
+    };
+    let empty = Map::new();
+    let settings = r.object(o, p, "liveness").unwrap_or(&empty);
+    let liveness = read_liveness(r, settings, "projectFlow.representatives.liveness");
+    Some(Representatives { information: information?, documents: documents?, liveness })
+}
+
+fn read_sign_up_form(r: &mut Reader, s: &Map<String, Value>, p: &str) -> SignUpForm {
     let email = r.boolean(s, p, "email", false);
     let phone = r.boolean(s, p, "phone", false);
     if !email && !phone {
@@ -907,9 +1074,7 @@ fn read_sign_up_form(r: &mut Reader, s: &Map<String, Value>) -> SignUpForm {
     }
 }
 
-fn read_documents(r: &mut Reader, d: &Map<String, Value>, step: StepMode, target: Target) -> Option<Documents> {
-    let p = "projectFlow.documents";
-    let needed = step != StepMode::Skip;
+fn read_documents(r: &mut Reader, d: &Map<String, Value>, p: &str, needed: bool, target: Target, when: &str) -> Option<Documents> {
     let attempt_limit = r.integer(d, p, "attemptLimit", 1, 5, 3) as u8;
     let mut verification_methods = Vec::new();
     match r.array(d, p, "verificationMethods") {
@@ -924,12 +1089,26 @@ fn read_documents(r: &mut Reader, d: &Map<String, Value>, step: StepMode, target
                 }
             }
             if items.is_empty() && needed {
-                r.err(format!("{p}.verificationMethods"), "must name at least one method when steps.document is not skip");
+                r.err(format!("{p}.verificationMethods"), format!("must name at least one method when {when}"));
             }
         }
-        None if needed => r.err(format!("{p}.verificationMethods"), "is required when steps.document is not skip"),
+        None if needed => r.err(format!("{p}.verificationMethods"), format!("is required when {when}")),
         None => {}
     }
+    let document_types = read_document_types(r, d, p, needed, target, when);
+    Some(Documents {
+        attempt_limit,
+        verification_methods,
+        document_types,
+        information_verification: r.boolean(d, p, "informationVerification", false),
+        screening: r.boolean(d, p, "screening", false),
+        criminal_history_verification: r.boolean(d, p, "criminalHistoryVerification", false),
+    })
+}
+
+/// `documentTypes`: one entry per country, each with at least one active configuration of the
+/// target's categories (reference 5.7/5.8); a country listed twice is refused.
+fn read_document_types(r: &mut Reader, d: &Map<String, Value>, p: &str, needed: bool, target: Target, when: &str) -> Vec<DocumentType> {
     let mut document_types: Vec<DocumentType> = Vec::new();
     match r.array(d, p, "documentTypes") {
         Some(items) => {
@@ -948,20 +1127,13 @@ fn read_documents(r: &mut Reader, d: &Map<String, Value>, step: StepMode, target
                 }
             }
             if items.is_empty() && needed {
-                r.err(format!("{p}.documentTypes"), "must list at least one country when steps.document is not skip");
+                r.err(format!("{p}.documentTypes"), format!("must list at least one country when {when}"));
             }
         }
-        None if needed => r.err(format!("{p}.documentTypes"), "is required when steps.document is not skip"),
+        None if needed => r.err(format!("{p}.documentTypes"), format!("is required when {when}")),
         None => {}
     }
-    Some(Documents {
-        attempt_limit,
-        verification_methods,
-        document_types,
-        information_verification: r.boolean(d, p, "informationVerification", false),
-        screening: r.boolean(d, p, "screening", false),
-        criminal_history_verification: r.boolean(d, p, "criminalHistoryVerification", false),
-    })
+    document_types
 }
 
 fn read_document_type(r: &mut Reader, o: &Map<String, Value>, path: &str, target: Target) -> Option<DocumentType> {
@@ -1115,8 +1287,7 @@ impl LoginSettings {
     }
 }
 
-fn read_liveness(r: &mut Reader, l: &Map<String, Value>) -> Liveness {
-    let p = "projectFlow.liveness";
+fn read_liveness(r: &mut Reader, l: &Map<String, Value>, p: &str) -> Liveness {
     Liveness {
         attempt_limit: r.integer(l, p, "attemptLimit", 1, 5, 3) as u8,
         min_score: r.score(l, p, "minScore", LIVENESS_MIN_SCORE.0, LIVENESS_MIN_SCORE.1, 0.65),
@@ -1222,6 +1393,10 @@ pub struct FlowSections<'a> {
     pub liveness: Option<&'a Liveness>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrations: Option<&'a Integrations>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business: Option<&'a BusinessSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub representatives: Option<&'a Representatives>,
 }
 
 impl FlowConfig {
@@ -1234,7 +1409,32 @@ impl FlowConfig {
             documents: self.documents.as_ref(),
             liveness: self.liveness.as_ref(),
             integrations: self.integrations.as_ref(),
+            business: self.business.as_ref(),
+            representatives: self.representatives.as_ref(),
         }
+    }
+
+    /// The personal flow each representative of a business goes through: the representatives'
+    /// sign-up form, a mandatory identity document, and the business flow's liveness step, with
+    /// the business flow's integrations (redirect, webhook). `None` for personal flows and for
+    /// business flows that invite no representatives.
+    pub fn representative_flow(&self) -> Option<FlowConfig> {
+        let reps = self.representatives.as_ref()?;
+        if self.target != Target::Business || self.steps.legal_representative.is_none_or(|m| m == StepMode::Skip) {
+            return None;
+        }
+        let liveness_step = self.steps.liveness.unwrap_or(StepMode::Skip);
+        Some(FlowConfig {
+            flow_type: self.flow_type,
+            target: Target::Personal,
+            sign_up_form: Some(reps.information.clone()),
+            steps: Steps { document: Some(StepMode::Mandatory), liveness: Some(liveness_step), ..Steps::default() },
+            documents: Some(reps.documents.clone()),
+            liveness: (liveness_step != StepMode::Skip).then(|| reps.liveness.clone()),
+            integrations: self.integrations.clone(),
+            business: None,
+            representatives: None,
+        })
     }
 }
 

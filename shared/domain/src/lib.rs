@@ -5,6 +5,7 @@
 
 pub mod blob;
 pub mod blocklist;
+pub mod business;
 pub mod client;
 pub mod clock;
 pub mod config;

@@ -3,7 +3,7 @@
 //! activation or deletion. Pure functions; the API handlers load and store around them.
 
 use crate::clock::Timestamp;
-use crate::config::{ProjectConfig, StepMode, merge, normalise_patch, read_config};
+use crate::config::{ProjectConfig, StepMode, Target, merge, normalise_patch, read_config};
 use crate::error::{DomainError, FieldError};
 use crate::ids::{ClientId, CodeGenerator, FlowId, IdGenerator, ProjectId};
 use crate::project::{FlowRecord, Project, ProjectStatus};
@@ -150,7 +150,12 @@ pub fn steps_configured(c: &ProjectConfig) -> [bool; 6] {
     [
         c.contact_email.is_some() && c.privacy_url.is_some() && c.terms_and_conditions_url.is_some() && c.data_protection.is_some(),
         flow.is_some_and(|f| f.sign_up_form.is_some()),
-        flow.is_some_and(|f| f.steps.document.is_some()),
+        // Step 3 is the documents: the enrollee's, or for a business the company's and the
+        // representatives' (both step settings chosen).
+        flow.is_some_and(|f| match f.target {
+            Target::Personal => f.steps.document.is_some(),
+            Target::Business => f.steps.business_verification.is_some() && f.steps.legal_representative.is_some(),
+        }),
         flow.is_some_and(|f| f.steps.liveness.is_some()),
         flow.and_then(|f| f.integrations.as_ref()).is_some_and(|i| i.redirect_url.is_some()),
         c.branding.is_configured(),
@@ -187,13 +192,33 @@ pub fn activation_blockers(c: &ProjectConfig) -> Vec<FieldError> {
     if flow.sign_up_form.is_none() {
         need("projectFlow.signUpForm", "is required to activate (step 2)");
     }
-    if flow.steps.document.is_none() {
-        need("projectFlow.steps.document", "must be set to mandatory, optional or skip to activate (step 3)");
+    match flow.target {
+        Target::Personal => {
+            if flow.steps.document.is_none() {
+                need("projectFlow.steps.document", "must be set to mandatory, optional or skip to activate (step 3)");
+            }
+        }
+        Target::Business => {
+            if flow.steps.business_verification.is_none() {
+                need("projectFlow.steps.businessVerification", "must be set to true or false to activate (step 3)");
+            }
+            if flow.steps.legal_representative.is_none() {
+                need("projectFlow.steps.legalRepresentative", "must be set to mandatory, optional or skip to activate (step 3)");
+            }
+            let verifies_company = flow.steps.business_verification == Some(true);
+            let invites = flow.steps.legal_representative.is_some_and(|m| m != StepMode::Skip);
+            if flow.steps.business_verification.is_some() && flow.steps.legal_representative.is_some() && !verifies_company && !invites {
+                need(
+                    "projectFlow.steps",
+                    "a business flow must verify the company (businessVerification) or its representatives (legalRepresentative) to activate",
+                );
+            }
+        }
     }
     if flow.steps.liveness.is_none() {
         need("projectFlow.steps.liveness", "must be set to mandatory, optional or skip to activate (step 4)");
     }
-    if flow.steps.liveness.is_some_and(|m| m != StepMode::Skip) && flow.liveness.is_none() {
+    if flow.target == Target::Personal && flow.steps.liveness.is_some_and(|m| m != StepMode::Skip) && flow.liveness.is_none() {
         need("projectFlow.liveness", "is required when the liveness step is not skip (step 4)");
     }
     if flow.integrations.as_ref().and_then(|i| i.redirect_url.as_ref()).is_none() {

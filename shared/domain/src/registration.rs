@@ -174,6 +174,15 @@ pub struct Registration {
     /// finishes (`None`: kept until deleted).
     #[serde(default)]
     pub retention_days: Option<u32>,
+    /// Business registrations: the company (KYB, see [`crate::business`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<crate::business::Company>,
+    /// Representative registrations: the business this person was invited to and their role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative_of: Option<crate::business::Link>,
+    /// Business registrations: the people invited, with their last known status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub representatives: Vec<crate::business::Representative>,
 }
 
 /// The uniqueness keys a registration claims in its flow: one per identifier, so the same email or
@@ -411,6 +420,12 @@ pub fn start(
     let first_name = text(body, "firstName", &mut errors, 100);
     let last_name = text(body, "lastName", &mut errors, 100);
     let additional = additional_fields(body, flow_config.sign_up_form.as_ref(), &mut errors);
+    // A business flow's registration is the company's: its applicant signs up as above and gives
+    // the company data. Representatives are invited from it, not started here.
+    let company = match flow_config.target {
+        crate::config::Target::Business => crate::business::read_company(body).map_err(|e| errors.extend(e)).ok(),
+        crate::config::Target::Personal => None,
+    };
     let language = text(body, "language", &mut errors, 8).unwrap_or_else(|| project.config.default_language.clone());
     if !language.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
         errors.push(FieldError::new("language", "must be a language code such as en or es"));
@@ -463,6 +478,9 @@ pub fn start(
         updated_at: now,
         expires_at: now.plus_seconds(ctx.lifetime_seconds),
         retention_days: project.config.retention_days,
+        company,
+        representative_of: None,
+        representatives: Vec::new(),
     };
     let mut object = registration.api_json(View::Operator);
     object["projectFlow"] = json!({"_id": record.id, "type": flow_config.flow_type.as_str()});
@@ -536,6 +554,15 @@ impl Registration {
         v["emailValidation"] = json!(self.email_validation.as_ref().map(|s| &s.id));
         v["phoneValidation"] = json!(self.phone_validation.as_ref().map(|s| &s.id));
         v["progress"] = crate::verification::progress(self);
+        if let Some(company) = &self.company {
+            v["target"] = json!("business");
+            v["company"] = json!(company);
+            v["representatives"] = json!(self.representatives);
+            v["companyDocumentValidation"] = json!(latest(crate::verification::CheckKind::Company));
+        }
+        if let Some(link) = &self.representative_of {
+            v["representativeOf"] = json!(link);
+        }
         if view == View::Operator {
             v["checks"] = self.checks.iter().map(|c| c.api_json(self)).collect();
             v["origin"] = json!(self.origin);

@@ -15,12 +15,14 @@ use crate::registration::{HistoryEntry, Registration, RegistrationStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// What a check verifies: the flow steps `document` and `liveness`.
+/// What a check verifies: the flow steps `document` and `liveness`, and on a business
+/// registration the company's document (`company`, step `businessVerification`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckKind {
     Document,
     Liveness,
+    Company,
 }
 
 impl CheckKind {
@@ -28,6 +30,7 @@ impl CheckKind {
         match self {
             CheckKind::Document => "document",
             CheckKind::Liveness => "liveness",
+            CheckKind::Company => "company",
         }
     }
     /// The reference's object and event prefix.
@@ -35,6 +38,8 @@ impl CheckKind {
         match self {
             CheckKind::Document => "document_validation",
             CheckKind::Liveness => "biometric_validation",
+            // Ours: the reference has no business validation objects or events.
+            CheckKind::Company => "company_document_validation",
         }
     }
 }
@@ -86,6 +91,9 @@ pub struct Check {
     /// for, in order; `images[0]` is then the selfie and `images[1..]` the frames of the burst.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenge: Option<Vec<String>>,
+    /// Company documents: the configured category it was sent as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<crate::config::DocumentCategory>,
     #[serde(flatten)]
     pub outcome: Outcome,
     pub created_at: Timestamp,
@@ -101,10 +109,10 @@ impl Check {
     /// selfies `new|validated|failed` (plus `needs_manual_verification`, our addition).
     pub fn status(&self) -> &'static str {
         match (self.kind, &self.outcome) {
-            (CheckKind::Document, Outcome::Pending) => "ASSESSING",
-            (CheckKind::Document, Outcome::Passed { .. }) => "ACTIVE",
-            (CheckKind::Document, Outcome::Failed { .. }) => "FAILED",
-            (CheckKind::Document, Outcome::Inconclusive { .. }) => "NEEDS_MANUAL_VERIFICATION",
+            (CheckKind::Document | CheckKind::Company, Outcome::Pending) => "ASSESSING",
+            (CheckKind::Document | CheckKind::Company, Outcome::Passed { .. }) => "ACTIVE",
+            (CheckKind::Document | CheckKind::Company, Outcome::Failed { .. }) => "FAILED",
+            (CheckKind::Document | CheckKind::Company, Outcome::Inconclusive { .. }) => "NEEDS_MANUAL_VERIFICATION",
             (CheckKind::Liveness, Outcome::Pending) => "new",
             (CheckKind::Liveness, Outcome::Passed { .. }) => "validated",
             (CheckKind::Liveness, Outcome::Failed { .. }) => "failed",
@@ -157,6 +165,24 @@ impl Check {
                     }
                 }
             }
+            CheckKind::Company => {
+                v["documentCategory"] = json!(self.category);
+                v["inputMethod"] = json!(self.input_method.as_deref().unwrap_or("NOT_SET"));
+                if let Outcome::Passed { detail } | Outcome::Failed { detail, .. } | Outcome::Inconclusive { detail, .. } = &self.outcome {
+                    for key in [
+                        "formats",
+                        "nameConsistency",
+                        "screening",
+                        "infoValidationSupported",
+                        "infoValidationSupportedReason",
+                        "criminalHistory",
+                    ] {
+                        if let Some(value) = detail.get(key) {
+                            v[key] = value.clone();
+                        }
+                    }
+                }
+            }
             CheckKind::Liveness => {
                 v["os"] = json!(self.os);
                 if let Some(turns) = &self.challenge {
@@ -168,12 +194,17 @@ impl Check {
     }
 }
 
-/// The flow's requirement for a kind of check (a pinned flow without the step skips it).
+/// The flow's requirement for a kind of check (a pinned flow without the step skips it). A
+/// business registration has only the company step: the flow's liveness step is its
+/// representatives'.
 pub fn step_mode(reg: &Registration, kind: CheckKind) -> StepMode {
     let steps = &reg.flow_config.steps;
+    let business = reg.company.is_some();
     match kind {
-        CheckKind::Document => steps.document,
-        CheckKind::Liveness => steps.liveness,
+        CheckKind::Document if !business => steps.document,
+        CheckKind::Liveness if !business => steps.liveness,
+        CheckKind::Company if business => steps.business_verification.map(|on| if on { StepMode::Mandatory } else { StepMode::Skip }),
+        _ => None,
     }
     .unwrap_or(StepMode::Skip)
 }
@@ -183,6 +214,7 @@ pub fn attempt_limit(reg: &Registration, kind: CheckKind) -> u8 {
     match kind {
         CheckKind::Document => reg.flow_config.documents.as_ref().map(|d| d.attempt_limit),
         CheckKind::Liveness => reg.flow_config.liveness.as_ref().map(|l| l.attempt_limit),
+        CheckKind::Company => reg.flow_config.business.as_ref().map(|b| b.attempt_limit),
     }
     .unwrap_or(3)
 }
@@ -286,6 +318,8 @@ pub fn progress(reg: &Registration) -> Value {
         "consentAccepted": reg.consent.accepted_at.is_some() || reg.current_step != "signUpForm",
         "document": step(CheckKind::Document),
         "liveness": step(CheckKind::Liveness),
+        "company": step(CheckKind::Company),
+        "representatives": reg.representatives.iter().map(|r| json!({"_id": r.registration, "role": r.role, "mandatory": r.mandatory, "status": r.status.as_str()})).collect::<Vec<_>>(),
         "endRequested": reg.end_requested_at.is_some(),
     })
 }
@@ -299,7 +333,7 @@ pub fn decide(reg: &Registration) -> Decision {
     if let Some(what) = sign_up_missing(reg) {
         return Decision::Incomplete(format!("signUpForm_validation_not_passed: the {what} is not validated"));
     }
-    const KINDS: [CheckKind; 2] = [CheckKind::Document, CheckKind::Liveness];
+    const KINDS: [CheckKind; 3] = [CheckKind::Document, CheckKind::Liveness, CheckKind::Company];
     // Every mandatory step must have been submitted before anything else is looked at.
     if let Some(kind) = KINDS.iter().find(|k| step_mode(reg, **k) == StepMode::Mandatory && checks_of(reg, **k).next().is_none()) {
         return Decision::Incomplete(format!("{}_step_missing: the {0} step is mandatory", kind.as_str()));
@@ -320,6 +354,12 @@ pub fn decide(reg: &Registration) -> Decision {
             (StepMode::Optional, _) => {}
         }
     }
+    if reg.company.is_some() {
+        match representatives_verdict(reg) {
+            Ok(reasons) => review.extend(reasons),
+            Err(decision) => return decision,
+        }
+    }
     review.extend(reg.holds.iter().cloned());
     if !failed.is_empty() {
         Decision::Final(RegistrationStatus::Failed, failed.join("; "))
@@ -328,6 +368,53 @@ pub fn decide(reg: &Registration) -> Decision {
     } else {
         Decision::Final(RegistrationStatus::Completed, "every required step passed".into())
     }
+}
+
+/// What the linked people add to a business decision: `Err` when it cannot be made yet (no
+/// representative invited although the step is mandatory → incomplete; a mandatory one still
+/// enrolling → pending), else the reasons for a reviewer (a mandatory representative who failed,
+/// expired or waits for review). A failed representative does not fail the business: the operator
+/// may have the company name someone else, so a person looks.
+fn representatives_verdict(reg: &Registration) -> Result<Vec<String>, Decision> {
+    let mode = reg.flow_config.steps.legal_representative.unwrap_or(StepMode::Skip);
+    if mode == StepMode::Skip {
+        return Ok(Vec::new());
+    }
+    let mandatory: Vec<&crate::business::Representative> = reg.representatives.iter().filter(|r| r.mandatory).collect();
+    if mode == StepMode::Mandatory && mandatory.is_empty() {
+        return Err(Decision::Incomplete(
+            "representatives_missing: this flow needs at least one mandatory representative (POST /v2/app-registrations/{id}/representatives)".into(),
+        ));
+    }
+    if mandatory.iter().any(|r| !r.status.is_settled()) {
+        return Err(Decision::Pending);
+    }
+    Ok(mandatory
+        .iter()
+        .filter(|r| r.status != RegistrationStatus::Completed)
+        .map(|r| format!("representative {} ({}) is {}", r.registration, r.role.as_str(), r.status.as_str()))
+        .collect())
+}
+
+/// Records a representative's new status on its business (idempotent: the same status twice
+/// changes nothing) and, when the business already asked for its decision, decides. Returns the
+/// event suffixes to record on the business, or `None` when nothing changed.
+pub fn representative_changed(business: &mut Registration, representative: &Registration, now: Timestamp) -> Option<Vec<String>> {
+    let entry = business.representatives.iter_mut().find(|r| r.registration == representative.id)?;
+    if entry.status == representative.status {
+        return None;
+    }
+    entry.status = representative.status;
+    entry.updated_at = now;
+    business.updated_at = now;
+    let mut events = vec![format!("business_representative_{}", representative.status.as_str().to_ascii_lowercase())];
+    if business.end_requested_at.is_some()
+        && !business.status.is_settled()
+        && let Decision::Final(status, reason) = decide(business)
+    {
+        events.push(finish(business, status, "system", &reason, None, now));
+    }
+    Some(events)
 }
 
 /// Applies a final status: the status, a history entry (who, what, why) and the reference's
@@ -434,7 +521,10 @@ pub fn sync(reg: &mut Registration, step: SyncStep, status: &str, now: Timestamp
             if let Some(what) = sign_up_missing(reg) {
                 return Err(conflict(format!("signUpForm_validation_not_passed: the {what} is not validated")));
             }
-            if [CheckKind::Document, CheckKind::Liveness].iter().any(|k| step_mode(reg, *k) == StepMode::Mandatory) {
+            let representatives = reg.company.is_some() && reg.flow_config.steps.legal_representative == Some(StepMode::Mandatory);
+            if representatives
+                || [CheckKind::Document, CheckKind::Liveness, CheckKind::Company].iter().any(|k| step_mode(reg, *k) == StepMode::Mandatory)
+            {
                 return Err(conflict("skipKYC_not_allowed: this flow has mandatory verification steps".into()));
             }
             let event = finish(reg, RegistrationStatus::CompletedWithoutKyc, "enrollee", "no verification step is mandatory", None, now);

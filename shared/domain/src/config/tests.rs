@@ -286,3 +286,142 @@ fn a_score_just_below_its_range_is_refused_exactly_at_the_published_minimum() {
     doc["projectFlow"]["liveness"]["minScore"] = json!(LIVENESS_MIN_SCORE.0);
     assert!(read_config(doc.as_object().unwrap()).is_ok());
 }
+
+/// A complete business project (reference 5.7, business flow): company documents, two kinds of
+/// checks on the company, representatives with their own form, documents and liveness.
+fn business() -> Value {
+    let mut v = step1();
+    merge(
+        &mut v,
+        &json!({
+            "target": "business",
+            "projectFlowType": "onboarding",
+            "projectFlow": {
+                "target": "business", "type": "onboarding",
+                "signUpForm": {"fullName": true, "email": true, "phone": false},
+                "steps": {"businessVerification": true, "legalRepresentative": "mandatory", "liveness": "mandatory"},
+                "business": {"attemptLimit": 2, "screening": true, "informationVerification": false, "criminalHistoryVerification": false,
+                    "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "business_document"}, {"active": false, "documentCategory": "tax_document"}]}]},
+                "representatives": {
+                    "information": {"fullName": true, "fullNameStyle": "separate", "email": true, "phone": true},
+                    "documents": {"attemptLimit": 3, "verificationMethods": ["upload"], "screening": true,
+                        "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "passport"}]}]},
+                    "liveness": {"minScore": 0.7}
+                },
+                "integrations": {"redirectUrl": "https://acme.com/done"}
+            }
+        }),
+    );
+    v
+}
+
+fn business_failing_fields(patch: Value) -> Vec<String> {
+    let mut v = business();
+    merge(&mut v, &patch);
+    match read(&v) {
+        Ok(_) => vec![],
+        Err(e) => e.into_iter().map(|e| e.field).collect(),
+    }
+}
+
+#[test]
+fn a_complete_business_project_reads_and_round_trips_through_its_json_form() {
+    let c = read(&business()).expect("valid");
+    let flow = c.flow.as_ref().expect("flow");
+    assert_eq!(flow.target, Target::Business);
+    assert_eq!(flow.steps.business_verification, Some(true));
+    assert_eq!(flow.steps.legal_representative, Some(StepMode::Mandatory));
+    let company = flow.business.as_ref().expect("business section");
+    assert_eq!((company.attempt_limit, company.screening), (2, true));
+    assert_eq!(company.document_types[0].configurations[0].category, DocumentCategory::BusinessDocument);
+    let reps = flow.representatives.as_ref().expect("representatives");
+    assert_eq!(reps.information.full_name_style, FullNameStyle::Separate);
+    assert_eq!(reps.liveness.min_score.value(), 0.7);
+    assert_eq!(read_config(&c.to_json()).expect("its own JSON form is valid"), c);
+}
+
+#[test]
+fn every_business_rule_rejects_its_bad_value_and_names_the_field() {
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"projectFlow": {"business": {"attemptLimit": 0}}}), "projectFlow.business.attemptLimit"),
+        (json!({"projectFlow": {"business": {"attemptLimit": 6}}}), "projectFlow.business.attemptLimit"),
+        (json!({"projectFlow": {"business": {"screening": "yes"}}}), "projectFlow.business.screening"),
+        (json!({"projectFlow": {"business": {"documentTypes": []}}}), "projectFlow.business.documentTypes"),
+        (json!({"projectFlow": {"business": {"documentTypes": null}}}), "projectFlow.business.documentTypes"),
+        (
+            json!({"projectFlow": {"business": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "passport"}]}]}}}),
+            "projectFlow.business.documentTypes[0].configurations[0].documentCategory",
+        ),
+        (
+            json!({"projectFlow": {"business": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": false, "documentCategory": "tax_document"}]}]}}}),
+            "projectFlow.business.documentTypes[0].configurations",
+        ),
+        (json!({"projectFlow": {"business": null}}), "projectFlow.business"),
+        (json!({"projectFlow": {"representatives": null}}), "projectFlow.representatives"),
+        (json!({"projectFlow": {"representatives": {"information": null}}}), "projectFlow.representatives.information"),
+        (
+            json!({"projectFlow": {"representatives": {"information": {"email": false, "phone": false}}}}),
+            "projectFlow.representatives.information",
+        ),
+        (
+            json!({"projectFlow": {"representatives": {"documents": {"verificationMethods": []}}}}),
+            "projectFlow.representatives.documents.verificationMethods",
+        ),
+        (
+            json!({"projectFlow": {"representatives": {"documents": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "bank_document"}]}]}}}}),
+            "projectFlow.representatives.documents.documentTypes[0].configurations[0].documentCategory",
+        ),
+        (json!({"projectFlow": {"representatives": {"liveness": {"minScore": 0.95}}}}), "projectFlow.representatives.liveness.minScore"),
+        (json!({"projectFlow": {"steps": {"legalRepresentative": "sometimes"}}}), "projectFlow.steps.legalRepresentative"),
+        (json!({"projectFlow": {"steps": {"businessVerification": "yes"}}}), "projectFlow.steps.businessVerification"),
+        (json!({"projectFlow": {"steps": {"document": "mandatory"}}}), "projectFlow.steps.document"),
+        (json!({"projectFlow": {"steps": {"legalRepresentative": "skip"}}}), "projectFlow.steps.liveness"),
+        (json!({"projectFlow": {"documents": {"attemptLimit": 3}}}), "projectFlow.documents"),
+        (json!({"projectFlow": {"liveness": {"minScore": 0.7}}}), "projectFlow.liveness"),
+        (json!({"projectFlow": {"target": "personal"}}), "projectFlow.target"),
+    ];
+    for (patch, field) in cases {
+        let failed = business_failing_fields(patch.clone());
+        assert!(failed.iter().any(|f| f == field), "{patch} should fail on {field}, failed on {failed:?}");
+    }
+}
+
+#[test]
+fn a_personal_flow_refuses_the_business_sections_and_steps() {
+    for (patch, field) in [
+        (json!({"projectFlow": {"steps": {"legalRepresentative": "mandatory"}}}), "projectFlow.steps.legalRepresentative"),
+        (json!({"projectFlow": {"steps": {"businessVerification": true}}}), "projectFlow.steps.businessVerification"),
+        (json!({"projectFlow": {"business": {"screening": true}}}), "projectFlow.business"),
+        (json!({"projectFlow": {"representatives": {}}}), "projectFlow.representatives"),
+        (json!({"projectFlow": {"target": "business"}}), "projectFlow.target"),
+    ] {
+        let failed = failing_fields(patch.clone());
+        assert!(failed.iter().any(|f| f == field), "{patch} should fail on {field}, failed on {failed:?}");
+    }
+}
+
+#[test]
+fn skipped_business_steps_need_no_sections() {
+    let patch = json!({"projectFlow": {"steps": {"businessVerification": false, "legalRepresentative": "skip", "liveness": "skip"}, "business": null, "representatives": null}});
+    assert_eq!(business_failing_fields(patch), Vec::<String>::new());
+}
+
+#[test]
+fn a_representative_goes_through_a_personal_flow_made_of_the_representatives_sections() {
+    let c = read(&business()).expect("valid");
+    let flow = c.flow.as_ref().expect("flow");
+    let rep = flow.representative_flow().expect("representatives are invited");
+    assert_eq!(rep.target, Target::Personal);
+    assert_eq!(rep.steps.document, Some(StepMode::Mandatory));
+    assert_eq!(rep.steps.liveness, Some(StepMode::Mandatory));
+    assert_eq!(rep.sign_up_form.as_ref().map(|f| f.full_name_style), Some(FullNameStyle::Separate));
+    assert_eq!(rep.documents.as_ref().map(|d| d.document_types[0].configurations[0].category), Some(DocumentCategory::Passport));
+    assert_eq!(rep.liveness.as_ref().map(|l| l.min_score.value()), Some(0.7));
+    assert_eq!(rep.integrations, flow.integrations);
+    assert!(rep.business.is_none() && rep.representatives.is_none());
+
+    let mut none = business();
+    merge(&mut none, &json!({"projectFlow": {"steps": {"legalRepresentative": "skip", "liveness": "skip"}}}));
+    assert!(read(&none).expect("valid").flow.expect("flow").representative_flow().is_none());
+    assert!(read(&full()).expect("valid").flow.expect("flow").representative_flow().is_none());
+}

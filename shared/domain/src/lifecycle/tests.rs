@@ -148,3 +148,47 @@ fn a_whole_project_in_one_request_can_be_created_active() {
     let p = create(&client(), &obj(body), &ctx(&ids)).expect("create");
     assert_eq!((p.status, p.last_step), (ProjectStatus::Active, 6));
 }
+
+#[test]
+fn a_business_project_is_configured_step_by_step_and_activation_checks_its_business_steps() {
+    let ids = Seq(AtomicU64::new(1));
+    let mut body = step1();
+    body["target"] = json!("business");
+    let mut p = create(&client(), &obj(body), &ctx(&ids)).expect("create");
+    p = update(&p, &obj(json!({"projectFlowType": "onboarding", "projectFlow": {"type": "onboarding", "signUpForm": {"fullName": true, "email": true}}})), &ctx(&ids))
+        .expect("step 2");
+    assert_eq!(p.last_step, 2);
+    let err = update(&p, &obj(json!({"status": "active"})), &ctx(&ids)).unwrap_err();
+    let DomainError::Conflict { details, .. } = err else { panic!("expected a conflict") };
+    let fields: Vec<_> = details.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "projectFlow.steps.businessVerification",
+            "projectFlow.steps.legalRepresentative",
+            "projectFlow.steps.liveness",
+            "projectFlow.integrations.redirectUrl"
+        ]
+    );
+    let company =
+        json!({"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "business_document"}]}]});
+    let reps = json!({"information": {"email": true}, "documents": {"verificationMethods": ["upload"], "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "government_id"}]}]}});
+    p = update(
+        &p,
+        &obj(json!({"projectFlow": {"steps": {"businessVerification": true, "legalRepresentative": "mandatory"}, "business": company, "representatives": reps}})),
+        &ctx(&ids),
+    )
+    .expect("step 3");
+    assert_eq!(p.last_step, 3);
+    p = update(&p, &obj(json!({"projectFlow": {"steps": {"liveness": "mandatory"}}})), &ctx(&ids)).expect("step 4");
+    p = update(&p, &obj(json!({"projectFlow": {"integrations": {"redirectUrl": "https://acme.com/done"}}})), &ctx(&ids)).expect("step 5");
+    assert_eq!(p.last_step, 5);
+
+    // Verifying neither the company nor anyone linked to it is not a business check.
+    let nothing = json!({"projectFlow": {"steps": {"businessVerification": false, "legalRepresentative": "skip", "liveness": "skip"}}, "status": "active"});
+    let err = update(&p, &obj(nothing), &ctx(&ids)).unwrap_err();
+    assert!(matches!(&err, DomainError::Conflict { details, .. } if details.iter().any(|d| d.field == "projectFlow.steps")), "{err:?}");
+
+    let active = update(&p, &obj(json!({"status": "active"})), &ctx(&ids)).expect("activate");
+    assert_eq!(active.status, ProjectStatus::Active);
+}

@@ -60,6 +60,7 @@ fn submit(r: &mut Registration, kind: CheckKind, force: bool) -> String {
         os: None,
         input_method: None,
         challenge: None,
+        category: None,
         outcome: Outcome::Pending,
         created_at: at(10),
         finished_at: None,
