@@ -106,6 +106,7 @@ fn main() {
             names: vec![format!("{} {} {}", word(), word(), word())],
             birth_dates: vec![],
             countries: vec![],
+            organization: false,
         })
         .collect();
     let probe = entries[4321].names[0].clone();

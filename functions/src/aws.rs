@@ -138,6 +138,17 @@ pub const GRANTS: &[(&str, Grants)] = &[
     ),
     ("registrations-get", &[("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
     ("registrations-handoff", &[IDEMPOTENT, ("table", &["dynamodb:GetItem", "dynamodb:UpdateItem"]), SECRET]),
+    // The representative's registration (a conditional create with its keys) and the business's
+    // update; the invitation message.
+    (
+        "registrations-representatives",
+        &[
+            IDEMPOTENT,
+            ("table", &["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+            SECRET,
+            GATEWAYS,
+        ],
+    ),
     ("registrations-events", &[("table", &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]), SECRET]),
     (
         "email-validations-send",

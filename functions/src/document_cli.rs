@@ -101,7 +101,7 @@ pub fn screen(lists: &Path, name: &str, dob: Option<&str>, country: Option<&str>
     let screening = Screening::new(entries);
     let country = country.map(str::to_ascii_lowercase);
     let started = std::time::Instant::now();
-    let hits = screening.screen(&Query { name, birth_date: dob, country: country.as_deref() }, threshold);
+    let hits = screening.screen(&Query { name, birth_date: dob, country: country.as_deref(), organization: false }, threshold);
     let micros = started.elapsed().as_micros() as u64;
     let out = json!({"lists": files, "entries": screening.len(), "threshold": threshold, "hits": hits, "micros": micros});
     println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);

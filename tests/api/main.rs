@@ -2,6 +2,7 @@
 //! (end to end), every `events/` fixture run through its handler as API Gateway delivers it, and
 //! the per-endpoint Lambda binaries run against a local Lambda Runtime API.
 
+mod business;
 mod contract;
 mod documents;
 mod e2e;

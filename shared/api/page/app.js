@@ -225,7 +225,9 @@ function showBrand() {
   }
 }
 
-const flow = () => project.projectFlow || {};
+// A business's representative follows the personal flow the business flow sets for its people.
+let representative = false;
+const flow = () => (representative && project.projectFlow && project.projectFlow.representativeFlow) || project.projectFlow || {};
 const steps = () => flow().steps || {};
 const form = () => flow().signUpForm || {};
 const consentShown = () => form().showPrivacyNotice || form().showTermsAndConditions;
@@ -248,6 +250,7 @@ async function next() {
     }
     return failure(e);
   }
+  representative = Boolean(reg.representativeOf);
   setLanguage(reg.language || language());
   document.documentElement.lang = language();
   if (SETTLED.includes(reg.status)) return finished(reg);

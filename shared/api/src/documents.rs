@@ -304,7 +304,7 @@ async fn screen(deps: &JobDeps, zone: &ZoneRead, detail: &mut Value, reasons: &m
     };
     let name = format!("{} {}", zone.given_names, zone.surname);
     let country = smartenroll_domain::country::Country::parse(&zone.nationality).map(|c| c.alpha2().to_ascii_lowercase());
-    let query = Query { name: &name, birth_date: zone.date_of_birth.as_deref(), country: country.as_deref() };
+    let query = Query { name: &name, birth_date: zone.date_of_birth.as_deref(), country: country.as_deref(), organization: false };
     let screening = &loaded.screening;
     let threshold = lists.threshold();
     let hits = screening.screen(&query, threshold);

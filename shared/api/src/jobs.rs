@@ -134,6 +134,7 @@ async fn run_check(deps: &JobDeps, client: &ClientId, id: &RegistrationId, check
                 crate::faces::Run::Later(reason) => return Err(format!("checks.run: {reason}")),
             },
             (CheckKind::Document, _, Some(ocr)) => crate::documents::run_document(deps, ocr, &reg, check).await?,
+            (CheckKind::Company, _, Some(ocr)) => crate::company::run_company(deps, ocr, &reg, check).await?,
             (kind, _, _) => no_engine(kind),
         };
         let now = deps.clock.now();
@@ -162,6 +163,34 @@ async fn run_check(deps: &JobDeps, client: &ClientId, id: &RegistrationId, check
         }
     }
     Err("checks.run: the registration kept changing; retried later".into())
+}
+
+/// When `id` is a representative (KYB) whose status its business has not recorded yet, records it
+/// there (`verification::representative_changed`), deciding the business if it was waiting. Retried
+/// on a lost race like every job write; a business erased meanwhile is nothing to tell.
+async fn tell_business(deps: &JobDeps, client: &ClientId, id: &RegistrationId) -> Result<(), String> {
+    let Some(rep) = deps.registrations.get(client, id).await.map_err(|e| format!("events.dispatch: {e}"))? else { return Ok(()) };
+    let Some(link) = &rep.representative_of else { return Ok(()) };
+    for _ in 0..WRITE_ATTEMPTS {
+        let Some(business) = deps.registrations.get(client, &link.business).await.map_err(|e| format!("events.dispatch: {e}"))? else {
+            return Ok(());
+        };
+        let now = deps.clock.now();
+        let mut next = business.clone();
+        let Some(suffixes) = verification::representative_changed(&mut next, &rep, now) else { return Ok(()) };
+        next.version += 1;
+        let object = next.api_json(smartenroll_domain::registration::View::Operator);
+        let events: Vec<_> = suffixes.iter().map(|suffix| next.event(suffix, object.clone(), deps.ids.as_ref(), now)).collect();
+        match deps.registrations.update(&next, business.version, &events).await {
+            Ok(()) => {
+                tracing::info!(job = "events.dispatch", business = %next.id, representative = %rep.id, status = next.status.as_str(), "representative status recorded on its business");
+                return Ok(());
+            }
+            Err(smartenroll_domain::error::StoreError::Conflict) => continue,
+            Err(e) => return Err(format!("events.dispatch: {e}")),
+        }
+    }
+    Err("events.dispatch: the business kept changing; retried later".into())
 }
 
 /// Runs the job in `body`. `Err` carries a reason for the logs (no personal data: ids and counts).
@@ -196,9 +225,13 @@ pub async fn run(deps: &JobDeps, body: &str) -> Result<(), String> {
             Ok(())
         }
         Job::DispatchEvents { client_id, registration_id, event_ids } => {
-            let Some(rt) = &deps.webhooks else { return Ok(()) };
             let client = ClientId::parse(&client_id).map_err(|_| "events.dispatch: not a client id")?;
             let id = RegistrationId::parse(&registration_id).map_err(|_| "events.dispatch: not a registration id")?;
+            // Every write that changes a registration records events, so this job follows every
+            // status change (sync, a check's result, a review, expiry): the place where a
+            // representative's new status reaches its business.
+            tell_business(deps, &client, &id).await?;
+            let Some(rt) = &deps.webhooks else { return Ok(()) };
             let queued = crate::webhooks::dispatch(rt, deps.registrations.as_ref(), deps.clock.as_ref(), &client, &id, &event_ids).await?;
             if queued > 0 {
                 tracing::info!(job = "events.dispatch", client = %client, registration = %id, queued, "webhook deliveries queued");

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod blocklist;
 pub mod checks;
+pub mod company;
 pub mod deps;
 pub mod documents;
 pub mod error;

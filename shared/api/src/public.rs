@@ -59,23 +59,15 @@ pub async fn published_project(deps: &Deps, id: &ProjectId) -> Result<Project, A
 pub fn enrollee_view(p: &Project) -> Value {
     let c = &p.config;
     let flow = match (&p.flow, &c.flow) {
-        (Some(rec), Some(f)) => json!({
-            "_id": rec.id,
-            "type": f.flow_type.as_str(),
-            "target": f.target.as_str(),
-            "signUpForm": f.sign_up_form,
-            "steps": f.steps,
-            "documents": f.documents.as_ref().map(|d| json!({
-                "attemptLimit": d.attempt_limit,
-                "verificationMethods": d.verification_methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-                "documentTypes": d.document_types.iter().map(|t| json!({
-                    "country": t.country,
-                    "categories": t.configurations.iter().filter(|k| k.active).map(|k| k.category.as_str()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-            })),
-            "liveness": f.liveness.as_ref().map(|l| json!({"attemptLimit": l.attempt_limit, "mode": l.mode.as_str()})),
-            "redirectUrl": f.integrations.as_ref().and_then(|i| i.redirect_url.as_deref()),
-        }),
+        (Some(rec), Some(f)) => {
+            let mut v = flow_view(&rec.id, f);
+            // A business flow's people go through a personal flow of their own: the hosted page
+            // renders it for a representative's link.
+            if let Some(rep) = f.representative_flow() {
+                v["representativeFlow"] = flow_view(&rec.id, &rep);
+            }
+            v
+        }
         _ => Value::Null,
     };
     json!({
@@ -94,6 +86,26 @@ pub fn enrollee_view(p: &Project) -> Value {
         // The logo and image as the product serves them (the hosted page loads these).
         "hostedImages": crate::page::hosted_images(p),
         "projectFlow": flow,
+    })
+}
+
+fn flow_view(id: &smartenroll_domain::ids::FlowId, f: &smartenroll_domain::config::FlowConfig) -> Value {
+    json!({
+        "_id": id,
+        "type": f.flow_type.as_str(),
+        "target": f.target.as_str(),
+        "signUpForm": f.sign_up_form,
+        "steps": f.steps,
+        "documents": f.documents.as_ref().map(|d| json!({
+            "attemptLimit": d.attempt_limit,
+            "verificationMethods": d.verification_methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            "documentTypes": d.document_types.iter().map(|t| json!({
+                "country": t.country,
+                "categories": t.configurations.iter().filter(|k| k.active).map(|k| k.category.as_str()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })),
+        "liveness": f.liveness.as_ref().map(|l| json!({"attemptLimit": l.attempt_limit, "mode": l.mode.as_str()})),
+        "redirectUrl": f.integrations.as_ref().and_then(|i| i.redirect_url.as_deref()),
     })
 }
 

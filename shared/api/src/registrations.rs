@@ -379,3 +379,121 @@ pub async fn events(deps: &Deps, req: Request) -> Response<Body> {
     };
     auth.respond(outcome.await)
 }
+
+/// `POST /v2/app-registrations/{id}/representatives` (the operator's client token, or the
+/// business applicant's enrollee token for their own registration): invites a person to a business
+/// registration (KYB) with a role and, for owners, an ownership percentage. The person gets a
+/// registration of their own on the flow's representatives part and an enrollee token; the answer
+/// carries both and the hosted link, and the invitation goes out by email (or text) unless the
+/// project is in demo mode or no provider is configured (then the answer says so and the inviter
+/// passes the link on). Two writes: the person's registration first (its own uniqueness keys,
+/// scoped to this business), then the business's list; a business write lost to a race is retried,
+/// and the representative's link to its business is on its own record either way.
+pub async fn invite_representative(deps: &Deps, req: Request) -> Response<Body> {
+    let caller = match crate::auth::authorize_either(deps, &req, Category::Projects).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let outcome = async {
+        let id = registration_id(&req)?;
+        let (client, origin) = match &caller {
+            Caller::Operator(a) => (a.client.id.clone(), Origin::Operator),
+            Caller::Enrollee(e) if e.registration == id => (e.client.clone(), Origin::Public),
+            Caller::Enrollee(_) => return Err(ApiError::NotFound("AppRegistration")),
+        };
+        let mut business = load(deps, &client, &id).await?;
+        let body = json_object(&req)?;
+        let project = deps.projects.get(&client, &business.project).await?.ok_or(ApiError::NotFound("Project"))?;
+        let rep_id = RegistrationId::parse(&deps.ids.object_id()).map_err(|_| ApiError::Internal)?;
+        let now = deps.clock.now();
+        let ctx = StartCtx { id: rep_id, now, origin, lifetime_seconds: deps.enrollment.lifetime_seconds, ids: deps.ids.as_ref() };
+        let ((rep, rep_events), (mut next, mut business_events)) = registration::start_representative(&project, &business, &body, &ctx)?;
+        match deps.registrations.create(&rep, &rep_events).await {
+            Ok(()) => {}
+            Err(StoreError::Duplicate) => {
+                return Err(ApiError::Conflict {
+                    message: "representative_already_invited: this person is already linked to the business".into(),
+                    details: vec![],
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        for attempt in 0..3 {
+            match deps.registrations.update(&next, business.version, &business_events).await {
+                Ok(()) => break,
+                Err(StoreError::Conflict) if attempt < 2 => {
+                    business = load(deps, &client, &id).await?;
+                    let ((_, _), (again, events)) = registration::start_representative(&project, &business, &body, &ctx)?;
+                    // The same person, already created: only the business's list is written again.
+                    (next, business_events) = (again, events);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tracing::info!(client = %client, business = %id, representative = %rep.id, "representative invited");
+        let token = deps.jwt.issue_enrollee_token(&rep, "enroll", now, ENROLLEE_TOKEN_MINUTES * 60).map_err(|e| {
+            tracing::error!(error = %e, "token signing failed");
+            ApiError::Internal
+        })?;
+        let link = hosted_link(deps, &rep, &token);
+        let invitation = send_invitation(deps, &project, &next, &rep, link.as_deref()).await;
+        Reply::data(
+            StatusCode::OK,
+            &json!({
+                "appRegistration": rep.api_json(View::Operator),
+                "business": next.api_json(View::Operator),
+                "token": token,
+                "link": link,
+                "invitation": invitation,
+            }),
+        )
+    };
+    caller.respond(outcome.await)
+}
+
+/// The invitation message, through the same providers as the one-time codes: email when the
+/// person gave one (and the representatives' form sends email), else a text. Never fails the
+/// invitation: the answer says whether it went and why not.
+async fn send_invitation(
+    deps: &Deps,
+    project: &smartenroll_domain::project::Project,
+    business: &Registration,
+    rep: &Registration,
+    link: Option<&str>,
+) -> Value {
+    use smartenroll_domain::config::{EmailGateway, PhoneGateway};
+    use smartenroll_domain::ports::{OutgoingEmail, OutgoingText, TextChannel};
+    if rep.demo {
+        return json!({"sent": false, "reason": "demo_mode: demo projects send no messages; pass the link on"});
+    }
+    let Some(link) = link else {
+        return json!({"sent": false, "reason": "no_public_url: no public URL is configured for links"});
+    };
+    let company = business.company.as_ref().map(|c| c.legal_name.as_str()).unwrap_or_default();
+    let role = rep.representative_of.as_ref().map(|l| l.role.as_str().replace('_', " ")).unwrap_or_default();
+    let text = format!("{} asks you to verify your identity as {role} of {company}: {link}", project.config.name);
+    let form = rep.flow_config.sign_up_form.as_ref();
+    let sent = match (&rep.person.email, rep.person.e164(), form) {
+        (Some(email), _, Some(f)) if f.email_gateway != EmailGateway::None => deps
+            .messenger
+            .email(&OutgoingEmail {
+                to: email.clone(),
+                subject: format!("{}: verify your identity for {company}", project.config.name),
+                text,
+            })
+            .await
+            .map(|_| "email"),
+        (_, Some(phone), Some(f)) if f.phone_gateway != PhoneGateway::None => {
+            let channel = if f.phone_gateway == PhoneGateway::Whatsapp { TextChannel::Whatsapp } else { TextChannel::Sms };
+            deps.messenger.text(&OutgoingText { to: phone, body: text, channel }).await.map(|_| "phone")
+        }
+        _ => return json!({"sent": false, "reason": "no_channel: the representatives' form sends no messages"}),
+    };
+    match sent {
+        Ok(channel) => json!({"sent": true, "channel": channel}),
+        Err(e) => {
+            tracing::warn!(error = %e, "invitation not sent");
+            json!({"sent": false, "reason": e.to_string()})
+        }
+    }
+}

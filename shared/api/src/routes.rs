@@ -93,6 +93,7 @@ routes! {
     "GET" "/v2/evidence/{ticket}" => "evidence-download" Ticket crate::evidence::download,
     "POST" "/v2/app-registrations/{id}/resend-link" => "registrations-resend-link" Client crate::registrations::resend_link,
     "POST" "/v2/app-registrations/{id}/handoff" => "registrations-handoff" Enrollee crate::registrations::handoff,
+    "POST" "/v2/app-registrations/{id}/representatives" => "registrations-representatives" Either crate::registrations::invite_representative,
     "POST" "/v2/email-validations/app-registration" => "email-validations-send" Enrollee crate::validations::email_send,
     "PUT" "/v2/email-validations/{id}" => "email-validations-check" Enrollee crate::validations::email_check,
     "POST" "/v2/phone-validations/app-registration" => "phone-validations-send" Enrollee crate::validations::phone_send,

@@ -372,6 +372,22 @@ pub fn request(function: &str) -> Option<Value> {
             }),
             &["project", "projectFlow"],
         ),
+        "registrations-representatives" => object(
+            json!({
+                "email": text(smartenroll_domain::registration::EMAIL_MAX),
+                "phone": text(32),
+                "countryCode": text(8),
+                "fullName": text(200),
+                "firstName": text(100),
+                "lastName": text(100),
+                "language": {"type": ["string", "null"], "maxLength": 8, "pattern": "^\\s*[A-Za-z-]*\\s*$"},
+                "role": required_choice(smartenroll_domain::business::Role::ALLOWED_WITH_ALIASES.trim_end_matches('|'), "What the person is to the business"),
+                "ownershipPercentage": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 100, "description": "Share owned, in percent (required for an ultimate beneficial owner)"},
+                "mandatory": {"type": ["boolean", "null"], "description": "Whether the business decision waits for this person (default: the flow's legalRepresentative step is mandatory)"},
+                "additionalFields": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "null"], "maxLength": smartenroll_domain::registration::ADDITIONAL_FIELD_MAX}},
+            }),
+            &["role"],
+        ),
         "registrations-resend-link" => json!({"type": "object", "properties": {
             "sendEmail": {"anyOf": [{"type": ["boolean", "null"]}, {"type": "string", "enum": ["true", "false"]}], "description": "true sends the link to the registration's email"}
         }}),
@@ -703,6 +719,13 @@ pub fn response(function: &str) -> Value {
         "registrations-create" => data(json!({"type": "object", "required": ["appRegistration", "token"], "properties": {
             "appRegistration": reference("AppRegistration"), "token": {"type": "string", "minLength": 1}, "link": {"type": ["string", "null"]}
         }})),
+        "registrations-representatives" => {
+            data(json!({"type": "object", "required": ["appRegistration", "business", "token", "invitation"], "properties": {
+                "appRegistration": reference("AppRegistration"), "business": reference("AppRegistration"), "token": {"type": "string", "minLength": 1},
+                "link": {"type": ["string", "null"]},
+                "invitation": {"type": "object", "required": ["sent"], "properties": {"sent": {"type": "boolean"}, "channel": {"type": "string"}, "reason": {"type": "string"}}}
+            }}))
+        }
         "registrations-get" | "registrations-review" => data(reference("AppRegistration")),
         "registrations-list" => list(reference("AppRegistration")),
         "registrations-events" => {

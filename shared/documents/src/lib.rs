@@ -23,10 +23,16 @@ pub mod zone;
 /// (`smartenroll_domain::sources::DataSources`).
 pub trait DocumentReader: Send + Sync {
     fn read_document(&self, image: &image::RgbImage) -> Result<ocr::DocumentReading, ocr::OcrError>;
+    /// Every line of print on the page, top to bottom (company documents: certificates, tax
+    /// registrations, bank letters, which have no zone and no fixed layout).
+    fn read_text(&self, image: &image::RgbImage) -> Result<Vec<String>, ocr::OcrError>;
 }
 
 impl DocumentReader for ocr::Ocr {
     fn read_document(&self, image: &image::RgbImage) -> Result<ocr::DocumentReading, ocr::OcrError> {
         ocr::Ocr::read_document(self, image)
+    }
+    fn read_text(&self, image: &image::RgbImage) -> Result<Vec<String>, ocr::OcrError> {
+        Ok(ocr::Ocr::read_lines(self, image)?.into_iter().map(|l| l.text).collect())
     }
 }

@@ -241,7 +241,16 @@ impl Ocr {
         self.read_visual_in(image, &self.detect(image)?)
     }
 
+    /// Every text line of the page read with [`crate::visual::VISUAL_ALPHABET`], top to bottom.
+    pub fn read_lines(&self, image: &RgbImage) -> Result<Vec<TextLine>, OcrError> {
+        self.lines_in(image, &self.detect(image)?)
+    }
+
     fn read_visual_in(&self, image: &RgbImage, boxes: &[LineBox]) -> Result<crate::visual::VisualRead, OcrError> {
+        Ok(crate::visual::fields(&self.lines_in(image, boxes)?))
+    }
+
+    fn lines_in(&self, image: &RgbImage, boxes: &[LineBox]) -> Result<Vec<TextLine>, OcrError> {
         let mut lines = Vec::with_capacity(boxes.len());
         for b in boxes {
             // Specks and photo texture: too small or too square to be a line of print.
@@ -253,7 +262,7 @@ impl Ocr {
                 lines.push(read);
             }
         }
-        Ok(crate::visual::fields(&lines))
+        Ok(lines)
     }
 
     fn read_zone_in(&self, image: &RgbImage, boxes: Vec<LineBox>) -> Result<ZoneReading, OcrError> {

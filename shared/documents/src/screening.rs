@@ -43,6 +43,10 @@ pub struct Entry {
     pub birth_dates: Vec<String>,
     /// Lower-case ISO 3166 alpha-2 codes, as OpenSanctions writes them.
     pub countries: Vec<String>,
+    /// A company, organisation or other legal entity (screened against company names only), not
+    /// a person.
+    #[serde(default)]
+    pub organization: bool,
 }
 
 /// A hit, explained.
@@ -67,6 +71,8 @@ pub struct Query<'a> {
     pub name: &'a str,
     pub birth_date: Option<&'a str>,
     pub country: Option<&'a str>,
+    /// Screen against the listed organisations instead of the listed people.
+    pub organization: bool,
 }
 
 /// Loaded lists with their word index.
@@ -126,6 +132,9 @@ impl Screening {
         let mut hits = Vec::new();
         for id in candidates {
             let entry = &self.entries[id as usize];
+            if entry.organization != q.organization {
+                continue;
+            }
             let best = self.words[id as usize]
                 .iter()
                 .zip(&entry.names)
@@ -182,7 +191,9 @@ impl Screening {
     }
 }
 
-/// OpenSanctions `targets.simple.csv`: only `Person` rows.
+/// OpenSanctions `targets.simple.csv`: `Person` rows, and the legal entities (`Company`,
+/// `Organization`, `LegalEntity`, `PublicBody`) as organisations. Vessels, aircraft and the rest
+/// are not screened.
 pub fn load_opensanctions_csv(bytes: &[u8]) -> Result<Vec<Entry>, String> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers = reader.headers().map_err(|e| format!("OpenSanctions CSV: {e}"))?.clone();
@@ -195,9 +206,11 @@ pub fn load_opensanctions_csv(bytes: &[u8]) -> Result<Vec<Entry>, String> {
     let mut out = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|e| format!("OpenSanctions CSV: {e}"))?;
-        if row.get(schema) != Some("Person") {
-            continue;
-        }
+        let organization = match row.get(schema) {
+            Some("Person") => false,
+            Some("Company" | "Organization" | "LegalEntity" | "PublicBody") => true,
+            _ => continue,
+        };
         let mut names = split(row.get(name));
         names.extend(split(row.get(aliases)));
         if names.is_empty() {
@@ -209,6 +222,7 @@ pub fn load_opensanctions_csv(bytes: &[u8]) -> Result<Vec<Entry>, String> {
             names,
             birth_dates: split(row.get(birth)),
             countries: split(row.get(countries)).into_iter().map(|c| c.to_ascii_lowercase()).collect(),
+            organization,
         });
     }
     Ok(out)
@@ -221,13 +235,16 @@ pub fn load_ofac_sdn_csv(bytes: &[u8]) -> Result<Vec<Entry>, String> {
     let mut out = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|e| format!("OFAC SDN CSV: {e}"))?;
-        if row.get(2).map(str::trim) != Some("individual") {
-            continue;
-        }
+        // SDN_Type: `individual`, `-0-` for entities; vessels and aircraft are not screened.
+        let organization = match row.get(2).map(str::trim) {
+            Some("individual") => false,
+            Some("-0-") => true,
+            _ => continue,
+        };
         let raw = row.get(1).unwrap_or_default().trim();
         let name = match raw.split_once(',') {
-            Some((last, first)) => format!("{} {}", first.trim(), last.trim()),
-            None => raw.to_string(),
+            Some((last, first)) if !organization => format!("{} {}", first.trim(), last.trim()),
+            _ => raw.to_string(),
         };
         let remarks = row.get(11).unwrap_or_default();
         out.push(Entry {
@@ -236,6 +253,7 @@ pub fn load_ofac_sdn_csv(bytes: &[u8]) -> Result<Vec<Entry>, String> {
             names: vec![name],
             birth_dates: ofac_dates(remarks),
             countries: vec![],
+            organization,
         });
     }
     Ok(out)
@@ -268,7 +286,8 @@ fn ofac_dates(remarks: &str) -> Vec<String> {
     out
 }
 
-/// The UN Security Council consolidated list (`consolidated.xml`): individuals, their name parts
+/// The UN Security Council consolidated list (`consolidated.xml`): entities (their name in
+/// `FIRST_NAME` and aliases) as organisations, and individuals, their name parts
 /// joined in order, good- and low-quality aliases, and dates (or years) of birth. Nationalities are
 /// country names there, not codes, so they are not used for corroboration.
 pub fn load_un_consolidated_xml(bytes: &[u8]) -> Result<Vec<Entry>, String> {
@@ -295,7 +314,16 @@ pub fn load_un_consolidated_xml(bytes: &[u8]) -> Result<Vec<Entry>, String> {
             .filter_map(|d| child_text(d, "DATE").map(|x| x.chars().take(10).collect()).or_else(|| child_text(d, "YEAR")))
             .collect();
         let id = child_text(person, "REFERENCE_NUMBER").or_else(|| child_text(person, "DATAID")).unwrap_or_default();
-        out.push(Entry { list: "un:consolidated".into(), id, names, birth_dates, countries: vec![] });
+        out.push(Entry { list: "un:consolidated".into(), id, names, birth_dates, countries: vec![], organization: false });
+    }
+    for entity in doc.descendants().filter(|n| n.has_tag_name("ENTITY")) {
+        let mut names: Vec<String> = child_text(entity, "FIRST_NAME").into_iter().collect();
+        names.extend(entity.children().filter(|c| c.has_tag_name("ENTITY_ALIAS")).filter_map(|a| child_text(a, "ALIAS_NAME")));
+        if names.is_empty() {
+            continue;
+        }
+        let id = child_text(entity, "REFERENCE_NUMBER").or_else(|| child_text(entity, "DATAID")).unwrap_or_default();
+        out.push(Entry { list: "un:consolidated".into(), id, names, birth_dates: vec![], countries: vec![], organization: true });
     }
     if out.is_empty() && !doc.descendants().any(|n| n.has_tag_name("CONSOLIDATED_LIST")) {
         return Err("UN consolidated XML: no CONSOLIDATED_LIST element".into());

@@ -127,3 +127,19 @@ pub fn licence_card(font: &[u8], face: &RgbImage, l: &Licence) -> Result<RgbImag
     }
     Ok(card)
 }
+
+/// A company document (a certificate of incorporation, a tax registration, a bank letter: no zone,
+/// no photo) as a 1200×850 page in `font`: a `title` and then `lines` of print, each a label and a
+/// value on one line. Tests read it back through the same engine as a real scan.
+pub fn company_page(font: &[u8], title: &str, lines: &[(&str, &str)]) -> Result<RgbImage, String> {
+    let font = FontRef::try_from_slice(font).map_err(|e| format!("not a font: {e}"))?;
+    let mut page =
+        RgbImage::from_fn(1200, 850, |x, y| if x < 10 || y < 10 || x > 1189 || y > 839 { Rgb([90, 90, 90]) } else { Rgb([250, 250, 246]) });
+    draw(&mut page, &font, 36.0, 60.0, 50.0, title);
+    for (i, (label, value)) in lines.iter().enumerate() {
+        let y = 160.0 + i as f32 * 90.0;
+        draw(&mut page, &font, 22.0, 60.0, y, label);
+        draw(&mut page, &font, 30.0, 60.0, y + 32.0, value);
+    }
+    Ok(page)
+}

@@ -283,9 +283,11 @@ mod screening {
     }
 
     #[test]
-    fn the_sample_files_load_people_only_with_their_aliases_and_dates_of_birth() {
-        let os = screening::load_opensanctions_csv(&fixture("opensanctions.simple.csv")).expect("OpenSanctions");
-        assert_eq!(os.len(), 4, "the company is not a person");
+    fn the_sample_files_load_people_with_their_aliases_and_dates_of_birth_and_organisations_apart() {
+        let all = screening::load_opensanctions_csv(&fixture("opensanctions.simple.csv")).expect("OpenSanctions");
+        let (orgs, os): (Vec<_>, Vec<_>) = all.into_iter().partition(|e| e.organization);
+        assert_eq!((os.len(), orgs.len()), (4, 1), "the company is an organisation, not a person");
+        assert_eq!(orgs[0].names, vec!["Northwind Shell Holdings Ltd"]);
         assert_eq!(os[0].names, vec!["Jürgen Albrecht Müller", "Juergen Mueller", "J. A. Muller"]);
         assert_eq!(
             (os[2].birth_dates.clone(), os[2].countries.clone()),
@@ -295,8 +297,10 @@ mod screening {
         assert_eq!(ofac.len(), 3, "the vessel is not a person");
         assert_eq!((ofac[0].names[0].as_str(), ofac[0].birth_dates.clone()), ("Etienne Marcel DELACROIX", vec!["1974-08-12".to_string()]));
         assert_eq!(ofac[1].birth_dates, vec!["1968", "1969"]);
-        let un = screening::load_un_consolidated_xml(&fixture("un_consolidated.xml")).expect("UN");
-        assert_eq!(un.len(), 2, "the entity is not a person");
+        let all = screening::load_un_consolidated_xml(&fixture("un_consolidated.xml")).expect("UN");
+        let (orgs, un): (Vec<_>, Vec<_>) = all.into_iter().partition(|e| e.organization);
+        assert_eq!((un.len(), orgs.len()), (2, 1), "the entity is an organisation, not a person");
+        assert!(orgs[0].names.contains(&"Lantern Trading".to_string()), "{:?}", orgs[0].names);
         assert_eq!(
             (un[0].id.as_str(), un[0].names.clone()),
             ("FXi.001", vec!["KOFI MENSAH ASANTE".to_string(), "Kofi Asante".to_string()])
@@ -314,6 +318,19 @@ mod screening {
         }
         assert!(screening::load_list("notes.txt", b"hello").is_err());
         assert!(screening::load_un_consolidated_xml(b"<CONSOLIDATED_LIST><INDIVIDUALS>").is_err(), "a cut-off file is refused");
+    }
+
+    #[test]
+    fn a_listed_company_is_found_only_when_a_company_is_screened() {
+        let s = samples();
+        let org = |name: &str| -> Vec<String> {
+            s.screen(&Query { name, organization: true, ..Default::default() }, DEFAULT_THRESHOLD).into_iter().map(|h| h.entry_id).collect()
+        };
+        assert_eq!(org("NORTHWIND SHELL HOLDINGS LTD"), vec!["os-fict-0003"]);
+        assert_eq!(org("Northwind Shell Holdings"), vec!["os-fict-0003"]);
+        assert!(hit_ids(&s, "Northwind Shell Holdings Ltd").is_empty(), "a person named like the company is not the company");
+        assert!(org("Jurgen Albrecht Muller").is_empty(), "a listed person is not a listed company");
+        assert!(org("Acme Andina SAS").is_empty());
     }
 
     #[test]
@@ -336,8 +353,10 @@ mod screening {
     #[test]
     fn a_hit_explains_itself_and_a_different_date_of_birth_lowers_it() {
         let s = samples();
-        let same = s.screen(&Query { name: "Etienne Marcel Delacroix", birth_date: Some("1974-08-12"), country: None }, 0.0);
-        let other = s.screen(&Query { name: "Etienne Marcel Delacroix", birth_date: Some("1990-01-01"), country: None }, 0.0);
+        let same =
+            s.screen(&Query { name: "Etienne Marcel Delacroix", birth_date: Some("1974-08-12"), country: None, organization: false }, 0.0);
+        let other =
+            s.screen(&Query { name: "Etienne Marcel Delacroix", birth_date: Some("1990-01-01"), country: None, organization: false }, 0.0);
         let (same, other) = (&same[0], &other[0]);
         assert_eq!((same.list.as_str(), same.matched_name.as_str(), same.birth_date), ("ofac:sdn", "Etienne Marcel DELACROIX", "same"));
         assert_eq!(other.birth_date, "different");

@@ -32,6 +32,8 @@ pub struct Company {
 pub const LEGAL_NAME_MAX: usize = 200;
 pub const NUMBER_MAX: usize = 40;
 pub const ADDRESS_MAX: usize = 300;
+/// The most people one business registration links (a bound on the record's size).
+pub const REPRESENTATIVES_MAX: usize = 25;
 
 /// Reads `company` from a registration request: legal name, registration number and country of
 /// incorporation required; tax id, address and website optional. The country accepts a name or an

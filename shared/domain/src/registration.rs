@@ -216,20 +216,26 @@ impl IdentifierKind {
     }
 }
 
-pub fn unique_key(flow: &FlowId, kind: IdentifierKind, value: &str) -> UniqueKey {
+pub fn unique_key(flow: &impl std::fmt::Display, kind: IdentifierKind, value: &str) -> UniqueKey {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(format!("{flow}\n{}\n{value}", kind.as_str()).as_bytes());
     UniqueKey { kind, key: format!("{flow}#{}#{}", kind.as_str(), hex::encode(digest)) }
 }
 
 impl Registration {
+    /// A representative's identifiers are unique among its business's people, not in the whole
+    /// flow: the same director may represent two companies, or be the business's own applicant.
     pub fn unique_keys(&self) -> Vec<UniqueKey> {
         let mut keys = Vec::new();
+        let flow = match &self.representative_of {
+            Some(link) => format!("{}~{}", self.flow, link.business),
+            None => self.flow.to_string(),
+        };
         if let Some(email) = &self.person.email {
-            keys.push(unique_key(&self.flow, IdentifierKind::Email, email));
+            keys.push(unique_key(&flow, IdentifierKind::Email, email));
         }
         if let Some(phone) = self.person.e164() {
-            keys.push(unique_key(&self.flow, IdentifierKind::Phone, &phone));
+            keys.push(unique_key(&flow, IdentifierKind::Phone, &phone));
         }
         keys
     }
@@ -392,53 +398,18 @@ pub fn start(
         return Err(DomainError::Conflict { message: "project_flow_not_onboarding".into(), details: vec![] });
     }
     let mut errors = Vec::new();
-    let email = text(body, "email", &mut errors, EMAIL_MAX).and_then(|raw| {
-        normalise_email(&raw).or_else(|| {
-            errors.push(FieldError::new("email", "Invalid email format"));
-            None
-        })
-    });
-    let phone = text(body, "phone", &mut errors, 32).and_then(|raw| {
-        normalise_phone(&raw).or_else(|| {
-            errors.push(FieldError::new("phone", "must be 4 to 14 digits (spaces and dashes allowed)"));
-            None
-        })
-    });
-    let country_code = text(body, "countryCode", &mut errors, 8).and_then(|raw| {
-        normalise_country_code(&raw).or_else(|| {
-            errors.push(FieldError::new("countryCode", "Invalid countryCode format: + followed by 1 to 3 digits"));
-            None
-        })
-    });
-    if phone.is_some() && country_code.is_none() && !errors.iter().any(|e| e.field == "countryCode") {
-        errors.push(FieldError::new("countryCode", "missing countryCode: required with phone"));
-    }
-    if email.is_none() && phone.is_none() && !errors.iter().any(|e| e.field == "email" || e.field == "phone") {
-        errors.push(FieldError::new("email", "Needs an email or a phone at least"));
-    }
-    let full_name = text(body, "fullName", &mut errors, 200);
-    let first_name = text(body, "firstName", &mut errors, 100);
-    let last_name = text(body, "lastName", &mut errors, 100);
-    let additional = additional_fields(body, flow_config.sign_up_form.as_ref(), &mut errors);
+    let person = read_person(body, flow_config.sign_up_form.as_ref(), &mut errors);
+    let language = read_language(body, &project.config.default_language, &mut errors);
     // A business flow's registration is the company's: its applicant signs up as above and gives
     // the company data. Representatives are invited from it, not started here.
     let company = match flow_config.target {
         crate::config::Target::Business => crate::business::read_company(body).map_err(|e| errors.extend(e)).ok(),
         crate::config::Target::Personal => None,
     };
-    let language = text(body, "language", &mut errors, 8).unwrap_or_else(|| project.config.default_language.clone());
-    if !language.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
-        errors.push(FieldError::new("language", "must be a language code such as en or es"));
-    }
     if !errors.is_empty() {
         return Err(DomainError::Invalid(errors));
     }
-    let full_name = full_name.or_else(|| match (&first_name, &last_name) {
-        (Some(f), Some(l)) => Some(format!("{f} {l}")),
-        _ => None,
-    });
     let now = ctx.now;
-    let person = Person { email, phone, country_code, full_name, first_name, last_name, additional };
     let registration = Registration {
         id: ctx.id.clone(),
         client: project.client.clone(),
@@ -486,6 +457,159 @@ pub fn start(
     object["projectFlow"] = json!({"_id": record.id, "type": flow_config.flow_type.as_str()});
     let event = registration.event("app_registration_created", object, ctx.ids, now);
     Ok((registration, vec![event]))
+}
+
+/// The enrollee's identifiers and names from a sign-up body (6.4): email and/or phone (with its
+/// country code), the name together or separate, and the form's additional fields.
+fn read_person(body: &Map<String, Value>, form: Option<&crate::config::SignUpForm>, errors: &mut Vec<FieldError>) -> Person {
+    let email = text(body, "email", errors, EMAIL_MAX).and_then(|raw| {
+        normalise_email(&raw).or_else(|| {
+            errors.push(FieldError::new("email", "Invalid email format"));
+            None
+        })
+    });
+    let phone = text(body, "phone", errors, 32).and_then(|raw| {
+        normalise_phone(&raw).or_else(|| {
+            errors.push(FieldError::new("phone", "must be 4 to 14 digits (spaces and dashes allowed)"));
+            None
+        })
+    });
+    let country_code = text(body, "countryCode", errors, 8).and_then(|raw| {
+        normalise_country_code(&raw).or_else(|| {
+            errors.push(FieldError::new("countryCode", "Invalid countryCode format: + followed by 1 to 3 digits"));
+            None
+        })
+    });
+    if phone.is_some() && country_code.is_none() && !errors.iter().any(|e| e.field == "countryCode") {
+        errors.push(FieldError::new("countryCode", "missing countryCode: required with phone"));
+    }
+    if email.is_none() && phone.is_none() && !errors.iter().any(|e| e.field == "email" || e.field == "phone") {
+        errors.push(FieldError::new("email", "Needs an email or a phone at least"));
+    }
+    let full_name = text(body, "fullName", errors, 200);
+    let first_name = text(body, "firstName", errors, 100);
+    let last_name = text(body, "lastName", errors, 100);
+    let additional = additional_fields(body, form, errors);
+    let full_name = full_name.or_else(|| match (&first_name, &last_name) {
+        (Some(f), Some(l)) => Some(format!("{f} {l}")),
+        _ => None,
+    });
+    Person { email, phone, country_code, full_name, first_name, last_name, additional }
+}
+
+fn read_language(body: &Map<String, Value>, default: &str, errors: &mut Vec<FieldError>) -> String {
+    let language = text(body, "language", errors, 8).unwrap_or_else(|| default.to_string());
+    if !language.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
+        errors.push(FieldError::new("language", "must be a language code such as en or es"));
+    }
+    language
+}
+
+/// A registration written with its events.
+pub type Started = (Registration, Vec<Event>);
+
+/// Starts a representative's registration, invited from `business` (a business registration
+/// not finished, on a flow that asks for representatives): the personal flow its representatives
+/// go through (pinned with the business's flow when it started), the person from `body` as in a
+/// sign-up, and the link (role, ownership, mandatory). Returns the representative's registration
+/// and its `created` event, and the business with the person added and its
+/// `business_representative_invited` event.
+pub fn start_representative(
+    project: &Project,
+    business: &Registration,
+    body: &Map<String, Value>,
+    ctx: &StartCtx<'_>,
+) -> Result<(Started, Started), DomainError> {
+    use crate::config::StepMode;
+    let conflict = |m: &str| DomainError::Conflict { message: m.into(), details: vec![] };
+    if business.company.is_none() {
+        return Err(conflict("not_a_business_registration: representatives are invited to a business registration"));
+    }
+    if business.status.is_settled() {
+        return Err(conflict(&format!("registration_finished: the registration is {}", business.status.as_str())));
+    }
+    let mode = business.flow_config.steps.legal_representative.unwrap_or(StepMode::Skip);
+    let Some(flow_config) = business.flow_config.representative_flow() else {
+        return Err(conflict("representatives_not_asked: this business flow does not invite representatives"));
+    };
+    if project.status != ProjectStatus::Active {
+        return Err(conflict(&format!("project_not_active: the project is {}", project.status.as_str())));
+    }
+    let mut errors = Vec::new();
+    let person = read_person(body, flow_config.sign_up_form.as_ref(), &mut errors);
+    let language = read_language(body, &business.language, &mut errors);
+    let link = crate::business::read_link(body, business.id.clone(), mode == StepMode::Mandatory).map_err(|e| errors.extend(e)).ok();
+    let (Some(link), true) = (link, errors.is_empty()) else {
+        return Err(DomainError::Invalid(errors));
+    };
+    if business.representatives.len() >= crate::business::REPRESENTATIVES_MAX {
+        return Err(conflict(&format!("too_many_representatives: a business may link at most {}", crate::business::REPRESENTATIVES_MAX)));
+    }
+    let now = ctx.now;
+    let by = match ctx.origin {
+        Origin::Operator => format!("client:{}", project.client),
+        Origin::Public => "enrollee".into(),
+    };
+    let rep = Registration {
+        id: ctx.id.clone(),
+        client: business.client.clone(),
+        project: business.project.clone(),
+        flow: business.flow.clone(),
+        flow_type: business.flow_type,
+        flow_config,
+        flow_revision: business.flow_revision,
+        demo: business.demo,
+        status: RegistrationStatus::Started,
+        current_step: "signUpForm".into(),
+        person,
+        language: language.to_lowercase(),
+        consent: business.consent.clone(),
+        origin: ctx.origin,
+        email_validation: None,
+        phone_validation: None,
+        checks: Vec::new(),
+        end_requested_at: None,
+        holds: Vec::new(),
+        history: vec![HistoryEntry {
+            at: now,
+            by: by.clone(),
+            action: "created".into(),
+            reason: Some(format!("invited as {}", link.role.as_str())),
+            note: None,
+        }],
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        expires_at: now.plus_seconds(ctx.lifetime_seconds),
+        retention_days: business.retention_days,
+        company: None,
+        representative_of: Some(link.clone()),
+        representatives: Vec::new(),
+    };
+    let mut rep_object = rep.api_json(View::Operator);
+    rep_object["projectFlow"] = json!({"_id": rep.flow, "type": rep.flow_type.as_str()});
+    let rep_event = rep.event("app_registration_created", rep_object, ctx.ids, now);
+    let mut next = business.clone();
+    next.representatives.push(crate::business::Representative {
+        registration: rep.id.clone(),
+        role: link.role,
+        ownership_percentage: link.ownership_percentage,
+        mandatory: link.mandatory,
+        status: RegistrationStatus::Started,
+        invited_at: now,
+        updated_at: now,
+    });
+    next.history.push(HistoryEntry {
+        at: now,
+        by,
+        action: "representative_invited".into(),
+        reason: Some(format!("{} as {}", rep.id, link.role.as_str())),
+        note: None,
+    });
+    next.version += 1;
+    next.updated_at = now;
+    let business_event = next.event("business_representative_invited", next.api_json(View::Operator), ctx.ids, now);
+    Ok(((rep, vec![rep_event]), (next, vec![business_event])))
 }
 
 /// Which fields a reader of a registration sees.

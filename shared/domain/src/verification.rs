@@ -338,6 +338,14 @@ pub fn decide(reg: &Registration) -> Decision {
     if let Some(kind) = KINDS.iter().find(|k| step_mode(reg, **k) == StepMode::Mandatory && checks_of(reg, **k).next().is_none()) {
         return Decision::Incomplete(format!("{}_step_missing: the {0} step is mandatory", kind.as_str()));
     }
+    if reg.company.is_some()
+        && reg.flow_config.steps.legal_representative == Some(StepMode::Mandatory)
+        && !reg.representatives.iter().any(|r| r.mandatory)
+    {
+        return Decision::Incomplete(
+            "representatives_missing: this flow needs at least one mandatory representative (POST /v2/app-registrations/{id}/representatives)".into(),
+        );
+    }
     let mut failed = Vec::new();
     let mut review = Vec::new();
     for kind in KINDS {
@@ -370,9 +378,9 @@ pub fn decide(reg: &Registration) -> Decision {
     }
 }
 
-/// What the linked people add to a business decision: `Err` when it cannot be made yet (no
-/// representative invited although the step is mandatory → incomplete; a mandatory one still
-/// enrolling → pending), else the reasons for a reviewer (a mandatory representative who failed,
+/// What the linked people add to a business decision (after [`decide`] refused one without a
+/// mandatory representative on a flow that needs one): `Err(Pending)` while a mandatory one is
+/// still enrolling, else the reasons for a reviewer (a mandatory representative who failed,
 /// expired or waits for review). A failed representative does not fail the business: the operator
 /// may have the company name someone else, so a person looks.
 fn representatives_verdict(reg: &Registration) -> Result<Vec<String>, Decision> {
@@ -381,11 +389,6 @@ fn representatives_verdict(reg: &Registration) -> Result<Vec<String>, Decision> 
         return Ok(Vec::new());
     }
     let mandatory: Vec<&crate::business::Representative> = reg.representatives.iter().filter(|r| r.mandatory).collect();
-    if mode == StepMode::Mandatory && mandatory.is_empty() {
-        return Err(Decision::Incomplete(
-            "representatives_missing: this flow needs at least one mandatory representative (POST /v2/app-registrations/{id}/representatives)".into(),
-        ));
-    }
     if mandatory.iter().any(|r| !r.status.is_settled()) {
         return Err(Decision::Pending);
     }

@@ -180,3 +180,104 @@ fn an_unfinished_registration_expires_after_its_lifetime_and_a_finished_one_neve
     review.status = RegistrationStatus::NeedsManualVerification;
     assert_eq!(expire(&mut review, due.plus_seconds(10)), None, "waiting for a reviewer is not abandonment");
 }
+
+/// A registration on a business flow (company verified, representatives mandatory), signed up.
+fn business() -> Registration {
+    let mut r = signed_up();
+    let doc = json!({
+        "name": "Acme KYB", "allowedCountries": ["Colombia"], "target": "business",
+        "projectFlowType": "onboarding",
+        "projectFlow": {
+            "type": "onboarding",
+            "signUpForm": {"fullName": true, "email": true, "phone": true},
+            "steps": {"businessVerification": true, "legalRepresentative": "mandatory", "liveness": "mandatory"},
+            "business": {"documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "business_document"}]}]},
+            "representatives": {"information": {"email": true}, "documents": {"verificationMethods": ["upload"],
+                "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "passport"}]}]}}
+        }
+    });
+    r.flow_config = crate::config::read_config(doc.as_object().expect("object")).expect("valid").flow.expect("flow");
+    r.company = crate::business::read_company(
+        json!({"company": {"legalName": "Acme Andina S.A.S.", "registrationNumber": "1", "countryOfIncorporation": "CO"}})
+            .as_object()
+            .expect("object"),
+    )
+    .ok();
+    r
+}
+
+fn person(id: &str, mandatory: bool, status: RegistrationStatus) -> crate::business::Representative {
+    crate::business::Representative {
+        registration: crate::ids::RegistrationId::parse(id).expect("id"),
+        role: crate::business::Role::Director,
+        ownership_percentage: None,
+        mandatory,
+        status,
+        invited_at: at(2),
+        updated_at: at(2),
+    }
+}
+
+fn company_check_passed(r: &mut Registration) {
+    let id = submit(r, CheckKind::Company, false);
+    record_outcome(r, &id, Outcome::Passed { detail: json!({}) }, at(20));
+}
+
+#[test]
+fn a_business_has_only_its_company_step_and_needs_a_mandatory_representative_before_its_decision() {
+    let mut r = business();
+    assert_eq!((step_mode(&r, CheckKind::Company), step_mode(&r, CheckKind::Document)), (StepMode::Mandatory, StepMode::Skip));
+    assert_eq!(step_mode(&r, CheckKind::Liveness), StepMode::Skip, "the flow's liveness step is the representatives'");
+    assert!(matches!(decide(&r), Decision::Incomplete(m) if m.starts_with("company_step_missing")));
+    company_check_passed(&mut r);
+    assert!(matches!(decide(&r), Decision::Incomplete(m) if m.starts_with("representatives_missing")));
+    r.representatives.push(person("aaaaaaaaaaaaaaaaaaaaaaaa", false, RegistrationStatus::Completed));
+    assert!(matches!(decide(&r), Decision::Incomplete(m) if m.starts_with("representatives_missing")), "an optional one is not enough");
+}
+
+#[test]
+fn a_business_waits_for_its_mandatory_representatives_and_completes_when_each_has() {
+    let mut r = business();
+    company_check_passed(&mut r);
+    r.representatives.push(person("aaaaaaaaaaaaaaaaaaaaaaaa", true, RegistrationStatus::Ongoing));
+    r.representatives.push(person("bbbbbbbbbbbbbbbbbbbbbbbb", false, RegistrationStatus::Failed));
+    assert_eq!(decide(&r), Decision::Pending);
+    r.representatives[0].status = RegistrationStatus::Completed;
+    assert_eq!(
+        decide(&r),
+        Decision::Final(RegistrationStatus::Completed, "every required step passed".into()),
+        "an optional failure does not count"
+    );
+}
+
+#[test]
+fn a_failed_representative_sends_the_business_to_review_and_a_failed_company_check_fails_it() {
+    let mut r = business();
+    company_check_passed(&mut r);
+    r.representatives.push(person("aaaaaaaaaaaaaaaaaaaaaaaa", true, RegistrationStatus::Failed));
+    assert_eq!(
+        decide(&r),
+        Decision::Final(RegistrationStatus::NeedsManualVerification, "representative aaaaaaaaaaaaaaaaaaaaaaaa (director) is FAILED".into())
+    );
+    let id = submit(&mut r, CheckKind::Company, true);
+    record_outcome(&mut r, &id, Outcome::Failed { reason: "document_not_accepted".into(), detail: json!({}) }, at(30));
+    assert!(matches!(decide(&r), Decision::Final(RegistrationStatus::Failed, m) if m.contains("company: document_not_accepted")));
+}
+
+#[test]
+fn a_representative_s_new_status_is_recorded_once_and_decides_a_business_that_asked() {
+    let mut r = business();
+    company_check_passed(&mut r);
+    r.representatives.push(person("aaaaaaaaaaaaaaaaaaaaaaaa", true, RegistrationStatus::Ongoing));
+    let s = sync(&mut r, SyncStep::End, "COMPLETED", at(40)).expect("end");
+    assert!(s.pending, "waits for the representative");
+    let mut rep = signed_up();
+    rep.id = crate::ids::RegistrationId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").expect("id");
+    rep.status = RegistrationStatus::Completed;
+    let events = representative_changed(&mut r, &rep, at(50)).expect("changed");
+    assert_eq!(events, ["business_representative_completed", "app_registration_completed"]);
+    assert_eq!(r.status, RegistrationStatus::Completed);
+    assert_eq!(representative_changed(&mut r, &rep, at(51)), None, "the same status twice changes nothing");
+    rep.id = crate::ids::RegistrationId::parse("cccccccccccccccccccccccc").expect("id");
+    assert_eq!(representative_changed(&mut r, &rep, at(52)), None, "someone not linked to this business");
+}
