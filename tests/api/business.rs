@@ -66,11 +66,13 @@ fn business_steps() -> Vec<Value> {
     ]
 }
 
-async fn business_project(server: &Server, acme: &Tenant) -> (String, String) {
+async fn business_project(server: &Server, acme: &Tenant, demo: bool) -> (String, String) {
     let mut one = step_one("Acme business onboarding");
     one["target"] = json!("business");
-    one["demoMode"] = json!(true);
-    one["demoOTP"] = json!("424242");
+    if demo {
+        one["demoMode"] = json!(true);
+        one["demoOTP"] = json!("424242");
+    }
     let r = server.call(Method::POST, "/v3/projects", Some(&acme.token), Some(&one)).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let project = r.body["data"]["_id"].as_str().expect("id").to_string();
@@ -218,6 +220,30 @@ async fn event_types(server: &Server, acme: &Tenant, id: &str) -> Vec<String> {
     list.iter().filter_map(|e| e["type"].as_str().map(str::to_string)).collect()
 }
 
+/// The operator's company registry, on a free port: it knows every company registered as
+/// `01234567` except Northwind (`not_found`). Every request body is kept.
+async fn company_registry() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::extract::State;
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<Value>>>;
+    async fn answer(State(seen): State<Seen>, body: String) -> String {
+        let body: Value = serde_json::from_str(&body).unwrap_or_default();
+        seen.lock().expect("lock").push(body.clone());
+        let company = &body["company"];
+        let known = company["registrationNumber"] == "01234567" && !company["legalName"].as_str().unwrap_or_default().contains("Northwind");
+        if known {
+            json!({"result": "match", "reference": "rues-1", "fields": {"status": "ACTIVA"}}).to_string()
+        } else {
+            json!({"result": "not_found"}).to_string()
+        }
+    }
+    let seen: Seen = Default::default();
+    let app = axum::Router::new().route("/companies", axum::routing::post(answer)).with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, seen)
+}
+
 #[tokio::test]
 async fn a_company_with_two_verified_representatives_is_completed_a_listed_one_goes_to_review_and_a_failed_selfie_blocks_completion() {
     let models = crate::faces::models();
@@ -228,12 +254,21 @@ async fn a_company_with_two_verified_representatives_is_completed_a_listed_one_g
          os-co-0001,Company,Northwind Shell Holdings Ltd,Northwind Shell,,gb,,,,,,sample_sanctions,2026-01-01,2026-11-01,2026-11-01\n",
     )
     .expect("list");
+    let (registry, asked) = company_registry().await;
+    let sources = lists.path().join("sources.json");
+    let endpoint = json!({"url": format!("{registry}/companies"), "timeoutMs": 2000, "retries": 1, "backoffMs": 10});
+    std::fs::write(&sources, json!({"companyRegistry": {"COL": endpoint}}).to_string()).expect("sources");
     let server = Server::start_env(
         &["--rate-limits", "biometricVerification=1000,projects=10000"],
-        &[("SMARTENROLL_MODELS_DIR", models.as_str()), ("SMARTENROLL_SCREENING_DIR", lists.path().to_str().expect("path"))],
+        &[
+            ("SMARTENROLL_MODELS_DIR", models.as_str()),
+            ("SMARTENROLL_SCREENING_DIR", lists.path().to_str().expect("path")),
+            ("SMARTENROLL_SOURCES_FILE", sources.to_str().expect("path")),
+            ("SMARTENROLL_ALLOW_PRIVATE_TARGETS", "1"),
+        ],
     );
     let acme = server.new_client("Acme");
-    let (project, flow) = business_project(&server, &acme).await;
+    let (project, flow) = business_project(&server, &acme, true).await;
 
     // A business registration needs its company.
     let r = server
@@ -309,7 +344,11 @@ async fn a_company_with_two_verified_representatives_is_completed_a_listed_one_g
     assert_eq!(company_check["nameConsistency"]["nameFound"], true, "{company_check}");
     assert_eq!(company_check["formats"]["taxId"]["status"], "valid", "{company_check}");
     assert_eq!(company_check["screening"]["status"], "clear", "{company_check}");
-    assert_eq!(company_check["infoValidationSupported"], false, "{company_check}");
+    assert_eq!(company_check["infoValidationSupported"], true, "{company_check}");
+    assert_eq!(company_check["informationVerification"]["result"], "match", "the company registry confirmed it: {company_check}");
+    let first = asked.lock().expect("lock")[0].clone();
+    assert_eq!((first["check"].as_str(), first["country"].as_str()), (Some("companyRegistry"), Some("COL")), "{first}");
+    assert_eq!(first["company"]["legalName"], "Acme Andina S.A.S.", "{first}");
     let people = case["representatives"].as_array().expect("representatives");
     assert_eq!(people.len(), 2);
     assert_eq!((people[0]["role"].as_str(), people[0]["status"].as_str()), (Some("legal_representative"), Some("COMPLETED")), "{case}");
@@ -324,6 +363,8 @@ async fn a_company_with_two_verified_representatives_is_completed_a_listed_one_g
         assert!(events.iter().any(|x| x.ends_with(e)), "{e} in {events:?}");
     }
     let rep = server.call(Method::GET, &format!("/v2/app-registrations/{rep1}"), Some(&acme.token), None).await;
+    let passport = rep.body["data"]["checks"].as_array().and_then(|c| c.first().cloned()).expect("passport check");
+    assert_eq!(passport["screening"]["status"], "clear", "the business screens, so its people are screened: {passport}");
     assert_eq!(
         (rep.body["data"]["status"].as_str(), rep.body["data"]["representativeOf"]["role"].as_str()),
         (Some("COMPLETED"), Some("legal_representative"))
@@ -356,7 +397,7 @@ async fn a_company_with_two_verified_representatives_is_completed_a_listed_one_g
     .await;
     assert_eq!(case["status"], "NEEDS_MANUAL_VERIFICATION", "{case}");
     let reason = case["history"].as_array().and_then(|h| h.last()).and_then(|e| e["reason"].as_str()).unwrap_or_default().to_string();
-    assert!(reason.contains("screening_hit"), "{reason}");
+    assert!(reason.contains("screening_hit") && reason.contains("company_registry_not_found"), "{reason}");
     let r = server
         .call(
             Method::POST,
@@ -434,4 +475,44 @@ async fn a_company_with_two_verified_representatives_is_completed_a_listed_one_g
     ] {
         assert!(!logs.contains(secret), "{secret} is in the logs");
     }
+}
+
+#[tokio::test]
+async fn on_a_live_project_the_invitation_goes_to_the_representative_by_email_with_the_link() {
+    let receiver = crate::helpers::MessageReceiver::start().await;
+    let mut env: Vec<(&str, String)> = receiver.env();
+    env.push(("SMARTENROLL_PUBLIC_URL", "https://kyc.acme.example".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_env(&[], &env);
+    let acme = server.new_client("Acme");
+    let (project, flow) = business_project(&server, &acme, false).await;
+    let company = json!({"legalName": "Acme Andina S.A.S.", "registrationNumber": "01234567", "countryOfIncorporation": "Colombia"});
+    let body = json!({"project": project, "projectFlow": flow, "email": "laura@acme-andina.example", "company": company});
+    let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let business = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+    let invite = json!({"email": "Jose@Acme-Andina.example", "fullName": "José Luis García Márquez", "role": "authorized signatory", "mandatory": false});
+    let r = server.call(Method::POST, &format!("/v2/app-registrations/{business}/representatives"), Some(&acme.token), Some(&invite)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let data = &r.body["data"];
+    assert_eq!((data["invitation"]["sent"].as_bool(), data["invitation"]["channel"].as_str()), (Some(true), Some("email")), "{data}");
+    let link = data["link"].as_str().expect("link").to_string();
+    assert!(link.starts_with(&format!("https://kyc.acme.example/sign-up/{project}#token=")), "{link}");
+    assert_eq!(data["appRegistration"]["representativeOf"]["role"], "authorised_signatory");
+    assert_eq!(data["business"]["representatives"][0]["mandatory"], false, "{data}");
+    let sent = receiver.seen();
+    let (_, form) = sent
+        .iter()
+        .find(|(_, f)| f.iter().any(|(k, v)| k == "to" && v == "jose@acme-andina.example"))
+        .expect("an email to the representative");
+    let text = form.iter().find(|(k, _)| k == "text").map(|(_, v)| v.clone()).unwrap_or_default();
+    assert!(text.contains(&link) && text.contains("Acme Andina S.A.S.") && text.contains("authorised signatory"), "{text}");
+    // The same person twice in one business is refused; invited to it by another tenant, not found.
+    let r = server.call(Method::POST, &format!("/v2/app-registrations/{business}/representatives"), Some(&acme.token), Some(&invite)).await;
+    r.assert_error(409, "Conflict");
+    let other = server.new_client("Other");
+    let r =
+        server.call(Method::POST, &format!("/v2/app-registrations/{business}/representatives"), Some(&other.token), Some(&invite)).await;
+    r.assert_error(404, "NotFound");
+    assert!(!server.logs().contains("jose@acme-andina.example"), "no address in the logs");
 }

@@ -9,8 +9,10 @@
 //!   (`names::company_name_in_text`): not found → a reviewer looks, with the percentage;
 //! - `business.screening`: the legal name against the organisations of the loaded sanctions lists
 //!   (a hit → a reviewer; no lists → a reviewer, saying so);
-//! - `business.informationVerification`: no company registry connector exists yet, so the check
-//!   says `infoValidationSupported: false` with the reason instead of pretending;
+//! - `business.informationVerification`: the operator's company registry for the country of
+//!   incorporation (`companyRegistry` in the data sources file, the documented contract): a match
+//!   passes, anything else goes to a reviewer; without one, `infoValidationSupported: false` with
+//!   the reason instead of pretending;
 //! - `business.criminalHistoryVerification`: no provider takes companies yet → a reviewer, saying so.
 //!
 //! Nothing here rejects a company by itself: every adverse finding is a reason for a person. The
@@ -71,16 +73,62 @@ pub async fn run_company(deps: &JobDeps, ocr: &Arc<dyn DocumentReader>, reg: &Re
         screen_company(deps, company, &mut detail, &mut reasons).await;
     }
     if section.is_some_and(|b| b.information_verification) {
-        detail["infoValidationSupported"] = json!(false);
-        detail["infoValidationSupportedReason"] = json!(
-            "no_company_registry_connector: company registry lookups are not available in this version; the data was not checked against a registry"
-        );
+        verify_company(deps, company, check, &mut detail, &mut reasons).await;
     }
     if section.is_some_and(|b| b.criminal_history_verification) {
         detail["criminalHistory"] = json!({"status": "not_supported"});
         reasons.push("criminal_history_unavailable: no background-check provider for companies is available in this version".into());
     }
     Ok(if reasons.is_empty() { Outcome::Passed { detail } } else { Outcome::Inconclusive { reason: reasons.join("; "), detail } })
+}
+
+/// The operator's company registry for the country of incorporation (`companyRegistry` in the
+/// data sources file): a match passes; a mismatch or an unknown company → a reviewer; no registry
+/// configured → `infoValidationSupported: false` with the reason; the registry down → its
+/// `onFailure` (a reviewer, or on with the failure written down).
+async fn verify_company(deps: &JobDeps, company: &Company, check: &Check, detail: &mut Value, reasons: &mut Vec<String>) {
+    use smartenroll_domain::sources::{CompanyLookup, OnFailure, SourceKind, SourceRequest};
+    let kind = SourceKind::CompanyRegistry;
+    let country = company.country_of_incorporation.alpha3();
+    let Some((data, policy)) = deps.sources.data.as_ref().and_then(|d| Some((d, d.configured(kind, country)?))) else {
+        detail["infoValidationSupported"] = json!(false);
+        detail["infoValidationSupportedReason"] = json!(format!("no_source_configured: no company registry for {country}"));
+        return;
+    };
+    let request = SourceRequest {
+        request_id: check.id.clone(),
+        country: country.to_string(),
+        document_type: String::new(),
+        document_number: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
+        date_of_birth: None,
+        nationality: None,
+        expiration_date: None,
+        company: Some(CompanyLookup {
+            legal_name: company.legal_name.clone(),
+            registration_number: company.registration_number.clone(),
+            tax_id: company.tax_id.clone(),
+        }),
+    };
+    match data.query(kind, &request).await {
+        Ok(answer) => {
+            detail["infoValidationSupported"] = json!(true);
+            detail["informationVerification"] =
+                json!({"result": answer.result, "reference": answer.reference, "fields": answer.detail, "attempts": answer.attempts});
+            if !answer.is_clean() {
+                reasons.push(format!("company_registry_{}: the company registry does not confirm the company's data", answer.result));
+            }
+        }
+        Err(e) => {
+            detail["infoValidationSupported"] = json!(false);
+            detail["infoValidationSupportedReason"] = json!(e.code());
+            detail["informationVerification"] = json!({"status": "unavailable", "error": e.to_string(), "onFailure": policy});
+            if policy == OnFailure::Closed {
+                reasons.push(format!("company_registry_unavailable: {e}"));
+            }
+        }
+    }
 }
 
 /// Both numbers against the country of incorporation's rules, for the record, with a reason for
@@ -104,27 +152,9 @@ fn formats_json(company: &Company, reasons: &mut Vec<String>) -> Value {
 }
 
 async fn screen_company(deps: &JobDeps, company: &Company, detail: &mut Value, reasons: &mut Vec<String>) {
-    let Some(lists) = &deps.sources.lists else {
-        detail["screening"] = json!({"status": "not_configured"});
-        reasons.push("screening_unavailable: no sanctions lists are configured in this deployment".into());
-        return;
-    };
-    let loaded = match lists.current().await {
-        Ok(l) if !l.screening.is_empty() => l,
-        Ok(_) => {
-            detail["screening"] = json!({"status": "no_lists"});
-            reasons.push("screening_unavailable: no sanctions list is loaded".into());
-            return;
-        }
-        Err(e) => {
-            detail["screening"] = json!({"status": "unavailable"});
-            reasons.push(format!("screening_unavailable: {e}"));
-            return;
-        }
-    };
+    let Some((loaded, threshold)) = crate::screening::lists_for_check(deps.sources.lists.as_ref(), detail, reasons).await else { return };
     let country = company.country_of_incorporation.alpha2().to_ascii_lowercase();
     let query = Query { name: &company.legal_name, birth_date: None, country: Some(&country), organization: true };
-    let threshold = lists.threshold();
     let hits = loaded.screening.screen(&query, threshold);
     detail["screening"] = json!({
         "status": if hits.is_empty() { "clear" } else { "hits" },

@@ -284,29 +284,11 @@ async fn consult(deps: &JobDeps, reg: &Registration, check: &Check, zone: &ZoneR
 }
 
 async fn screen(deps: &JobDeps, zone: &ZoneRead, detail: &mut Value, reasons: &mut Vec<String>) {
-    let Some(lists) = &deps.sources.lists else {
-        detail["screening"] = json!({"status": "not_configured"});
-        reasons.push("screening_unavailable: no sanctions or PEP lists are configured in this deployment".into());
-        return;
-    };
-    let loaded = match lists.current().await {
-        Ok(l) if !l.screening.is_empty() => l,
-        Ok(_) => {
-            detail["screening"] = json!({"status": "no_lists"});
-            reasons.push("screening_unavailable: no sanctions or PEP list is loaded".into());
-            return;
-        }
-        Err(e) => {
-            detail["screening"] = json!({"status": "unavailable"});
-            reasons.push(format!("screening_unavailable: {e}"));
-            return;
-        }
-    };
+    let Some((loaded, threshold)) = crate::screening::lists_for_check(deps.sources.lists.as_ref(), detail, reasons).await else { return };
     let name = format!("{} {}", zone.given_names, zone.surname);
     let country = smartenroll_domain::country::Country::parse(&zone.nationality).map(|c| c.alpha2().to_ascii_lowercase());
     let query = Query { name: &name, birth_date: zone.date_of_birth.as_deref(), country: country.as_deref(), organization: false };
     let screening = &loaded.screening;
-    let threshold = lists.threshold();
     let hits = screening.screen(&query, threshold);
     detail["screening"] = json!({
         "status": if hits.is_empty() { "clear" } else { "hits" },
@@ -337,13 +319,14 @@ fn source_request(check: &Check, zone: &ZoneRead) -> SourceRequest {
         date_of_birth: zone.date_of_birth.clone(),
         nationality: Some(zone.nationality.clone()).filter(|n| !n.is_empty()),
         expiration_date: zone.date_of_expiry.clone(),
+        company: None,
     }
 }
 
 /// An answer as the validation shows it: the source's `fields` or `records` under their own name.
 fn answer_json(kind: SourceKind, a: &smartenroll_domain::sources::SourceAnswer) -> Value {
     let key = match kind {
-        SourceKind::InformationVerification => "fields",
+        SourceKind::InformationVerification | SourceKind::CompanyRegistry => "fields",
         SourceKind::CriminalHistory => "records",
     };
     json!({"result": a.result, "reference": a.reference, key: a.detail, "attempts": a.attempts})

@@ -21,6 +21,35 @@ pub struct Loaded {
     pub files: Vec<(String, String)>,
 }
 
+/// The lists a check screens against, or `None` with the reason written into the check's
+/// `detail.screening` and `reasons` (not configured, nothing loaded, unreadable): no lists is never
+/// a clean result.
+pub async fn lists_for_check(
+    lists: Option<&Arc<ScreeningLists>>,
+    detail: &mut serde_json::Value,
+    reasons: &mut Vec<String>,
+) -> Option<(Loaded, f64)> {
+    use serde_json::json;
+    let Some(lists) = lists else {
+        detail["screening"] = json!({"status": "not_configured"});
+        reasons.push("screening_unavailable: no sanctions or PEP lists are configured in this deployment".into());
+        return None;
+    };
+    match lists.current().await {
+        Ok(l) if !l.screening.is_empty() => Some((l, lists.threshold())),
+        Ok(_) => {
+            detail["screening"] = json!({"status": "no_lists"});
+            reasons.push("screening_unavailable: no sanctions or PEP list is loaded".into());
+            None
+        }
+        Err(e) => {
+            detail["screening"] = json!({"status": "unavailable"});
+            reasons.push(format!("screening_unavailable: {e}"));
+            None
+        }
+    }
+}
+
 struct State {
     loaded: Option<Loaded>,
     /// The versions last looked at (equal to `loaded.files` unless a load failed).

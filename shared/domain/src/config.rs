@@ -1415,7 +1415,8 @@ impl FlowConfig {
     }
 
     /// The personal flow each representative of a business goes through: the representatives'
-    /// sign-up form, a mandatory identity document, and the business flow's liveness step, with
+    /// sign-up form, a mandatory identity document (screened when the business is), and the
+    /// business flow's liveness step, with
     /// the business flow's integrations (redirect, webhook). `None` for personal flows and for
     /// business flows that invite no representatives.
     pub fn representative_flow(&self) -> Option<FlowConfig> {
@@ -1424,12 +1425,15 @@ impl FlowConfig {
             return None;
         }
         let liveness_step = self.steps.liveness.unwrap_or(StepMode::Skip);
+        // A business screened against the sanctions lists has its people screened too.
+        let mut documents = reps.documents.clone();
+        documents.screening |= self.business.as_ref().is_some_and(|b| b.screening);
         Some(FlowConfig {
             flow_type: self.flow_type,
             target: Target::Personal,
             sign_up_form: Some(reps.information.clone()),
             steps: Steps { document: Some(StepMode::Mandatory), liveness: Some(liveness_step), ..Steps::default() },
-            documents: Some(reps.documents.clone()),
+            documents: Some(documents),
             liveness: (liveness_step != StepMode::Skip).then(|| reps.liveness.clone()),
             integrations: self.integrations.clone(),
             business: None,

@@ -19,6 +19,8 @@ use serde_json::Value;
 pub enum SourceKind {
     InformationVerification,
     CriminalHistory,
+    /// A business registry confirming a company's data (KYB `business.informationVerification`).
+    CompanyRegistry,
 }
 
 impl SourceKind {
@@ -26,6 +28,7 @@ impl SourceKind {
         match self {
             SourceKind::InformationVerification => "informationVerification",
             SourceKind::CriminalHistory => "criminalHistory",
+            SourceKind::CompanyRegistry => "companyRegistry",
         }
     }
 }
@@ -56,13 +59,26 @@ pub struct SourceRequest {
     pub date_of_birth: Option<String>,
     pub nationality: Option<String>,
     pub expiration_date: Option<String>,
+    /// Company registry lookups: the company as registered at sign-up (the document and person
+    /// fields are then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<CompanyLookup>,
+}
+
+/// What a company registry is asked about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyLookup {
+    pub legal_name: String,
+    pub registration_number: String,
+    pub tax_id: Option<String>,
 }
 
 /// A source's answer, as its contract allows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceAnswer {
-    /// `informationVerification`: `match`, `mismatch` or `not_found`;
+    /// `informationVerification` and `companyRegistry`: `match`, `mismatch` or `not_found`;
     /// `criminalHistory`: `clear` or `records_found`.
     pub result: String,
     /// The source's own reference for the lookup, if it gave one.

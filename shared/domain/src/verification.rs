@@ -175,6 +175,7 @@ impl Check {
                         "screening",
                         "infoValidationSupported",
                         "infoValidationSupportedReason",
+                        "informationVerification",
                         "criminalHistory",
                     ] {
                         if let Some(value) = detail.get(key) {

@@ -1,11 +1,13 @@
-//! Data sources over HTTP: the operator's information-verification and criminal-history
-//! endpoints, one per issuing country (or `*` for any), all speaking one contract.
+//! Data sources over HTTP: the operator's information-verification, criminal-history and
+//! company-registry endpoints, one per country (or `*` for any), all speaking one contract.
 //!
 //! Request: `POST <url>` with `Content-Type: application/json`, `Idempotency-Key: <request id>`,
 //! `Authorization: Bearer <token>` when a token is configured, and the body
 //! `{"check": "informationVerification"|"criminalHistory", "requestId", "country",
 //!   "document": {"type", "number", "expirationDate"}, "person": {"firstName", "lastName",
-//!   "dateOfBirth", "nationality"}}`.
+//!   "dateOfBirth", "nationality"}}`; a company registry (`companyRegistry`, KYB) gets
+//!   `{"check": "companyRegistry", "requestId", "country", "company": {"legalName",
+//!   "registrationNumber", "taxId"}}` and answers like information verification.
 //!
 //! Answer: HTTP 200 with `{"result": …, "reference"?: string, "fields"?: {…}, "records"?: […]}`,
 //! where `result` is `match` / `mismatch` / `not_found` for information verification and `clear`
@@ -71,13 +73,19 @@ pub struct SourcesConfig {
     pub information_verification: HashMap<String, Endpoint>,
     #[serde(default)]
     pub criminal_history: HashMap<String, Endpoint>,
+    #[serde(default)]
+    pub company_registry: HashMap<String, Endpoint>,
 }
 
 impl SourcesConfig {
     /// Parses and checks the file's JSON (every URL http(s), timeouts 100 ms–60 s, at most 5 retries).
     pub fn from_json(text: &str) -> Result<Self, String> {
         let config: SourcesConfig = serde_json::from_str(text).map_err(|e| format!("data sources: {e}"))?;
-        for (kind, map) in [("informationVerification", &config.information_verification), ("criminalHistory", &config.criminal_history)] {
+        for (kind, map) in [
+            ("informationVerification", &config.information_verification),
+            ("criminalHistory", &config.criminal_history),
+            ("companyRegistry", &config.company_registry),
+        ] {
             for (country, e) in map {
                 let at = format!("data sources: {kind}.{country}");
                 let url = url::Url::parse(&e.url).map_err(|_| format!("{at}.url is not a URL"))?;
@@ -102,6 +110,7 @@ impl SourcesConfig {
         let map = match kind {
             SourceKind::InformationVerification => &self.information_verification,
             SourceKind::CriminalHistory => &self.criminal_history,
+            SourceKind::CompanyRegistry => &self.company_registry,
         };
         map.get(country).or_else(|| map.get("*"))
     }
@@ -167,14 +176,14 @@ impl HttpSources {
 fn read_answer(kind: SourceKind, v: &Value, attempts: u32) -> Result<SourceAnswer, SourceError> {
     let result = v.get("result").and_then(Value::as_str).ok_or_else(|| SourceError::BadAnswer("no \"result\"".into()))?;
     let allowed: &[&str] = match kind {
-        SourceKind::InformationVerification => &["match", "mismatch", "not_found"],
+        SourceKind::InformationVerification | SourceKind::CompanyRegistry => &["match", "mismatch", "not_found"],
         SourceKind::CriminalHistory => &["clear", "records_found"],
     };
     if !allowed.contains(&result) {
         return Err(SourceError::BadAnswer(format!("\"result\" must be one of {}", allowed.join(", "))));
     }
     let (key, want_array) = match kind {
-        SourceKind::InformationVerification => ("fields", false),
+        SourceKind::InformationVerification | SourceKind::CompanyRegistry => ("fields", false),
         SourceKind::CriminalHistory => ("records", true),
     };
     let detail = match v.get(key) {
@@ -196,13 +205,16 @@ impl DataSources for HttpSources {
         let Some(endpoint) = self.config.endpoint(kind, &r.country) else {
             return Err(SourceError::NotConfigured { kind: kind.as_str(), country: r.country.clone() });
         };
-        let body = json!({
-            "check": kind.as_str(),
-            "requestId": r.request_id,
-            "country": r.country,
-            "document": {"type": r.document_type, "number": r.document_number, "expirationDate": r.expiration_date},
-            "person": {"firstName": r.first_name, "lastName": r.last_name, "dateOfBirth": r.date_of_birth, "nationality": r.nationality},
-        });
+        let body = match &r.company {
+            Some(c) => json!({"check": kind.as_str(), "requestId": r.request_id, "country": r.country, "company": c}),
+            None => json!({
+                "check": kind.as_str(),
+                "requestId": r.request_id,
+                "country": r.country,
+                "document": {"type": r.document_type, "number": r.document_number, "expirationDate": r.expiration_date},
+                "person": {"firstName": r.first_name, "lastName": r.last_name, "dateOfBirth": r.date_of_birth, "nationality": r.nationality},
+            }),
+        };
         let tries = endpoint.retries + 1;
         let mut last = String::new();
         for attempt in 1..=tries {

@@ -259,6 +259,7 @@ fn source_request() -> smartenroll_domain::sources::SourceRequest {
         date_of_birth: Some("1990-04-12".into()),
         nationality: Some("COL".into()),
         expiration_date: Some("2031-01-01".into()),
+        company: None,
     }
 }
 

@@ -304,7 +304,7 @@ fn business() -> Value {
                     "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "business_document"}, {"active": false, "documentCategory": "tax_document"}]}]},
                 "representatives": {
                     "information": {"fullName": true, "fullNameStyle": "separate", "email": true, "phone": true},
-                    "documents": {"attemptLimit": 3, "verificationMethods": ["upload"], "screening": true,
+                    "documents": {"attemptLimit": 3, "verificationMethods": ["upload"], "screening": false,
                         "documentTypes": [{"country": "Colombia", "configurations": [{"active": true, "documentCategory": "passport"}]}]},
                     "liveness": {"minScore": 0.7}
                 },
@@ -417,6 +417,7 @@ fn a_representative_goes_through_a_personal_flow_made_of_the_representatives_sec
     assert_eq!(rep.sign_up_form.as_ref().map(|f| f.full_name_style), Some(FullNameStyle::Separate));
     assert_eq!(rep.documents.as_ref().map(|d| d.document_types[0].configurations[0].category), Some(DocumentCategory::Passport));
     assert_eq!(rep.liveness.as_ref().map(|l| l.min_score.value()), Some(0.7));
+    assert!(rep.documents.as_ref().is_some_and(|d| d.screening), "the business screens, so its people are screened");
     assert_eq!(rep.integrations, flow.integrations);
     assert!(rep.business.is_none() && rep.representatives.is_none());
 
