@@ -216,8 +216,11 @@ fn ruc(s: &str) -> FormatCheck {
 /// (11 → 0, 10 → K).
 fn rut(s: &str) -> FormatCheck {
     let ok = (|| {
-        let (body, dv) = s.split_at(s.len().saturating_sub(1));
-        let d = digits(body).filter(|d| (1..=8).contains(&d.len())).ok_or("a RUT is up to 8 digits and a check digit 0-9 or K")?;
+        // By characters: the input may end in any letter, and a byte split could cut one in two.
+        let mut chars: Vec<char> = s.chars().collect();
+        let dv = chars.pop().map(String::from).unwrap_or_default();
+        let body: String = chars.into_iter().collect();
+        let d = digits(&body).filter(|d| (1..=8).contains(&d.len())).ok_or("a RUT is up to 8 digits and a check digit 0-9 or K")?;
         let sum: u32 = d.iter().rev().enumerate().map(|(i, x)| x * (2 + (i as u32 % 6))).sum();
         let expected = match 11 - sum % 11 {
             11 => "0".to_string(),
@@ -430,6 +433,28 @@ mod tests {
         for country in Country::all() {
             let has_rule = tax_id(country, "x") != FormatCheck::NoRule || registration_number(country, "x") != FormatCheck::NoRule;
             assert_eq!(has_rule, listed.contains(&country.alpha2()), "{} is in RULES exactly when it has a rule", country.alpha2());
+        }
+    }
+
+    #[test]
+    fn any_text_in_any_country_gets_a_verdict_and_never_a_panic() {
+        for country in Country::all() {
+            for raw in [
+                "",
+                "-",
+                "Ñ",
+                "12345Ñ",
+                "ÑÑÑ970701NN3",
+                "HRB ÄÖ",
+                "DE12345678Ñ",
+                "GB12345678Ñ",
+                "FR1234567890Ñ",
+                "ß".repeat(40).as_str(),
+                "😀1234567",
+            ] {
+                let _ = tax_id(country, raw);
+                let _ = registration_number(country, raw);
+            }
         }
     }
 
