@@ -491,6 +491,12 @@ async fn on_a_live_project_the_invitation_goes_to_the_representative_by_email_wi
     let r = server.call(Method::POST, "/v2/app-registrations", Some(&acme.token), Some(&body)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let business = r.body["data"]["appRegistration"]["_id"].as_str().expect("id").to_string();
+    let applicant = r.body["data"]["token"].as_str().expect("token").to_string();
+    // The applicant invites only once their own email is proven.
+    let early = json!({"email": "someone@acme-andina.example", "role": "director"});
+    let r = server.call(Method::POST, &format!("/v2/app-registrations/{business}/representatives"), Some(&applicant), Some(&early)).await;
+    r.assert_error(409, "Conflict");
+    assert!(r.body["message"].as_str().is_some_and(|m| m.starts_with("signUpForm_validation_not_passed")), "{}", r.body);
     let invite = json!({"email": "Jose@Acme-Andina.example", "fullName": "José Luis García Márquez", "role": "authorized signatory", "mandatory": false});
     let r = server.call(Method::POST, &format!("/v2/app-registrations/{business}/representatives"), Some(&acme.token), Some(&invite)).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -169,9 +169,11 @@ async fn run_check(deps: &JobDeps, client: &ClientId, id: &RegistrationId, check
 /// there (`verification::representative_changed`), deciding the business if it was waiting. Retried
 /// on a lost race like every job write; a business erased meanwhile is nothing to tell.
 async fn tell_business(deps: &JobDeps, client: &ClientId, id: &RegistrationId) -> Result<(), String> {
-    let Some(rep) = deps.registrations.get(client, id).await.map_err(|e| format!("events.dispatch: {e}"))? else { return Ok(()) };
-    let Some(link) = &rep.representative_of else { return Ok(()) };
     for _ in 0..WRITE_ATTEMPTS {
+        // Both read afresh on every try: a stale copy of the person must not be written over a
+        // newer status another job recorded meanwhile.
+        let Some(rep) = deps.registrations.get(client, id).await.map_err(|e| format!("events.dispatch: {e}"))? else { return Ok(()) };
+        let Some(link) = &rep.representative_of else { return Ok(()) };
         let Some(business) = deps.registrations.get(client, &link.business).await.map_err(|e| format!("events.dispatch: {e}"))? else {
             return Ok(());
         };

@@ -437,11 +437,16 @@ pub async fn invite_representative(deps: &Deps, req: Request) -> Response<Body> 
         })?;
         let link = hosted_link(deps, &rep, &token);
         let invitation = send_invitation(deps, &project, &next, &rep, link.as_deref()).await;
+        // The person's own token goes only to the operator (or, in demo mode, where nothing is
+        // sent, to whoever invites): an applicant must not be able to verify someone else as
+        // themselves; the person gets it in the invitation.
+        let hand_over = origin == Origin::Operator || rep.demo;
+        let (view, token, link) = if hand_over { (View::Operator, Some(token), link) } else { (View::Enrollee, None, None) };
         Reply::data(
             StatusCode::OK,
             &json!({
-                "appRegistration": rep.api_json(View::Operator),
-                "business": next.api_json(View::Operator),
+                "appRegistration": rep.api_json(view),
+                "business": next.api_json(view),
                 "token": token,
                 "link": link,
                 "invitation": invitation,
@@ -493,7 +498,11 @@ async fn send_invitation(
         Ok(channel) => json!({"sent": true, "channel": channel}),
         Err(e) => {
             tracing::warn!(error = %e, "invitation not sent");
-            json!({"sent": false, "reason": e.to_string()})
+            let code = match e {
+                smartenroll_domain::ports::GatewayError::NotConfigured(_) => "gateway_not_configured",
+                _ => "gateway_error",
+            };
+            json!({"sent": false, "reason": code})
         }
     }
 }

@@ -721,7 +721,8 @@ pub fn response(function: &str) -> Value {
         }})),
         "registrations-representatives" => {
             data(json!({"type": "object", "required": ["appRegistration", "business", "token", "invitation"], "properties": {
-                "appRegistration": reference("AppRegistration"), "business": reference("AppRegistration"), "token": {"type": "string", "minLength": 1},
+                "appRegistration": reference("AppRegistration"), "business": reference("AppRegistration"),
+            "token": {"type": ["string", "null"], "minLength": 1, "description": "The person's enrollee token: to the operator, or to anyone in demo mode (else it goes in the invitation only)"},
                 "link": {"type": ["string", "null"]},
                 "invitation": {"type": "object", "required": ["sent"], "properties": {"sent": {"type": "boolean"}, "channel": {"type": "string"}, "reason": {"type": "string"}}}
             }}))

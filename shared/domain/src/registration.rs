@@ -535,6 +535,12 @@ pub fn start_representative(
     if project.status != ProjectStatus::Active {
         return Err(conflict(&format!("project_not_active: the project is {}", project.status.as_str())));
     }
+    // The applicant invites only once their own email or phone is proven.
+    if ctx.origin == Origin::Public
+        && let Some(what) = crate::verification::sign_up_missing(business)
+    {
+        return Err(conflict(&format!("signUpForm_validation_not_passed: the {what} is not validated")));
+    }
     let mut errors = Vec::new();
     let person = read_person(body, flow_config.sign_up_form.as_ref(), &mut errors);
     let language = read_language(body, &business.language, &mut errors);
@@ -563,7 +569,8 @@ pub fn start_representative(
         current_step: "signUpForm".into(),
         person,
         language: language.to_lowercase(),
-        consent: business.consent.clone(),
+        // The person accepts the notice and terms themselves (not the applicant for them).
+        consent: Consent { accepted_at: None, ..business.consent.clone() },
         origin: ctx.origin,
         email_validation: None,
         phone_validation: None,
@@ -606,6 +613,8 @@ pub fn start_representative(
         reason: Some(format!("{} as {}", rep.id, link.role.as_str())),
         note: None,
     });
+    // The business waits for its people: it does not expire before the last one invited.
+    next.expires_at = next.expires_at.max(rep.expires_at);
     next.version += 1;
     next.updated_at = now;
     let business_event = next.event("business_representative_invited", next.api_json(View::Operator), ctx.ids, now);

@@ -404,8 +404,23 @@ fn representatives_verdict(reg: &Registration) -> Result<Vec<String>, Decision> 
 /// changes nothing) and, when the business already asked for its decision, decides. Returns the
 /// event suffixes to record on the business, or `None` when nothing changed.
 pub fn representative_changed(business: &mut Registration, representative: &Registration, now: Timestamp) -> Option<Vec<String>> {
+    let link = representative.representative_of.as_ref().filter(|l| l.business == business.id)?;
+    // A person whose invitation's second write (the business's list) was lost is added from
+    // their own link, so they are never left out of the decision.
+    if !business.representatives.iter().any(|r| r.registration == representative.id) {
+        business.representatives.push(crate::business::Representative {
+            registration: representative.id.clone(),
+            role: link.role,
+            ownership_percentage: link.ownership_percentage,
+            mandatory: link.mandatory,
+            status: RegistrationStatus::Started,
+            invited_at: representative.created_at,
+            updated_at: now,
+        });
+    }
     let entry = business.representatives.iter_mut().find(|r| r.registration == representative.id)?;
-    if entry.status == representative.status {
+    // A late job carrying an older status never takes a settled one back.
+    if entry.status == representative.status || (entry.status.is_settled() && !representative.status.is_settled()) {
         return None;
     }
     entry.status = representative.status;
@@ -525,7 +540,9 @@ pub fn sync(reg: &mut Registration, step: SyncStep, status: &str, now: Timestamp
             if let Some(what) = sign_up_missing(reg) {
                 return Err(conflict(format!("signUpForm_validation_not_passed: the {what} is not validated")));
             }
-            let representatives = reg.company.is_some() && reg.flow_config.steps.legal_representative == Some(StepMode::Mandatory);
+            let representatives = reg.company.is_some()
+                && (reg.flow_config.steps.legal_representative == Some(StepMode::Mandatory)
+                    || reg.representatives.iter().any(|r| r.mandatory));
             if representatives
                 || [CheckKind::Document, CheckKind::Liveness, CheckKind::Company].iter().any(|k| step_mode(reg, *k) == StepMode::Mandatory)
             {

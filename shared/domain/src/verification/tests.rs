@@ -274,10 +274,19 @@ fn a_representative_s_new_status_is_recorded_once_and_decides_a_business_that_as
     let mut rep = signed_up();
     rep.id = crate::ids::RegistrationId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").expect("id");
     rep.status = RegistrationStatus::Completed;
+    rep.representative_of = Some(crate::business::Link {
+        business: r.id.clone(),
+        role: crate::business::Role::Director,
+        ownership_percentage: None,
+        mandatory: true,
+    });
     let events = representative_changed(&mut r, &rep, at(50)).expect("changed");
     assert_eq!(events, ["business_representative_completed", "app_registration_completed"]);
     assert_eq!(r.status, RegistrationStatus::Completed);
     assert_eq!(representative_changed(&mut r, &rep, at(51)), None, "the same status twice changes nothing");
+    rep.status = RegistrationStatus::Ongoing;
+    assert_eq!(representative_changed(&mut r, &rep, at(52)), None, "a late, older status does not take a settled one back");
+    rep.representative_of = None;
     rep.id = crate::ids::RegistrationId::parse("cccccccccccccccccccccccc").expect("id");
-    assert_eq!(representative_changed(&mut r, &rep, at(52)), None, "someone not linked to this business");
+    assert_eq!(representative_changed(&mut r, &rep, at(53)), None, "someone not linked to this business");
 }
