@@ -520,5 +520,12 @@ async fn on_a_live_project_the_invitation_goes_to_the_representative_by_email_wi
     let r =
         server.call(Method::POST, &format!("/v2/app-registrations/{business}/representatives"), Some(&other.token), Some(&invite)).await;
     r.assert_error(404, "NotFound");
+    // Erasing the person takes them off the business, which then waits for someone else.
+    let person = data["appRegistration"]["_id"].as_str().expect("id").to_string();
+    let r = server.call(Method::DELETE, &format!("/v2/app-registrations/{person}"), Some(&acme.token), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = server.call(Method::GET, &format!("/v2/app-registrations/{business}"), Some(&acme.token), None).await;
+    assert_eq!(r.body["data"]["representatives"], json!([]), "{}", r.body);
+    assert!(history_actions(&r.body["data"]).contains(&"representative_erased".to_string()), "{}", r.body);
     assert!(!server.logs().contains("jose@acme-andina.example"), "no address in the logs");
 }

@@ -247,6 +247,9 @@ pub async fn delete(deps: &Deps, req: Request) -> Response<Body> {
         let id = registration_id(&req)?;
         let reg = load(deps, &auth.client.id, &id).await?;
         let receipt = erase_registration(deps, &reg).await?;
+        if let Some(link) = &reg.representative_of {
+            off_the_business(deps, &reg.client, &link.business, &reg.id).await?;
+        }
         Reply::data(StatusCode::OK, &receipt)
     };
     auth.respond(outcome.await)
@@ -378,6 +381,26 @@ pub async fn events(deps: &Deps, req: Request) -> Response<Body> {
         Reply::json(StatusCode::OK, &json!({"data": data, "total": data.len()}))
     };
     auth.respond(outcome.await)
+}
+
+/// After a representative's erasure: takes them off their business's list, so the business does
+/// not wait for someone who no longer exists (`verification::representative_erased`).
+async fn off_the_business(deps: &Deps, client: &ClientId, business: &RegistrationId, person: &RegistrationId) -> Result<(), ApiError> {
+    for _ in 0..3 {
+        let Some(current) = deps.registrations.get(client, business).await? else { return Ok(()) };
+        let now = deps.clock.now();
+        let mut next = current.clone();
+        let Some(suffixes) = smartenroll_domain::verification::representative_erased(&mut next, person, now) else { return Ok(()) };
+        next.version += 1;
+        let object = next.api_json(View::Operator);
+        let events: Vec<_> = suffixes.iter().map(|s| next.event(s, object.clone(), deps.ids.as_ref(), now)).collect();
+        match deps.registrations.update(&next, current.version, &events).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Conflict.into())
 }
 
 /// `POST /v2/app-registrations/{id}/representatives` (the operator's client token, or the

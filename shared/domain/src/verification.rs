@@ -436,6 +436,35 @@ pub fn representative_changed(business: &mut Registration, representative: &Regi
     Some(events)
 }
 
+/// Takes an erased representative off its business (the operator deleted the person): the entry
+/// goes, the history says so, and a business that was waiting for its decision is decided again
+/// (a flow that needs a mandatory person then waits for someone else to be invited). Returns the
+/// event suffixes, or `None` when the person was not on the list.
+pub fn representative_erased(
+    business: &mut Registration,
+    representative: &crate::ids::RegistrationId,
+    now: Timestamp,
+) -> Option<Vec<String>> {
+    let at = business.representatives.iter().position(|r| &r.registration == representative)?;
+    let gone = business.representatives.remove(at);
+    business.history.push(HistoryEntry {
+        at: now,
+        by: "system".into(),
+        action: "representative_erased".into(),
+        reason: Some(format!("{} ({}) was erased", gone.registration, gone.role.as_str())),
+        note: None,
+    });
+    business.updated_at = now;
+    let mut events = vec!["business_representative_erased".to_string()];
+    if business.end_requested_at.is_some()
+        && !business.status.is_settled()
+        && let Decision::Final(status, reason) = decide(business)
+    {
+        events.push(finish(business, status, "system", &reason, None, now));
+    }
+    Some(events)
+}
+
 /// Applies a final status: the status, a history entry (who, what, why) and the reference's
 /// `app_registration_<status>` event name suffix, returned for the caller to record.
 pub fn finish(reg: &mut Registration, status: RegistrationStatus, by: &str, reason: &str, note: Option<String>, now: Timestamp) -> String {

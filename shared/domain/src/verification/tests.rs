@@ -290,3 +290,24 @@ fn a_representative_s_new_status_is_recorded_once_and_decides_a_business_that_as
     rep.id = crate::ids::RegistrationId::parse("cccccccccccccccccccccccc").expect("id");
     assert_eq!(representative_changed(&mut r, &rep, at(53)), None, "someone not linked to this business");
 }
+
+#[test]
+fn an_erased_representative_leaves_the_business_which_then_waits_for_someone_else() {
+    let mut r = business();
+    company_check_passed(&mut r);
+    r.representatives.push(person("aaaaaaaaaaaaaaaaaaaaaaaa", true, RegistrationStatus::Ongoing));
+    r.representatives.push(person("bbbbbbbbbbbbbbbbbbbbbbbb", true, RegistrationStatus::Completed));
+    assert!(sync(&mut r, SyncStep::End, "COMPLETED", at(40)).expect("end").pending);
+    let gone = crate::ids::RegistrationId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").expect("id");
+    let events = representative_erased(&mut r, &gone, at(50)).expect("on the list");
+    assert_eq!(events, ["business_representative_erased", "app_registration_completed"], "the one left decides it");
+    assert_eq!(representative_erased(&mut r, &gone, at(51)), None, "only once");
+
+    let mut alone = business();
+    company_check_passed(&mut alone);
+    alone.representatives.push(person("aaaaaaaaaaaaaaaaaaaaaaaa", true, RegistrationStatus::Ongoing));
+    assert!(sync(&mut alone, SyncStep::End, "COMPLETED", at(40)).expect("end").pending);
+    assert_eq!(representative_erased(&mut alone, &gone, at(50)).expect("on the list"), ["business_representative_erased"]);
+    assert_eq!(alone.status, RegistrationStatus::Ongoing, "no mandatory person left: it waits for a new invitation");
+    assert!(matches!(decide(&alone), Decision::Incomplete(m) if m.starts_with("representatives_missing")));
+}
