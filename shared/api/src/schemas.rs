@@ -91,6 +91,30 @@ fn object(properties: Value, required: &[&str]) -> Value {
     o
 }
 
+/// The person a sign-up names (reference 6.4: email and/or phone with its country code, the name
+/// together or separate, language, the form's additional fields), added to `extra`: the same in a
+/// registration and in a representative's invitation, which both read it with one reader.
+fn person_fields(mut extra: Value) -> Value {
+    let person = json!({
+        "email": text(smartenroll_domain::registration::EMAIL_MAX),
+        "phone": text(32),
+        "countryCode": text(8),
+        "fullName": text(200),
+        "firstName": text(100),
+        "lastName": text(100),
+        "language": {"type": ["string", "null"], "maxLength": 8, "pattern": "^\\s*[A-Za-z-]*\\s*$"},
+        "additionalFields": {
+            "type": ["object", "null"],
+            "description": "Values of the sign-up form's additionalFields, by name (only names the form lists; required ones must be there)",
+            "additionalProperties": {"type": ["string", "null"], "maxLength": smartenroll_domain::registration::ADDITIONAL_FIELD_MAX}
+        },
+    });
+    if let (Value::Object(extra), Value::Object(person)) = (&mut extra, person) {
+        extra.extend(person);
+    }
+    extra
+}
+
 fn nullable_object(properties: Value) -> Value {
     json!({"type": ["object", "null"], "properties": properties})
 }
@@ -353,39 +377,15 @@ pub fn request(function: &str) -> Option<Value> {
         }
         "email-validations-send" => object(json!({"email": email(), "project": object_id()}), &["email"]),
         "email-validations-check" => object(json!({"email": email(), "otp": otp()}), &["email", "otp"]),
-        "registrations-create" => object(
-            json!({
-                "project": object_id(),
-                "projectFlow": object_id(),
-                "email": text(smartenroll_domain::registration::EMAIL_MAX),
-                "phone": text(32),
-                "countryCode": text(8),
-                "fullName": text(200),
-                "firstName": text(100),
-                "lastName": text(100),
-                "language": {"type": ["string", "null"], "maxLength": 8, "pattern": "^\\s*[A-Za-z-]*\\s*$"},
-                "additionalFields": {
-                    "type": ["object", "null"],
-                    "description": "Values of the sign-up form's additionalFields, by name (only names the form lists; required ones must be there)",
-                    "additionalProperties": {"type": ["string", "null"], "maxLength": smartenroll_domain::registration::ADDITIONAL_FIELD_MAX}
-                },
-            }),
-            &["project", "projectFlow"],
-        ),
+        "registrations-create" => {
+            object(person_fields(json!({"project": object_id(), "projectFlow": object_id()})), &["project", "projectFlow"])
+        }
         "registrations-representatives" => object(
-            json!({
-                "email": text(smartenroll_domain::registration::EMAIL_MAX),
-                "phone": text(32),
-                "countryCode": text(8),
-                "fullName": text(200),
-                "firstName": text(100),
-                "lastName": text(100),
-                "language": {"type": ["string", "null"], "maxLength": 8, "pattern": "^\\s*[A-Za-z-]*\\s*$"},
+            person_fields(json!({
                 "role": required_choice(smartenroll_domain::business::Role::ALLOWED_WITH_ALIASES.trim_end_matches('|'), "What the person is to the business"),
                 "ownershipPercentage": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 100, "description": "Share owned, in percent (required for an ultimate beneficial owner)"},
                 "mandatory": {"type": ["boolean", "null"], "description": "Whether the business decision waits for this person (default: the flow's legalRepresentative step is mandatory)"},
-                "additionalFields": {"type": ["object", "null"], "additionalProperties": {"type": ["string", "null"], "maxLength": smartenroll_domain::registration::ADDITIONAL_FIELD_MAX}},
-            }),
+            })),
             &["role"],
         ),
         "registrations-resend-link" => json!({"type": "object", "properties": {
